@@ -1,0 +1,71 @@
+"""One settings object for the whole platform, read from ``ZHIFA_*`` environment variables and ``.env``.
+
+All state lives under ``ZHIFA_HOME`` (default ``./var``); every path below is derived from it unless set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHIFA_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="folder holding all platform state")
+    database_url: str | None = Field(default=None, description="API store; default SQLite under home")
+    secret_key: str | None = Field(default=None, description="token signing key; required to serve the API")
+    pseudonym_key: str | None = Field(default=None, description="key for pseudonymising personal data")
+    max_bad_row_share: float = Field(default=0.2, description="a load above this share of bad rows fails")
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home_dir / "landing"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home_dir / "warehouse.duckdb"
+
+    @property
+    def serve_warehouse_path(self) -> Path:
+        return self.home_dir / "serve" / "warehouse.duckdb"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.home_dir / "documents"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home_dir / "uploads"
+
+    @property
+    def api_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'api.sqlite3'}"
+
+    def paths(self) -> dict[str, Path | str]:
+        return {
+            "home": self.home_dir,
+            "landing": self.landing_dir,
+            "warehouse (build)": self.warehouse_path,
+            "warehouse (published snapshot)": self.serve_warehouse_path,
+            "documents": self.documents_dir,
+            "uploads": self.uploads_dir,
+            "api database": self.api_database_url,
+            "dbt project": DBT_PROJECT_DIR,
+        }
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
