@@ -1,0 +1,344 @@
+"""Review-rule conditions: one definition, evaluated the same way for one dossier (API) or many (warehouse).
+
+A rule's ``condition`` is a boolean SQL expression (DuckDB dialect, restricted subset) over the columns of a
+one-row-per-case *dossier facts* table. TRUE = the dossier passes, FALSE = it fails, NULL = the rule does not
+apply. ``setting('key')`` reads a threshold from reference data. The vocabulary is documented in
+docs/review-rules.md; :data:`BASE_FACTS` is its machine-readable form (plus ``has_<doc_type>`` per document type).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
+
+DIALECT = "duckdb"
+
+# name -> DuckDB type. Dates are DATE; *_days are whole days unless the name says working days/hours.
+BASE_FACTS: dict[str, str] = {
+    # identity
+    "case_id": "VARCHAR",
+    "province_code": "VARCHAR",
+    "unit_code": "VARCHAR",
+    "violation_code": "VARCHAR",
+    "case_status": "VARCHAR",
+    "case_source": "VARCHAR",
+    # subject and officers
+    "n_officers": "INTEGER",
+    "n_officers_certified": "INTEGER",
+    "n_inquiry_officers_min": "INTEGER",
+    "party_values_distinct": "INTEGER",
+    "licence_division_matches_unit": "BOOLEAN",
+    # cause (案由)
+    "cause": "VARCHAR",
+    "cause_values_distinct": "INTEGER",
+    # dates
+    "discovered_date": "DATE",
+    "report_date": "DATE",
+    "inspection_date": "DATE",
+    "filing_date": "DATE",
+    "preservation_date": "DATE",
+    "preservation_approval_date": "DATE",
+    "preservation_handling_date": "DATE",
+    "handler_opinion_date": "DATE",
+    "dept_opinion_date": "DATE",
+    "head_opinion_date": "DATE",
+    "legal_review_date": "DATE",
+    "head_approval_date": "DATE",
+    "hearing_notice_date": "DATE",
+    "prior_notice_date": "DATE",
+    "decision_date": "DATE",
+    "decision_service_date": "DATE",
+    "publication_date": "DATE",
+    "closing_date": "DATE",
+    "archive_date": "DATE",
+    # durations (computed by the facts builder: working days need a calendar)
+    "filed_days_after_discovery": "INTEGER",
+    "preservation_handling_days": "INTEGER",
+    "decision_days_after_filing": "INTEGER",
+    "service_days_after_decision": "INTEGER",
+    "publication_working_days": "INTEGER",
+    "extension_days": "INTEGER",
+    "video_upload_hours_max": "DOUBLE",
+    # procedure flags
+    "preserved": "BOOLEAN",
+    "hearing_requested": "BOOLEAN",
+    "hearing_held": "BOOLEAN",
+    "transferred_to": "VARCHAR",
+    "must_transfer_to": "VARCHAR",
+    "prior_offences_3y": "INTEGER",
+    "ownerless": "BOOLEAN",
+    "ownerless_disposal": "VARCHAR",
+    "ownerless_days": "INTEGER",
+    # amounts and discretion
+    "base_amount": "DOUBLE",
+    "fine_amount": "DOUBLE",
+    "illegal_gains": "DOUBLE",
+    "sticks_total": "DOUBLE",
+    "statutory_min_amount": "DOUBLE",
+    "statutory_max_amount": "DOUBLE",
+    "chosen_tier": "INTEGER",
+    "benchmark_tier": "INTEGER",
+    "tier_rate_min": "DOUBLE",
+    "tier_rate_max": "DOUBLE",
+    "has_deviation_reason": "BOOLEAN",
+    "deviation_approved": "BOOLEAN",
+    # valuation table (核价表)
+    "valuation_line_nos_consecutive": "BOOLEAN",
+    "valuation_items_match_preservation": "BOOLEAN",
+    "valuation_prices_match_catalog": "BOOLEAN",
+    "valuation_subtotals_ok": "BOOLEAN",
+    "valuation_signatures": "INTEGER",
+    # dossier form and documents
+    "cover_no": "VARCHAR",
+    "retention": "VARCHAR",
+    "documents_in_order": "BOOLEAN",
+    "pages_numbered": "BOOLEAN",
+    "doc_numbers_ok": "BOOLEAN",
+    "service_receipts_missing": "INTEGER",
+    "decision_states_remedies": "BOOLEAN",
+    "decision_states_payment_terms": "BOOLEAN",
+    "decision_cites_legal_basis": "BOOLEAN",
+}
+
+_ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
+    exp.Column,
+    exp.Identifier,
+    exp.Literal,
+    exp.Boolean,
+    exp.Null,
+    exp.Paren,
+    exp.Tuple,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.NullSafeEQ,
+    exp.NullSafeNEQ,
+    exp.Is,
+    exp.In,
+    exp.Between,
+    exp.Case,
+    exp.If,
+    exp.Add,
+    exp.Sub,
+    exp.Mul,
+    exp.Div,
+    exp.Mod,
+    exp.Neg,
+    exp.DPipe,
+    exp.Like,
+    exp.ILike,
+    exp.Cast,
+    exp.DataType,
+)
+_ALLOWED_FUNCS: dict[type[exp.Expression], str] = {
+    exp.Coalesce: "coalesce",
+    exp.Length: "length",
+    exp.RegexpLike: "regexp_matches",
+    exp.StartsWith: "starts_with",
+    exp.DateDiff: "date_diff",
+    exp.Abs: "abs",
+    exp.Least: "least",
+    exp.Greatest: "greatest",
+    exp.Lower: "lower",
+    exp.Upper: "upper",
+    exp.Trim: "trim",
+}
+SETTING_FUNC = "setting"
+
+
+class RuleConditionError(ValueError):
+    """A rule condition outside the allowed language; the message is bilingual and names the token."""
+
+
+@dataclass(frozen=True)
+class ValidatedCondition:
+    expr: str
+    ast: exp.Expression
+    facts_used: frozenset[str]
+    settings_used: frozenset[str]
+
+
+def facts_vocabulary(doc_types: Iterable[str]) -> dict[str, str]:
+    """The full facts vocabulary: :data:`BASE_FACTS` plus ``has_<doc_type>`` (BOOLEAN) per document type."""
+    vocab = dict(BASE_FACTS)
+    vocab.update({f"has_{d}": "BOOLEAN" for d in doc_types})
+    return vocab
+
+
+def default_vocabulary() -> dict[str, str]:
+    """Vocabulary with the document types of the built-in reference data."""
+    from zhifa.reference import load_reference  # lazy: reference imports nothing from here at load time
+
+    return facts_vocabulary(load_reference().document_types["doc_type"])
+
+
+def _error(zh: str, en: str, token: str) -> RuleConditionError:
+    return RuleConditionError(f"{zh}：{token} / {en}: {token}")
+
+
+def validate_condition(expr: str, facts: Mapping[str, str]) -> ValidatedCondition:
+    """Parse ``expr`` and check every node against the whitelist; raise :class:`RuleConditionError` otherwise."""
+    if not expr or not expr.strip():
+        raise _error("规则条件为空", "empty rule condition", repr(expr))
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(expr)
+    except TokenError as e:
+        raise _error("规则条件无法解析", "cannot tokenize rule condition", str(e)) from e
+    if any(t.token_type == TokenType.SEMICOLON for t in tokens):
+        raise _error(
+            "规则条件不允许使用分号（多条语句）", "semicolon (multiple statements) not allowed", "';'"
+        )
+    try:
+        ast = sqlglot.parse_one(expr, read=DIALECT)
+    except ParseError as e:
+        raise _error("规则条件无法解析", "cannot parse rule condition", str(e).splitlines()[0]) from e
+    known = {k.lower() for k in facts}
+    used_facts: set[str] = set()
+    used_settings: set[str] = set()
+    for node in ast.walk():
+        if isinstance(node, exp.Anonymous):
+            name = str(node.name).lower()
+            if name != SETTING_FUNC:
+                raise _error("规则条件不允许使用函数", "function not allowed in rule condition", name)
+            args = node.expressions
+            if len(args) != 1 or not (isinstance(args[0], exp.Literal) and args[0].is_string):
+                raise _error(
+                    "setting() 只接受一个字符串参数", "setting() takes exactly one string literal", node.sql()
+                )
+            used_settings.add(args[0].this)
+        elif isinstance(node, exp.Column):
+            if node.table or node.args.get("db") or node.args.get("catalog"):
+                raise _error("规则条件不允许使用限定列名", "qualified column name not allowed", node.sql())
+            if isinstance(node.this, exp.Star):
+                raise _error("规则条件不允许使用 *", "star not allowed", "*")
+            name = node.name.lower()
+            if name not in known:
+                raise _error("规则条件引用了未知的案卷事实", "unknown dossier fact in rule condition", name)
+            used_facts.add(name)
+        elif isinstance(node, _ALLOWED_NODES) or type(node) in _ALLOWED_FUNCS:
+            continue
+        elif isinstance(node, exp.Var) and isinstance(node.parent, exp.DateDiff):
+            continue  # the unit of date_diff('day', a, b)
+        elif isinstance(node, exp.Func):
+            raise _error(
+                "规则条件不允许使用函数", "function not allowed in rule condition", node.sql_name().lower()
+            )
+        else:
+            raise _error(
+                f"规则条件不允许使用该语法（{type(node).__name__}）",
+                f"syntax not allowed in rule condition ({type(node).__name__})",
+                node.sql(dialect=DIALECT)[:80],
+            )
+    return ValidatedCondition(expr, ast, frozenset(used_facts), frozenset(used_settings))
+
+
+def _literal(value: float | str) -> exp.Expression:
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, bool) or not math.isfinite(float(value)):
+        raise RuleConditionError(f"设置值无效 / invalid setting value: {value!r}")
+    number = float(value)
+    return exp.Literal.number(int(number) if number.is_integer() else repr(number))
+
+
+def compile_condition(validated: ValidatedCondition, settings: Mapping[str, float | str]) -> str:
+    """SQL for ``SELECT … FROM dossier_facts`` with every ``setting('k')`` replaced by its literal value."""
+
+    def substitute(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and str(node.name).lower() == SETTING_FUNC:
+            key = node.expressions[0].this
+            if key not in settings:
+                raise _error("规则条件引用了未知的设置项", "unknown setting in rule condition", key)
+            return _literal(settings[key])
+        return node
+
+    compiled = validated.ast.copy().transform(substitute)
+    return f"({compiled.sql(dialect=DIALECT)})"
+
+
+def _typed_facts_sql(facts_columns: Iterable[str], vocab: Mapping[str, str]) -> str:
+    present = {c.lower(): c for c in facts_columns}
+    cols = ['CAST(f."case_id" AS VARCHAR) AS case_id']
+    for name, sql_type in vocab.items():
+        if name == "case_id":
+            continue
+        source = f'f."{present[name]}"' if name in present else "NULL"
+        cols.append(f'CAST({source} AS {sql_type}) AS "{name}"')
+    return f"SELECT {', '.join(cols)} FROM facts_in AS f"
+
+
+RESULT_COLUMNS = ["case_id", "rule_id", "passed", "deducted_points", "veto"]
+
+
+def evaluate_rules(
+    rules: pd.DataFrame,
+    facts: pd.DataFrame,
+    settings: Mapping[str, float | str],
+    vocabulary: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Evaluate every rule that has a condition against every facts row, in one in-memory DuckDB query.
+
+    Returns one row per (case, rule): ``passed`` TRUE/FALSE or NA (rule does not apply), ``deducted_points``
+    (the rule's points when it failed, else 0) and ``veto`` (TRUE when a veto rule failed). Facts missing from
+    the frame are NULL, so rules that need them come out as not applicable. Human-only rules (no condition)
+    are not in the output.
+    """
+    vocab = dict(vocabulary) if vocabulary is not None else default_vocabulary()
+    if "case_id" not in facts.columns:
+        raise ValueError("facts need a case_id column / 案卷事实表缺少 case_id 列")
+    machine = rules[rules["condition"].fillna("").astype(str).str.strip() != ""]
+    if machine.empty or facts.empty:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=t) for c, t in zip(RESULT_COLUMNS, _RESULT_DTYPES, strict=True)}
+        )
+    selects = []
+    for i, rule in enumerate(machine.itertuples(index=False)):
+        try:
+            sql = compile_condition(validate_condition(str(rule.condition), vocab), settings)
+        except RuleConditionError as e:
+            raise RuleConditionError(f"{rule.rule_id}: {e}") from e
+        selects.append(f'CAST({sql} AS BOOLEAN) AS "r{i}"')
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("facts_in", facts)
+        wide = con.execute(
+            f"WITH facts AS ({_typed_facts_sql(facts.columns, vocab)}) SELECT case_id, {', '.join(selects)} FROM facts"
+        ).df()
+    finally:
+        con.close()
+    long = wide.melt(id_vars="case_id", var_name="col", value_name="passed")
+    meta = machine.reset_index(drop=True).assign(col=[f"r{i}" for i in range(len(machine))])
+    out = long.merge(meta[["col", "rule_id", "deduct_points", "veto"]], on="col", how="left")
+    passed = out["passed"].astype("boolean")
+    failed = passed.eq(False).fillna(False).astype(bool)
+    return pd.DataFrame(
+        {
+            "case_id": out["case_id"].astype(str),
+            "rule_id": out["rule_id"].astype(str),
+            "passed": passed,
+            "deducted_points": out["deduct_points"].astype(float).where(failed, 0.0),
+            "veto": failed & _as_bool(out["veto"]),
+        }
+    )
+
+
+_RESULT_DTYPES = ["object", "object", "boolean", "float64", "bool"]
+
+
+def _as_bool(values: pd.Series) -> pd.Series:
+    text = values.astype(str).str.strip().str.lower()
+    return text.isin(["true", "1", "yes", "t"])
