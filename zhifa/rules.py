@@ -3,7 +3,8 @@
 A rule's ``condition`` is a boolean SQL expression (DuckDB dialect, restricted subset) over the columns of a
 one-row-per-case *dossier facts* table. TRUE = the dossier passes, FALSE = it fails, NULL = the rule does not
 apply. ``setting('key')`` reads a threshold from reference data. The vocabulary is documented in
-docs/review-rules.md; :data:`BASE_FACTS` is its machine-readable form (plus ``has_<doc_type>`` per document type).
+docs/review-rules.md; :data:`BASE_FACTS` is its machine-readable form (plus ``has_<doc_type>`` per
+document type).
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ class RuleConditionError(ValueError):
 @dataclass(frozen=True)
 class ValidatedCondition:
     expr: str
-    ast: exp.Expression
+    ast: exp.Expr
     facts_used: frozenset[str]
     settings_used: frozenset[str]
 
@@ -191,7 +192,7 @@ def _error(zh: str, en: str, token: str) -> RuleConditionError:
 
 
 def validate_condition(expr: str, facts: Mapping[str, str]) -> ValidatedCondition:
-    """Parse ``expr`` and check every node against the whitelist; raise :class:`RuleConditionError` otherwise."""
+    """Parse ``expr`` and check every node against the whitelist, else raise :class:`RuleConditionError`."""
     if not expr or not expr.strip():
         raise _error("规则条件为空", "empty rule condition", repr(expr))
     try:
@@ -315,9 +316,8 @@ def evaluate_rules(
     con = duckdb.connect(":memory:")
     try:
         con.register("facts_in", facts)
-        wide = con.execute(
-            f"WITH facts AS ({_typed_facts_sql(facts.columns, vocab)}) SELECT case_id, {', '.join(selects)} FROM facts"
-        ).df()
+        typed = _typed_facts_sql(facts.columns, vocab)
+        wide = con.execute(f"WITH facts AS ({typed}) SELECT case_id, {', '.join(selects)} FROM facts").df()
     finally:
         con.close()
     long = wide.melt(id_vars="case_id", var_name="col", value_name="passed")
