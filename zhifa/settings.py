@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="token signing key; required to serve the API")
     pseudonym_key: str | None = Field(default=None, description="key for pseudonymising personal data")
     max_bad_row_share: float = Field(default=0.2, description="a load above this share of bad rows fails")
+    max_import_unzipped_bytes: int = Field(
+        default=8 * 1024**3, description="cap on the total uncompressed size of an imported .zip"
+    )
 
     @property
     def home_dir(self) -> Path:
