@@ -68,7 +68,13 @@ _SCHEMA: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
     "document_types": ([], ["filing_order"], ["needs_service_receipt"], []),
     "review_rules": (["deduct_points"], [], ["veto", "needs_human"], []),
 }
+# CONTRACT.md required columns of the tables a bureau may supply; optional ones are added empty
 _REQUIRED = {
+    "discretion_tiers": ["province_code", "violation_code", "tier", "rate_min", "rate_max", "rate_default"],
+    "price_basis": ["province_code", "price_type", "valid_from"],
+    "settings": ["key", "value"],
+}
+_COLUMNS = {
     "discretion_tiers": TIER_COLUMNS,
     "price_basis": PRICE_BASIS_COLUMNS,
     "settings": SETTINGS_COLUMNS,
@@ -82,7 +88,7 @@ def _normalise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in _REQUIRED.get(name, []) if c not in frame.columns]
     if missing:
         raise ValueError(f"参考数据 {name} 缺少列 / reference table {name} lacks columns: {missing}")
-    df = frame.copy()
+    df = frame.reindex(columns=_COLUMNS[name]) if name in _COLUMNS else frame.copy()
     floats, ints, bools, dates = _SCHEMA[name]
     for col in df.columns:
         if (col in dates and pd.api.types.is_datetime64_any_dtype(df[col])) or (
@@ -98,7 +104,7 @@ def _normalise(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         elif col in bools:
             df[col] = text.fillna("false").str.lower().isin(_TRUE)
         elif col in dates:
-            df[col] = pd.to_datetime(text, format="%Y-%m-%d")
+            df[col] = pd.to_datetime(text, format="ISO8601").dt.normalize()
         else:
             df[col] = text
     if "province_code" in df.columns and name != "settings":
@@ -308,7 +314,7 @@ class ReferenceData:
         def layer(name: str, base: pd.DataFrame, extra: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
             if extra is None or extra.empty:
                 return base
-            new = _normalise(name, extra)[list(base.columns)]
+            new = _normalise(name, extra)
             covered = new[keys].drop_duplicates().fillna("")
             marker = base[keys].fillna("").merge(covered, on=keys, how="left", indicator=True)["_merge"]
             kept = base[(marker == "left_only").to_numpy()]
