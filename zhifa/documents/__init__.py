@@ -7,20 +7,21 @@ Used by the demo-world generator (dossier files) and the case-capture API (one-c
     pdf, docx, png = render_pdf(doc), render_docx(doc), render_scan_png(doc, seed=7)
 """
 
-from zhifa.documents.doctypes import DOC_TYPES, DocType, cover_number, document_number
+from zhifa.documents.doctypes import DocType, cover_number, doc_types, document_number, lookup
 from zhifa.documents.model import CaseContext, DocumentContent, GoodsLine
 from zhifa.documents.render import render_docx, render_pdf, render_scan_png
 from zhifa.documents.templates import build_document
 
 __all__ = [
-    "DOC_TYPES",
     "CaseContext",
     "DocType",
     "DocumentContent",
     "GoodsLine",
     "build_document",
     "cover_number",
+    "doc_types",
     "document_number",
+    "lookup",
     "render_docx",
     "render_pdf",
     "render_scan_png",

@@ -137,7 +137,7 @@ def layout(doc: DocumentContent) -> list[Page]:
     """The pages of a document: title, number line, labelled fields, table, body, signatures, date."""
     flow = _Flow()
     flow.line(doc.title, TITLE_SIZE, "centre")
-    if doc.doc_no:
+    if doc.doc_no and all(value != doc.doc_no for _, value in doc.fields):  # the cover shows it as a field
         flow.line(labelled("文书编号", doc.doc_no), TEXT_SIZE, "centre")
     flow.y += TEXT_SIZE * 0.5
     for label, value in doc.fields:

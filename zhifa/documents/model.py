@@ -5,12 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-# Statutory remedy periods printed on decisions (行政复议法 第二十条: 60 days; 行政诉讼法 第四十六条:
-# 6 months). National law, not provincial discretion; callers holding reference data may override.
-RECONSIDERATION_DAYS = 60
-LITIGATION_MONTHS = 6
-LATE_PAYMENT_PERCENT = 3  # 行政处罚法 第七十二条: surcharge per day of late payment
-
 
 @dataclass
 class GoodsLine:
@@ -51,16 +45,17 @@ class CaseContext:
     confiscation_text: str | None = None
     decided_at: datetime | None = None
     served_at: datetime | None = None
-    hearing_deadline_days: int | None = None
-    payment_days: int | None = None
+    # time limits printed in the text; None: the reference setting (ref_settings.csv) for the province
+    hearing_deadline_days: int | None = None  # hearing_request_days
+    payment_days: int | None = None  # payment_days
     handler_opinion_at: datetime | None = None
     dept_opinion_at: datetime | None = None
     head_opinion_at: datetime | None = None
     year: int  # for the cover "2024年度乐烟第12号"
     serial: int
-    reconsideration_days: int = RECONSIDERATION_DAYS
-    litigation_months: int = LITIGATION_MONTHS
-    late_payment_percent: int = LATE_PAYMENT_PERCENT
+    province_code: str | None = None  # whose reference settings apply; None: national defaults
+    reconsideration_days: int | None = None  # reconsideration_days (复议)
+    litigation_months: int | None = None  # litigation_months (诉讼)
 
 
 @dataclass

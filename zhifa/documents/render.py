@@ -89,7 +89,7 @@ def render_docx(doc: DocumentContent) -> bytes:
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _set_run_font(title.add_run(doc.title), DOCX_TITLE_FONT, 18, bold=True)
-    if doc.doc_no:
+    if doc.doc_no and all(value != doc.doc_no for _, value in doc.fields):
         _paragraph(document, labelled("文书编号", doc.doc_no), align=WD_ALIGN_PARAGRAPH.CENTER)
     for label, value in doc.fields:
         _paragraph(document, labelled(label, value))

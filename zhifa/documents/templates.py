@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from zhifa.documents.doctypes import DOC_TYPES, cover_number, document_number, lookup
+from zhifa.documents.doctypes import cover_number, document_number, lookup
 from zhifa.documents.model import CaseContext, DocumentContent
 from zhifa.documents.text import (
     fmt_amount,
@@ -21,8 +21,9 @@ from zhifa.documents.text import (
     labelled,
     officer_line,
 )
+from zhifa.reference import load_reference
 
-__all__ = ["DOC_TYPES", "build_document", "document_number"]
+__all__ = ["build_document", "document_number"]
 
 GOODS_HEADER = ["序号", "条码", "品牌规格", "数量（条）", "单价（元/条）", "金额（元）"]
 SERVED_DEFAULT = "行政处罚决定书"
@@ -31,8 +32,8 @@ SERVED_DEFAULT = "行政处罚决定书"
 class _Draft:
     """The parts of a document while a template fills them in."""
 
-    def __init__(self, ctx: CaseContext) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: CaseContext, doc_no: str | None) -> None:
+        self.ctx, self.doc_no = ctx, doc_no
         self.fields: list[tuple[str, str]] = []
         self.table: tuple[list[str], list[list[str]]] | None = None
         self.body: list[str] = []
@@ -84,6 +85,12 @@ class _Draft:
         return f"{items}，共计{fmt_number(sum(g.quantity for g in goods))}条" if goods else "（无）"
 
 
+def _limit(ctx: CaseContext, given: int | None, key: str) -> str:
+    """A time limit as printed: the case's own value, else the reference setting for its province."""
+    value = given if given is not None else load_reference().setting(key, ctx.province_code)
+    return fmt_number(float(value))
+
+
 def _money(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
@@ -106,14 +113,14 @@ def _penalty_text(ctx: CaseContext) -> str:
 
 def _cover(d: _Draft) -> None:
     ctx = d.ctx
-    d.field("卷宗编号", cover_number(ctx.unit_abbr, ctx.year, ctx.serial))
+    d.field("卷宗编号", d.doc_no or cover_number(ctx.unit_abbr, ctx.year, ctx.serial))
     d.field("案件编号", ctx.case_no)
     d.case_fields()
     d.field("承办人", _officer_names(ctx))
     d.field("处理结果", _penalty_text(ctx))
     d.field("立案日期", fmt_date(ctx.filed_at))
     d.field("结案日期", fmt_date(ctx.served_at))
-    d.field("保管期限", "永久")
+    d.field("保管期限", str(load_reference().setting("archive_retention", ctx.province_code)))
     d.body.append(ctx.unit_name)
 
 
@@ -154,7 +161,8 @@ def _preservation_notice(d: _Draft) -> None:
     d.party_fields()
     d.body.append(
         f"{ctx.party_name or ''}：因你（单位）{ctx.cause or ''}，依据《中华人民共和国行政处罚法》第五十六条，"
-        f"本局决定对下列物品先行登记保存，并在七日内作出处理决定。保存期间，不得损毁、销毁或者转移。"
+        f"本局决定对下列物品先行登记保存，并在{_limit(ctx, None, 'preservation_handling_days')}日内"
+        "作出处理决定。保存期间，不得损毁、销毁或者转移。"
     )
     d.goods_table(with_prices=False)
     d.officer_signatures()
@@ -246,7 +254,7 @@ def _handling_approval(d: _Draft) -> None:
 
 
 def _rights_paragraph(ctx: CaseContext, hearing: bool) -> str:
-    days = f"{ctx.hearing_deadline_days}日内" if ctx.hearing_deadline_days is not None else "规定期限内"
+    days = f"{_limit(ctx, ctx.hearing_deadline_days, 'hearing_request_days')}日内"
     text = (
         "根据《中华人民共和国行政处罚法》第四十四条、第四十五条，"
         f"你（单位）有权在收到本告知书之日起{days}进行陈述和申辩"
@@ -274,19 +282,20 @@ def _penalty_decision(d: _Draft) -> None:
     ctx = d.ctx
     d.case_fields()
     d.party_fields()
-    payment = (
-        f"自收到本决定书之日起{ctx.payment_days}日内" if ctx.payment_days is not None else "在规定期限内"
-    )
+    payment_days = _limit(ctx, ctx.payment_days, "payment_days")
+    review_days = _limit(ctx, ctx.reconsideration_days, "reconsideration_days")
+    lawsuit_months = _limit(ctx, ctx.litigation_months, "litigation_months")
+    surcharge = fmt_percent(float(load_reference().setting("late_payment_surcharge_rate", ctx.province_code)))
     d.body += [
         labelled("违法事实", ctx.facts_text or ""),
         labelled("证据", "现场检查笔录、询问笔录、涉案烟草专卖品核价表等"),
         labelled("法律依据", ctx.legal_basis or ""),
         labelled("处罚决定", _penalty_text(ctx)),
         labelled("罚款金额", fmt_amount(ctx.fine_amount)),
-        f"请{payment}将罚款缴至指定银行。到期不缴纳罚款的，每日按罚款数额的"
-        f"{ctx.late_payment_percent}%加处罚款。",
-        f"如不服本决定，可以在收到本决定书之日起{ctx.reconsideration_days}日内申请行政复议，"
-        f"或者在{ctx.litigation_months}个月内依法向人民法院提起行政诉讼。",
+        f"请自收到本决定书之日起{payment_days}日内将罚款缴至指定银行。"
+        f"到期不缴纳罚款的，每日按罚款数额的{surcharge}加处罚款。",
+        f"如不服本决定，可以在收到本决定书之日起{review_days}日内申请行政复议，"
+        f"或者在{lawsuit_months}个月内依法向人民法院提起行政诉讼。",
     ]
     d.officer_signatures()
 
@@ -354,7 +363,7 @@ def build_document(
     "行政处罚决定书（乐烟罚〔2024〕第12号）"; it defaults to the penalty decision.
     """
     kind = lookup(doc_type)
-    draft = _Draft(ctx)
+    draft = _Draft(ctx, doc_no)
     if doc_type == "service_receipt":
         _service_receipt(draft, served_document or SERVED_DEFAULT)
     else:
