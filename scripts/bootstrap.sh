@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Bring a fresh Debian machine to the state `make demo` / `make test` need:
+# uv, the locked Python environment, and the Debian packages (when run as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: barcode decoding (libzbar0), CJK fonts for documents and screenshots,
+# OpenCV runtime for OCR, Chromium for page tests, PostgreSQL for the API's production path.
+DEB_PACKAGES=(libzbar0 fonts-noto-cjk libgl1 libglib2.0-0 chromium postgresql)
+
+missing=()
+for pkg in "${DEB_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: missing Debian packages; run as root:"
+    echo "  sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+fi
+
+if ! command -v uv >/dev/null 2>&1; then
+  echo "bootstrap: installing uv from PyPI"
+  python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+  export PATH="$HOME/.local/bin:$PATH"
+fi
+
+uv sync --frozen --quiet
