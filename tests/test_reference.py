@@ -248,7 +248,7 @@ def test_review_rules_validate_and_cover_categories(ref: ReferenceData) -> None:
     known_settings = set(ref.settings["key"])
     for rule in rules.itertuples():
         if rule.condition:
-            validated = validate_condition(rule.condition, vocab)
+            validated = validate_condition(str(rule.condition), vocab)
             assert validated.settings_used <= known_settings, rule.rule_id
         else:
             assert rule.needs_human, f"{rule.rule_id}: a rule without condition must need a human"
