@@ -97,14 +97,15 @@ class _Flow:
         widths = _column_widths([header, *rows], PAGE_WIDTH - 2 * MARGIN_X)
         for k, row in enumerate([header, *rows]):
             cells = [wrap(cell, TABLE_SIZE, w - 2 * CELL_PAD) for cell, w in zip(row, widths, strict=False)]
-            height = max(len(c) for c in cells) * TABLE_SIZE * LINE_GAP + CELL_PAD
+            box = TABLE_SIZE * LINE_GAP
+            height = max(len(c) for c in cells) * box + CELL_PAD
             self.need(height)
             if k == 0 or not self.pages[-1] or self.y == MARGIN_TOP:
                 self._rule(self.y)
             x = MARGIN_X
             for lines, w in zip(cells, widths, strict=False):
                 for n, part in enumerate(lines):
-                    baseline = self.y + (n + 1) * TABLE_SIZE * LINE_GAP - TABLE_SIZE * 0.35
+                    baseline = self.y + CELL_PAD / 2 + n * box + box / 2 + TABLE_SIZE * 0.35
                     self.pages[-1].append(Text(x + CELL_PAD, baseline, part, TABLE_SIZE))
                 self.pages[-1].append(Rule(x, self.y, x, self.y + height))
                 x += w

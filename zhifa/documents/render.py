@@ -98,9 +98,8 @@ def render_docx(doc: DocumentContent) -> bytes:
         table = document.add_table(rows=1 + len(rows), cols=len(header))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for r, row in enumerate([header, *rows]):
-            for c, value in enumerate(row):
-                cell = table.cell(r, c)
+        for table_row, values in zip(table.rows, [header, *rows], strict=True):
+            for cell, value in zip(table_row.cells, values, strict=False):  # row.cells once: cell() is O(n)
                 _set_run_font(cell.paragraphs[0].add_run(value), DOCX_BODY_FONT, 10.5)
     for text in doc.body:
         _paragraph(document, text, indent=True)
