@@ -1,0 +1,27 @@
+"""API-only operational knobs (not domain rules: those live in reference data)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from zhifa.settings import Settings, get_settings
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHIFA_API_", env_file=".env", extra="ignore")
+
+    token_minutes: int = Field(default=12 * 60, description="lifetime of an access token")
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest accepted upload")
+    max_scan_bytes: int = Field(default=15 * 1024 * 1024, description="largest accepted scan image")
+    pool_size: int = Field(default=20, description="database connection pool size")
+
+
+@lru_cache
+def get_api_settings() -> ApiSettings:
+    return ApiSettings()
+
+
+__all__ = ["ApiSettings", "Settings", "get_api_settings", "get_settings"]

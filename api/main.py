@@ -1,0 +1,72 @@
+"""App factory: ``uvicorn --factory api.main:create_app`` (``zhifa serve api``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from api.core.config import ApiSettings, get_api_settings
+from api.core.errors import ApiError, install_handlers
+from api.db import make_engine, make_sessionmaker, upgrade
+from zhifa.settings import Settings, get_settings
+
+DESCRIPTION = """现场办案 — field case capture: scan cartons, value goods, propose the fine from the
+discretion benchmark, route deviations and other steps through approvals, and generate the
+enforcement documents. Every endpoint except `/health` and `/auth/token` needs a bearer token.
+Errors are JSON `{"code": "STABLE_CODE", "message": "中文 / English"}`."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    api_settings: ApiSettings | None = None,
+    *,
+    migrate: bool = True,
+) -> FastAPI:
+    settings = settings or get_settings()
+    api_settings = api_settings or get_api_settings()
+    if not settings.secret_key:
+        raise RuntimeError("ZHIFA_SECRET_KEY must be set to serve the API (it signs the login tokens)")
+
+    app = FastAPI(title="zhifa field case API", version="1.0.0", description=DESCRIPTION)
+    engine = make_engine(settings.api_database_url, pool_size=api_settings.pool_size)
+    if migrate:
+        upgrade(engine)
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.settings = settings
+    app.state.api_settings = api_settings
+    app.state.secret_key = settings.secret_key
+
+    install_handlers(app)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        return JSONResponse(
+            {"code": "CONFLICT", "message": "数据冲突，请重试 / conflicting write, retry"}, status_code=409
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_: Request, exc: OperationalError) -> JSONResponse:
+        return JSONResponse(
+            {"code": "STORE_BUSY", "message": "数据库繁忙，请稍后重试 / store busy, retry"}, status_code=503
+        )
+
+    from api.routes import (
+        approvals,
+        audit_log,
+        auth,
+        cases,
+        catalog,
+        documents,
+        health,
+        uploads,
+        valuation,
+    )
+
+    for module in (health, auth, catalog, cases, valuation, approvals, documents, uploads, audit_log):
+        app.include_router(module.router)
+    return app
+
+
+__all__ = ["ApiError", "create_app"]

@@ -1,0 +1,37 @@
+"""Login (fixed path ``POST /auth/token``), current user, and user administration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
+
+from api.core.errors import ApiError
+from api.core.security import create_token, verify_password
+from api.deps import DB, Admin, CurrentUser
+from api.models import User
+from api.schemas import Token, UserCreate, UserOut
+from api.services.users import create_user
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/token", response_model=Token, summary="Log in (OAuth2 password form)")
+def login(request: Request, db: DB, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    user = db.scalar(select(User).where(User.username == form.username))
+    if not verify_password(form.password, user.password_hash if user else None) or not (user and user.active):
+        raise ApiError(401, "BAD_CREDENTIALS", "用户名或密码错误 / wrong username or password")
+    minutes = request.app.state.api_settings.token_minutes
+    return Token(access_token=create_token(request.app.state.secret_key, user.id, minutes))
+
+
+@router.get("/auth/me", response_model=UserOut, summary="The logged-in user")
+def me(user: CurrentUser) -> User:
+    return user
+
+
+@router.post("/users", response_model=UserOut, status_code=201, summary="Create a user (admin)")
+def add_user(body: UserCreate, db: DB, admin: Admin) -> User:
+    return create_user(db, body.username, body.password, body.unit_code, body.roles, body.officer_id, admin)

@@ -1,0 +1,15 @@
+"""Liveness and store check (no token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Liveness and database check")
+def health(request: Request) -> dict[str, str]:
+    with request.app.state.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return {"status": "ok", "database": request.app.state.engine.dialect.name}

@@ -1,0 +1,1 @@
+"""Pure service logic of the field case capture API (no HTTP here)."""

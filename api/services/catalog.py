@@ -1,0 +1,237 @@
+"""Product catalog: barcode look-up with pack/carton/case conversion, and bulk loading."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.core.errors import ApiError
+from api.models import Officer, Price, Product, Unit
+from ingestion.contract import ean13_is_valid
+
+NATIONAL = "000000"
+CARTONS_PER_CASE = 50  # 1 件 = 50 条: a unit of measure (DOMAIN §4), not a bureau setting
+
+
+@dataclass
+class Match:
+    product: Product
+    level: str  # pack | carton | case
+    cartons_per_unit: Decimal  # how many cartons one scanned unit is
+
+    @property
+    def sticks_per_carton(self) -> int:
+        return self.product.sticks_per_pack * self.product.packs_per_carton
+
+
+def check_barcode(code: str) -> str:
+    code = code.strip()
+    if not (len(code) == 13 and code.isascii() and code.isdigit()):
+        raise ApiError(422, "BAD_BARCODE", f"条码应为13位数字 / barcode must be 13 digits: {code!r}")
+    if not ean13_is_valid(code):
+        raise ApiError(422, "BAD_CHECK_DIGIT", f"条码校验位错误 / EAN-13 check digit wrong: {code}")
+    return code
+
+
+def find_by_barcode(session: Session, code: str) -> Match | None:
+    """The product whose pack, carton or case code this is."""
+    code = check_barcode(code)
+    product = session.scalars(
+        select(Product).where(
+            or_(Product.pack_barcode == code, Product.carton_barcode == code, Product.case_barcode == code)
+        )
+    ).first()
+    if product is None:
+        return None
+    if product.carton_barcode == code:
+        return Match(product, "carton", Decimal(1))
+    if product.pack_barcode == code:
+        return Match(product, "pack", Decimal(1) / Decimal(product.packs_per_carton))
+    return Match(product, "case", Decimal(CARTONS_PER_CASE))
+
+
+def price_on(session: Session, product_code: str, province: str, price_type: str, on: date) -> Price | None:
+    """The price valid on ``on``: the province's own row wins over the national one."""
+    rows = session.scalars(
+        select(Price).where(
+            Price.product_code == product_code,
+            Price.price_type == price_type,
+            Price.province_code.in_([province, NATIONAL]),
+            Price.valid_from <= on,
+            or_(Price.valid_to.is_(None), Price.valid_to >= on),
+        )
+    ).all()
+    rows = sorted(rows, key=lambda p: (p.province_code == province, p.valid_from), reverse=True)
+    return rows[0] if rows else None
+
+
+# --- bulk load (``zhifa catalog load``) ----------------------------------------------------------
+@dataclass
+class LoadReport:
+    loaded: dict[str, int] = field(default_factory=dict)
+    rejected: list[str] = field(default_factory=list)  # "file:line: reason"
+
+
+def _clean(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    return int(Decimal(value)) if value else default
+
+
+def _unit_path(session: Session, parent: str | None, code: str) -> str:
+    if parent is None:
+        return f"/{code}/"
+    parent_unit = session.get(Unit, parent)
+    base = parent_unit.path if parent_unit else f"/{parent}/"
+    return f"{base}{code}/"
+
+
+def _upsert(session: Session, model: type, key: dict[str, Any], values: dict[str, Any]) -> None:
+    obj = session.get(model, tuple(key.values()) if len(key) > 1 else next(iter(key.values())))
+    if obj is None:
+        session.add(model(**key, **values))
+    else:
+        for k, v in values.items():
+            setattr(obj, k, v)
+
+
+def _row_units(session: Session, r: dict[str, str | None]) -> None:
+    code, parent = r["unit_code"] or "", r.get("parent_code")
+    _upsert(
+        session,
+        Unit,
+        {"unit_code": code},
+        {
+            "name": r["name"],
+            "level": r["level"],
+            "parent_code": parent,
+            "abbreviation": r.get("abbreviation"),
+            "path": _unit_path(session, parent, code),
+        },
+    )
+
+
+def _row_officers(session: Session, r: dict[str, str | None]) -> None:
+    _upsert(
+        session,
+        Officer,
+        {"officer_id": r["officer_id"]},
+        {
+            "name": r["name"],
+            "unit_code": r["unit_code"],
+            "cert_no": r.get("cert_no"),
+            "cert_valid_from": _date(r.get("cert_valid_from")),
+            "cert_valid_to": _date(r.get("cert_valid_to")),
+            "roles": r.get("roles") or "officer",
+        },
+    )
+
+
+def _row_products(session: Session, r: dict[str, str | None]) -> None:
+    for col in ("pack_barcode", "carton_barcode", "case_barcode"):
+        value = r.get(col)
+        if value is not None and not ean13_is_valid(value):
+            raise ValueError(f"{col} {value} is not a valid EAN-13")
+    if not r.get("carton_barcode"):
+        raise ValueError("carton_barcode is required")
+    tar = r.get("tar_mg")
+    _upsert(
+        session,
+        Product,
+        {"product_code": r["product_code"]},
+        {
+            "brand": r["brand"],
+            "spec_name": r["spec_name"],
+            "manufacturer": r.get("manufacturer"),
+            "pack_barcode": r.get("pack_barcode"),
+            "carton_barcode": r["carton_barcode"],
+            "case_barcode": r.get("case_barcode"),
+            "sticks_per_pack": _int(r.get("sticks_per_pack"), 20),
+            "packs_per_carton": _int(r.get("packs_per_carton"), 10),
+            "price_class": _int(r.get("price_class")),
+            "tar_mg": Decimal(tar) if tar else None,
+            "pack_form": r.get("pack_form"),
+            "status": r.get("status") or "active",
+        },
+    )
+
+
+def _row_prices(session: Session, r: dict[str, str | None]) -> None:
+    if r.get("price_type") not in ("wholesale", "retail_suggested"):
+        raise ValueError(f"unknown price_type {r.get('price_type')}")
+    if session.get(Product, r["product_code"]) is None:
+        raise ValueError(f"unknown product {r['product_code']}")
+    valid_from = _date(r["valid_from"])
+    province = r.get("province_code") or NATIONAL
+    existing = session.scalars(
+        select(Price).where(
+            Price.product_code == r["product_code"],
+            Price.province_code == province,
+            Price.price_type == r["price_type"],
+            Price.valid_from == valid_from,
+        )
+    ).first()
+    price = Decimal(r["price_per_carton"] or "")
+    if price <= 0:
+        raise ValueError("price_per_carton must be positive")
+    if existing is None:
+        existing = Price(
+            product_code=r["product_code"],
+            province_code=province,
+            price_type=r["price_type"],
+            valid_from=valid_from,
+        )
+        session.add(existing)
+    existing.price_per_carton, existing.valid_to = price, _date(r.get("valid_to"))
+
+
+_LOADERS = {"units": _row_units, "officers": _row_officers, "products": _row_products, "prices": _row_prices}
+
+
+def load_catalog(session: Session, folder: Path) -> LoadReport:
+    """Upsert units, officers, products and prices from a bulk folder (CONTRACT.md). Caller commits.
+
+    Bad rows are reported with file and line, never dropped silently; loading twice changes nothing.
+    """
+    from ingestion.readers import find_tables, read_table
+
+    report = LoadReport()
+    tables = find_tables(Path(folder))
+    for name, loader in _LOADERS.items():
+        if name not in tables:
+            continue
+        raw = read_table(tables[name], name)
+        rows = list(zip(raw.line_no.tolist(), raw.data.to_dict("records"), strict=True))
+        if name == "units":  # parents first so each path can be built from its parent's
+            rows.sort(key=lambda lr: {"province": 0, "city": 1}.get(str(lr[1].get("level")), 2))
+        count = 0
+        for line, row in rows:
+            clean = {str(k): _clean(v) for k, v in row.items()}
+            try:
+                with session.begin_nested():
+                    loader(session, clean)
+                count += 1
+            except (ValueError, KeyError, TypeError, InvalidOperation, IntegrityError) as exc:
+                report.rejected.append(f"{raw.source}:{line}: {exc}")
+        for bad in raw.malformed:
+            report.rejected.append(f"{raw.source}:{bad.line_no}: {bad.en}")
+        session.flush()
+        report.loaded[name] = count
+    return report

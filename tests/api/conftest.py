@@ -1,0 +1,151 @@
+"""Fixtures: a real app on a real SQLite file or a real PostgreSQL server, a catalog folder in the
+bulk contract format, and logged-in clients for each role."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from glob import glob
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apitest_support import PASSWORD, token, write_catalog
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.services.catalog import load_catalog
+from api.services.users import create_user
+from zhifa.settings import Settings
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return cmd
+    return ["runuser", "-u", "postgres", "--", *cmd]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Base URL (without database) of a PostgreSQL server: ZHIFA_TEST_POSTGRES_URL, else a throwaway
+    cluster started here with initdb + pg_ctl; skipped only when no postgres binaries exist."""
+    given = os.environ.get("ZHIFA_TEST_POSTGRES_URL")
+    if given:
+        yield given.rsplit("/", 1)[0]
+        return
+    bins = sorted(glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bins:
+        pytest.skip(
+            "PostgreSQL binaries absent (apt-get install -y postgresql) and ZHIFA_TEST_POSTGRES_URL unset"
+        )
+    bindir = Path(bins[-1]).parent
+    root = Path(tempfile.mkdtemp(prefix="zhifa-pg-"))
+    data = root / "data"
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    port = _free_port()
+    subprocess.run(
+        _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "zhifa", "--auth=trust", "-E", "UTF8",
+                      "--no-sync"]),
+        check=True, capture_output=True,
+    )  # fmt: skip
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+    subprocess.run(
+        _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w",
+                      "start"]),
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://zhifa@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _fresh_postgres_db(base: str) -> str:
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+# --- app -----------------------------------------------------------------------------------------------
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'home' / 'api.sqlite3'}"
+    return _fresh_postgres_db(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        home=tmp_path / "home", database_url=database_url, secret_key="test-secret-key-0123456789"
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, tmp_path: Path) -> Iterator[Any]:
+    from api.services.clock import today
+
+    application = create_app(settings)
+    with application.state.sessionmaker() as session:
+        report = load_catalog(session, write_catalog(tmp_path / "catalog", today()))
+        assert report.loaded == {"units": 4, "officers": 4, "products": 3, "prices": 5}, report
+        for name, unit, roles, officer in USERS:
+            create_user(session, name, PASSWORD, unit, roles, officer)
+        session.commit()
+    yield application
+    application.state.engine.dispose()
+
+
+USERS = [
+    ("li", "410122", ["officer"], "O410122001"),
+    ("wang", "410122", ["officer"], "O410122002"),
+    ("head", "410122", ["approver"], None),
+    ("legal", "410100", ["legal_reviewer"], None),
+    ("cityboss", "410100", ["approver", "manager"], None),
+    ("kaifeng", "410200", ["officer", "approver"], "O410200001"),
+    ("admin", "410000", ["admin"], None),
+]
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def as_user(client: TestClient) -> Any:
+    cache: dict[str, dict[str, str]] = {}
+
+    def headers(username: str) -> dict[str, str]:
+        if username not in cache:
+            cache[username] = token(client, username)
+        return cache[username]
+
+    return headers
