@@ -38,7 +38,14 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # earliest date a zip entry can hold
 def render_pdf(doc: DocumentContent) -> bytes:
     font = pdf_font()
     buf = io.BytesIO()
-    canvas = Canvas(buf, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1, pageCompression=1)
+    canvas = Canvas(
+        buf,
+        pagesize=(PAGE_WIDTH, PAGE_HEIGHT),
+        invariant=1,
+        pageCompression=1,
+        initialFontName=font,  # else every page also references a non-embedded Helvetica
+        initialFontSize=11,
+    )
     canvas.setTitle(doc.title)
     canvas.setCreator("zhifa")
     for page in layout(doc):

@@ -32,8 +32,8 @@ SERVED_DEFAULT = "行政处罚决定书"
 class _Draft:
     """The parts of a document while a template fills them in."""
 
-    def __init__(self, ctx: CaseContext, doc_no: str | None) -> None:
-        self.ctx, self.doc_no = ctx, doc_no
+    def __init__(self, ctx: CaseContext, doc_no: str | None, issued_at: date | None) -> None:
+        self.ctx, self.doc_no, self.issued_at = ctx, doc_no, issued_at
         self.fields: list[tuple[str, str]] = []
         self.table: tuple[list[str], list[list[str]]] | None = None
         self.body: list[str] = []
@@ -116,10 +116,10 @@ def _cover(d: _Draft) -> None:
     d.field("卷宗编号", d.doc_no or cover_number(ctx.unit_abbr, ctx.year, ctx.serial))
     d.field("案件编号", ctx.case_no)
     d.case_fields()
-    d.field("承办人", _officer_names(ctx))
+    d.officers_field("承办人")
     d.field("处理结果", _penalty_text(ctx))
     d.field("立案日期", fmt_date(ctx.filed_at))
-    d.field("结案日期", fmt_date(ctx.served_at))
+    d.field("结案日期", fmt_date(d.issued_at))  # the cover is completed when the case closes
     d.field("保管期限", str(load_reference().setting("archive_retention", ctx.province_code)))
     d.body.append(ctx.unit_name)
 
@@ -363,7 +363,7 @@ def build_document(
     "行政处罚决定书（乐烟罚〔2024〕第12号）"; it defaults to the penalty decision.
     """
     kind = lookup(doc_type)
-    draft = _Draft(ctx, doc_no)
+    draft = _Draft(ctx, doc_no, issued_at)
     if doc_type == "service_receipt":
         _service_receipt(draft, served_document or SERVED_DEFAULT)
     else:
