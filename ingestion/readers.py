@@ -96,13 +96,20 @@ def _decode(path: Path, raw: bytes) -> tuple[str, bytes]:
     raise TableReadError(path, "无法识别文本编码", "unrecognised text encoding")
 
 
-def _record_spans(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """Start/stop byte offsets and starting line of each non-empty CSV record, and whether any
-    newline sits inside a quoted value.
+@dataclass
+class _Records:
+    """Non-empty CSV records found by a byte scan: offsets, starting line, unquoted field count."""
 
-    A newline ends a record unless it sits inside quotes, i.e. after an odd number of '"' bytes
-    (neither byte occurs inside multi-byte UTF-8 characters).
-    """
+    starts: np.ndarray
+    stops: np.ndarray
+    lines: np.ndarray
+    fields: np.ndarray
+    quoted_newlines: bool
+
+
+def _scan_records(buf: np.ndarray) -> _Records:
+    """A newline or comma is structural unless it sits inside quotes, i.e. after an odd number of
+    '"' bytes (none of these bytes occurs inside multi-byte UTF-8 characters)."""
     newlines = np.flatnonzero(buf == 0x0A)
     quotes = np.flatnonzero(buf == 0x22)
     ends = newlines[(np.searchsorted(quotes, newlines) & 1) == 0] if len(quotes) else newlines
@@ -111,8 +118,23 @@ def _record_spans(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     lengths = stops - starts
     empty = (lengths == 0) | ((lengths == 1) & (buf[np.minimum(starts, len(buf) - 1)] == 0x0D))
     starts, stops = starts[~empty], stops[~empty]
-    lines = np.searchsorted(newlines, starts) + 1
-    return starts, stops, lines.astype(np.int64), len(ends) < len(newlines)
+    commas = np.flatnonzero(buf == 0x2C)
+    if len(quotes):
+        commas = commas[(np.searchsorted(quotes, commas) & 1) == 0]
+    fields = np.bincount(np.searchsorted(stops, commas), minlength=len(starts))[: len(starts)] + 1
+    lines = (np.searchsorted(newlines, starts) + 1).astype(np.int64)
+    return _Records(starts, stops, lines, fields, len(ends) < len(newlines))
+
+
+def _fit_width(record: list[str], width: int, line: int) -> list[str] | MalformedRow:
+    """Align a parsed record with the header, or explain why it cannot be."""
+    if len(record) > width and not any(v.strip() for v in record[width:]):
+        return record[:width]  # trailing separators only
+    if len(record) == width:
+        return record
+    zh = f"字段数 {len(record)} 与表头 {width} 不符"
+    en = f"{len(record)} fields, header has {width}"
+    return MalformedRow(line, zh, en, ",".join(record))
 
 
 def _read_csv(path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray, str, list[MalformedRow]]:
@@ -122,16 +144,45 @@ def _read_csv(path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray, str, lis
     if b"\x00" in raw:
         raise TableReadError(path, "不是文本文件（含二进制内容）", "not a text file (binary content)")
     encoding, body = _decode(path, raw)
-    buf = np.frombuffer(body, dtype=np.uint8)
-    starts, stops, lines, quoted_newlines = _record_spans(buf)
-    header_text = body[starts[0] : stops[0]].decode("utf-8")
-    header = next(csv.reader([header_text.rstrip("\r")]))
-    names = [f"__col{i}" for i in range(len(header))]  # placeholders: real names are checked later
+    rec = _scan_records(np.frombuffer(body, dtype=np.uint8))
+    header = next(csv.reader([body[rec.starts[0] : rec.stops[0]].decode("utf-8").rstrip("\r")]))
+    width = len(header)
+    # Rows of the wrong width are parsed on their own (few); pyarrow skips them in the bulk read.
+    odd = np.flatnonzero(rec.fields[1:] != width) + 1
+    malformed: list[MalformedRow] = []
+    for i in odd:
+        text = body[rec.starts[i] : rec.stops[i]].decode("utf-8").rstrip("\r")
+        fitted = _fit_width(next(csv.reader([text]), []), width, int(rec.lines[i]))
+        if not isinstance(fitted, MalformedRow):
+            break  # a row pyarrow would reject but we can repair: take the exact path
+        malformed.append(fitted)
+    else:
+        table = _arrow_csv(body, int(rec.stops[0]), width, rec.quoted_newlines, len(odd))
+        if table is not None and table.num_rows == len(rec.starts) - 1 - len(odd):
+            frame = table.to_pandas()
+            frame.columns = pd.Index(header)
+            keep = np.ones(len(rec.starts), dtype=bool)
+            keep[0] = False
+            keep[odd] = False
+            return header, frame, rec.lines[keep], encoding, malformed
+    # Quoting the byte scan cannot follow, or repairable rows: exact but slower path.
+    header, frame, line_no, malformed = _read_csv_exact(body.decode("utf-8"))
+    return header, frame, line_no, encoding, malformed
+
+
+def _arrow_csv(body: bytes, header_stop: int, width: int, multiline: bool, odd_rows: int) -> pa.Table | None:
+    names = [f"__col{i}" for i in range(width)]  # placeholders: real names are checked later
+    skipped: list[str] = []
+
+    def skip(row: Any) -> str:
+        skipped.append(row.text)
+        return "skip"
+
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(body)[min(int(stops[0]) + 1, len(body)) :],
+            pa.py_buffer(body)[min(header_stop + 1, len(body)) :],
             read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(newlines_in_values=quoted_newlines),
+            parse_options=pacsv.ParseOptions(newlines_in_values=multiline, invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=True,
@@ -139,14 +190,8 @@ def _read_csv(path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray, str, lis
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
-        table = None
-    if table is not None and table.num_rows == len(starts) - 1:
-        frame = table.to_pandas()
-        frame.columns = pd.Index(header)
-        return header, frame, lines[1:], encoding, []
-    # Ragged rows or quoting the byte scan cannot follow: exact but slower path.
-    header, frame, line_no, malformed = _read_csv_exact(body.decode("utf-8"))
-    return header, frame, line_no, encoding, malformed
+        return None
+    return table if len(skipped) == odd_rows else None
 
 
 def _read_csv_exact(text: str) -> tuple[list[str], pd.DataFrame, np.ndarray, list[MalformedRow]]:
@@ -163,14 +208,11 @@ def _read_csv_exact(text: str) -> tuple[list[str], pd.DataFrame, np.ndarray, lis
         if header is None:
             header = record
             continue
-        if len(record) > len(header) and not any(v.strip() for v in record[len(header) :]):
-            record = record[: len(header)]  # trailing separators only
-        if len(record) != len(header):
-            zh = f"字段数 {len(record)} 与表头 {len(header)} 不符"
-            en = f"{len(record)} fields, header has {len(header)}"
-            malformed.append(MalformedRow(start, zh, en, ",".join(record)))
+        fitted = _fit_width(record, len(header), start)
+        if isinstance(fitted, MalformedRow):
+            malformed.append(fitted)
             continue
-        rows.append(record)
+        rows.append(fitted)
         line_no.append(start)
     assert header is not None  # the caller checked the file is not empty
     frame = pd.DataFrame(rows, columns=pd.Index(range(len(header))), dtype="str")

@@ -49,7 +49,8 @@ REASONS: dict[str, tuple[str, str]] = {
 class ValidationResult:
     table: str
     source_file: str
-    good: pd.DataFrame  # contract columns, typed; index "source_line" = line in the file
+    good: pd.DataFrame  # contract columns typed as in ingestion.parsing (timestamps tz Asia/Shanghai);
+    # index "source_line" = line in the file
     rejects: pd.DataFrame  # REJECT_COLUMNS, one record per problem, sorted by line
     extra_columns: pd.DataFrame  # columns outside the contract, all rows, index "source_line"
 
@@ -175,7 +176,11 @@ def _check_duplicates(
     positions = np.flatnonzero(candidate)[dup.to_numpy()]
     mask = np.zeros(len(candidate), dtype=bool)
     mask[positions] = True
-    shown = "(" + keys.loc[dup, pk].astype("str").agg(", ".join, axis=1) + ")"
+    dup_keys = keys.loc[dup, pk].astype("str")
+    shown = dup_keys[pk[0]]
+    for column in pk[1:]:
+        shown = shown + ", " + dup_keys[column]
+    shown = "(" + shown + ")"
     first_line = first[dup].astype("str")
     full_zh = np.full(len(mask), "", dtype=object)
     full_en = full_zh.copy()
@@ -187,8 +192,10 @@ def _check_duplicates(
 
 def _raw_json(raw: RawTable, positions: np.ndarray) -> list[str]:
     frame = pd.concat([raw.data.iloc[positions], raw.extra.iloc[positions]], axis=1)
-    frame = frame.astype(object).where(frame.notna(), None)
-    return [json.dumps(r, ensure_ascii=False) for r in frame.to_dict("records")]
+    names = list(frame.columns)
+    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in names]
+    rows = zip(*columns, strict=True)
+    return [json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) for row in rows]
 
 
 def _build_rejects(raw: RawTable, issues: _Issues) -> pd.DataFrame:

@@ -157,6 +157,23 @@ def test_csv_line_numbers_with_quoted_multiline_value(tmp_path: Path) -> None:
     assert result.rejects[["line_no", "reason_code"]].values.tolist() == [[6, "unknown_enum"]]
 
 
+@pytest.mark.parametrize("trailing_comma", [False, True])
+def test_ragged_csv_row_is_rejected_with_its_line(tmp_path: Path, trailing_comma: bool) -> None:
+    path = tmp_path / "units.csv"
+    extra = "," if trailing_comma else ""  # a repairable row sends the reader down its exact path
+    path.write_text(
+        "unit_code,name,level\n410000,河南省局,province\n410100,郑州市局\n"
+        f'410300,"洛阳市局\n（含新区）",city{extra}\n410400,平顶山市局,city\n',
+        encoding="utf-8",
+    )
+    raw = read_table(path)
+    assert list(raw.line_no) == [2, 4, 6]
+    assert raw.data["name"].tolist() == ["河南省局", "洛阳市局\n（含新区）", "平顶山市局"]
+    rejects = validate_table("units", raw).rejects
+    assert rejects[["line_no", "reason_code"]].values.tolist() == [[3, "bad_row"]]
+    assert json.loads(rejects["raw_values"].iloc[0]) == {"_raw": "410100,郑州市局"}
+
+
 def test_each_rejection_reason_once_with_its_line(tmp_path: Path) -> None:
     header = ["case_id", "line_no", "barcode", "product_code", "quantity", "quantity_unit"]
     rows: list[Row] = [
