@@ -12,12 +12,14 @@ import re
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 import docx
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from zhifa.documents import (
     CaseContext,
@@ -155,11 +157,12 @@ def test_penalty_decision_pdf(decision: DocumentContent) -> None:
     ):
         assert expected in text, expected
     # the font is embedded (TrueType program) and is Noto Sans CJK SC
-    fonts = PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
+    resources = cast(DictionaryObject, PdfReader(io.BytesIO(data)).pages[0]["/Resources"])
+    fonts = cast(DictionaryObject, resources["/Font"])
     embedded = []
     for ref in fonts.values():
-        font = ref.get_object()
-        descriptor = font["/FontDescriptor"].get_object()
+        font = cast(DictionaryObject, ref.get_object())
+        descriptor = cast(DictionaryObject, font["/FontDescriptor"])
         assert "/FontFile2" in descriptor
         embedded.append(str(font["/BaseFont"]))
     assert embedded and all("NotoSansCJKsc" in name for name in embedded)
