@@ -91,7 +91,7 @@ class _Issues:
 def _at(detail: pd.Series | str, positions: np.ndarray) -> pd.Series:
     if isinstance(detail, str):
         return pd.Series([detail] * len(positions), dtype="str")
-    return detail.iloc[positions].reset_index(drop=True).astype("str")
+    return detail.iloc[positions].reset_index(drop=True).astype("str").fillna("")
 
 
 def _quoted(text: pd.Series, column: str) -> pd.Series:
@@ -176,7 +176,7 @@ def _check_duplicates(
     positions = np.flatnonzero(candidate)[dup.to_numpy()]
     mask = np.zeros(len(candidate), dtype=bool)
     mask[positions] = True
-    dup_keys = keys.loc[dup, pk].astype("str")
+    dup_keys = keys.loc[dup, pk].astype("str").fillna("NULL")
     shown = dup_keys[pk[0]]
     for column in pk[1:]:
         shown = shown + ", " + dup_keys[column]

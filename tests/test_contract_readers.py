@@ -157,6 +157,17 @@ def test_csv_line_numbers_with_quoted_multiline_value(tmp_path: Path) -> None:
     assert result.rejects[["line_no", "reason_code"]].values.tolist() == [[6, "unknown_enum"]]
 
 
+def test_xlsx_rows_are_sheet_row_numbers(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "case_officers.xlsx",
+        ["case_id", "officer_id", "role"],
+        [["C1", "O1", "lead"], [None, None, None], ["C1", "O2", "assistant"], ["C1", "O3", "boss"]],
+    )
+    result = validate_table("case_officers", read_table(path))
+    assert list(result.good.index) == [2, 4]
+    assert result.rejects[["line_no", "reason_code"]].values.tolist() == [[5, "unknown_enum"]]
+
+
 @pytest.mark.parametrize("trailing_comma", [False, True])
 def test_ragged_csv_row_is_rejected_with_its_line(tmp_path: Path, trailing_comma: bool) -> None:
     path = tmp_path / "units.csv"
@@ -214,6 +225,26 @@ def test_each_rejection_reason_once_with_its_line(tmp_path: Path) -> None:
     )
     bad_date = validate_table("prices", read_table(prices)).rejects
     assert bad_date[["line_no", "reason_code"]].values.tolist() == [[3, "bad_date"]]
+
+
+def test_duplicate_key_with_null_part(tmp_path: Path) -> None:
+    # prices are keyed by (product, province, type, valid_from); a null province is the national price
+    path = write_csv(
+        tmp_path / "prices.csv",
+        ["product_code", "province_code", "price_type", "price_per_carton", "valid_from"],
+        [
+            ["P1", None, "wholesale", "450", "2024-01-01"],
+            ["P1", "410000", "wholesale", "460", "2024-01-01"],
+            ["P1", None, "wholesale", "455", "2024-01-01"],
+        ],
+    )
+    result = validate_table("prices", read_table(path))
+    assert list(result.good.index) == [2, 3]
+    (reason,) = result.rejects.loc[result.rejects["reason_code"] == "duplicate_key", "reason"]
+    assert reason == (
+        "主键重复: (P1, NULL, wholesale, 2024-01-01) 首次出现在第 2 行 / "
+        "duplicate key: (P1, NULL, wholesale, 2024-01-01) first at line 2"
+    )
 
 
 def test_self_reference_and_parents_within_folder(tmp_path: Path) -> None:
