@@ -4,8 +4,9 @@ fonts-noto-cjk ships CFF outlines and reportlab embeds only TrueType outlines, s
 Chinese face is converted once — cubic curves approximated by quadratic ones within 1/1000 em — for
 the characters official documents use (Latin, punctuation, CJK symbols, the full CJK Unified
 Ideographs block, full-width forms) and written to a cache file. The result is deterministic: the
-same source font gives the same bytes. Noto CJK is under the SIL Open Font License 1.1, which allows
-modified copies; the copy never leaves ``ZHIFA_HOME``.
+same source font gives the same bytes. Noto CJK is under the SIL Open Font License 1.1 (no reserved
+font name), which allows modified copies and embedding; the full copy stays in ``ZHIFA_HOME``, PDFs
+embed subsets of it.
 """
 
 from __future__ import annotations
