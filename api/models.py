@@ -141,8 +141,10 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    items: Mapped[list[CaseItem]] = relationship(order_by="CaseItem.line_no", lazy="selectin")
-    officers: Mapped[list[CaseOfficer]] = relationship(lazy="selectin")
+    items: Mapped[list[CaseItem]] = relationship(
+        order_by="CaseItem.line_no", lazy="selectin", cascade="all, delete-orphan"
+    )
+    officers: Mapped[list[CaseOfficer]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
 
 class CaseOfficer(Base):

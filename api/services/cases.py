@@ -66,10 +66,9 @@ def _set_officers(session: Session, case: Case, links: list[Any]) -> None:
             raise ApiError(
                 422, "UNKNOWN_OFFICER", f"本单位无此执法人员 / no officer {link.officer_id} in unit"
             )
-    for old in list(case.officers):
-        session.delete(old)
-    session.flush()
-    case.officers = [CaseOfficer(case_id=case.case_id, officer_id=x.officer_id, role=x.role) for x in links]
+    case.officers.clear()
+    session.flush()  # delete the old links before inserting new ones with the same keys
+    case.officers.extend(CaseOfficer(officer_id=x.officer_id, role=x.role) for x in links)
 
 
 def _remember_retailer(session: Session, case: Case) -> None:
@@ -244,7 +243,6 @@ def add_item(session: Session, user: User, case: Case, body: ItemIn) -> CaseItem
         authenticity=body.authenticity,
         spray_code="".join(body.spray_code.split()) if body.spray_code else None,
     )
-    session.add(item)
     case.items.append(item)
     case.updated_at = now()
     session.flush()
@@ -267,8 +265,7 @@ def delete_item(session: Session, user: User, case: Case, line_no: int) -> None:
     if item is None:
         raise ApiError(404, "ITEM_NOT_FOUND", f"无第{line_no}行 / no line {line_no}")
     before = audit.snapshot(item)
-    case.items.remove(item)
-    session.delete(item)
+    case.items.remove(item)  # delete-orphan removes the row
     session.flush()
     for n, rest in enumerate(sorted(case.items, key=lambda i: i.line_no), start=1):
         rest.line_no = n  # line numbers stay consecutive (review rule on the valuation table)

@@ -93,7 +93,6 @@ def can_see_unit(session: Session, user: User, unit_code: str) -> bool:
 def province_of(session: Session, unit_code: str) -> str:
     """The province-level bureau above a unit (its own code if it is one)."""
     codes = unit_path(session, unit_code).strip("/").split("/")
-    levels = dict(
-        session.execute(select(Unit.unit_code, Unit.level).where(Unit.unit_code.in_(codes))).tuples()
-    )
+    rows = session.execute(select(Unit.unit_code, Unit.level).where(Unit.unit_code.in_(codes)))
+    levels = {code: level for code, level in rows}
     return next((c for c in codes if levels.get(c) == "province"), codes[0])

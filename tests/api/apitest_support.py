@@ -12,6 +12,7 @@ from ingestion.contract import ean13_check_digit
 
 BARCODES = Path(__file__).resolve().parents[3] / "shared" / "barcodes"
 PASSWORD = "correct-horse-9"
+SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 
 
 def ean(first12: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apitest_support import PASSWORD, token, write_catalog
+from apitest_support import PASSWORD, SECRET, write_catalog
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -77,13 +77,14 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _fresh_postgres_db(base: str) -> str:
+def _fresh_postgres_db(base: str, template: str | None = None) -> str:
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
     plain = base.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{suffix}')
     return f"{base}/{name}"
 
 
@@ -93,31 +94,56 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def _seed(url: str, home: Path) -> None:
+    """Migrate, load the catalog folder and create the users once; tests copy the result."""
+    from api.services.clock import today
+
+    settings = Settings(home=home, database_url=url, secret_key=SECRET)
+    application = create_app(settings)
+    with application.state.sessionmaker() as session:
+        report = load_catalog(session, write_catalog(home / "catalog", today()))
+        assert report.loaded == {"units": 4, "officers": 4, "products": 3, "prices": 5}, report
+        assert len(report.rejected) == 2, report.rejected  # bad check digit, bad price
+        for name, unit, roles, officer in USERS:
+            create_user(session, name, PASSWORD, unit, roles, officer)
+        session.commit()
+    application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("sqlite-template")
+    path = home / "api.sqlite3"
+    _seed(f"sqlite:///{path}", home)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = _fresh_postgres_db(postgres_server)
+    _seed(url, tmp_path_factory.mktemp("pg-template"))
+    return url.rsplit("/", 1)[1]
+
+
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'home' / 'api.sqlite3'}"
-    return _fresh_postgres_db(request.getfixturevalue("postgres_server"))
+        target = tmp_path / "home" / "api.sqlite3"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    template = request.getfixturevalue("postgres_template")
+    return _fresh_postgres_db(request.getfixturevalue("postgres_server"), template)
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(
-        home=tmp_path / "home", database_url=database_url, secret_key="test-secret-key-0123456789"
-    )
+    return Settings(home=tmp_path / "home", database_url=database_url, secret_key=SECRET)
 
 
 @pytest.fixture
-def app(settings: Settings, tmp_path: Path) -> Iterator[Any]:
-    from api.services.clock import today
-
+def app(settings: Settings) -> Iterator[Any]:
     application = create_app(settings)
-    with application.state.sessionmaker() as session:
-        report = load_catalog(session, write_catalog(tmp_path / "catalog", today()))
-        assert report.loaded == {"units": 4, "officers": 4, "products": 3, "prices": 5}, report
-        for name, unit, roles, officer in USERS:
-            create_user(session, name, PASSWORD, unit, roles, officer)
-        session.commit()
     yield application
     application.state.engine.dispose()
 
@@ -140,12 +166,17 @@ def client(app: Any) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def as_user(client: TestClient) -> Any:
-    cache: dict[str, dict[str, str]] = {}
+def as_user(app: Any) -> Any:
+    """Bearer headers per username, signed directly (logging in is tested on its own)."""
+    from sqlalchemy import select
+
+    from api.core.security import create_token
+    from api.models import User
+
+    with app.state.sessionmaker() as session:
+        ids = dict(session.execute(select(User.username, User.id)).tuples().all())
 
     def headers(username: str) -> dict[str, str]:
-        if username not in cache:
-            cache[username] = token(client, username)
-        return cache[username]
+        return {"Authorization": f"Bearer {create_token(SECRET, ids[username], 60)}"}
 
     return headers
