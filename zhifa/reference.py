@@ -178,9 +178,20 @@ class ReferenceData:
         self.document_types = _normalise("document_types", document_types)
         self.review_rules = _normalise("review_rules", review_rules)
         self.review_rules["condition"] = self.review_rules["condition"].fillna("")
+        # The tables never change after construction, so look-ups are memoised: the generator and the
+        # pipeline ask the same (province, date) questions hundreds of thousands of times.
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def _cached(self, key: tuple[Any, ...], compute: Any) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # statutes ------------------------------------------------------------------------------------------
     def violation(self, code: str) -> dict[str, Any]:
+        return dict(self._cached(("violation", code), lambda: self._violation(code)))
+
+    def _violation(self, code: str) -> dict[str, Any]:
         rows = self.violation_types[self.violation_types["violation_code"] == code]
         if rows.empty:
             known = ", ".join(self.violation_types["violation_code"])
@@ -213,6 +224,18 @@ class ReferenceData:
                 return rows.sort_values("tier").reset_index(drop=True)
         return t.iloc[0:0]
 
+    def _tier_records(self, violation_code: str) -> list[dict[str, Any]]:
+        def build() -> list[dict[str, Any]]:
+            t = self.discretion_tiers
+            rows = t[t["violation_code"] == violation_code].sort_values("tier").to_dict("records")
+            out = [{str(k): (None if pd.isna(v) else v) for k, v in row.items()} for row in rows]
+            for r in out:  # plain dates so the per-call filter stays in Python
+                for col in ("valid_from", "valid_to"):
+                    r[col] = None if r[col] is None else pd.Timestamp(r[col]).date()
+            return out
+
+        return list(self._cached(("tier_records", violation_code), build))
+
     def select_tier(
         self,
         province_code: str,
@@ -224,11 +247,16 @@ class ReferenceData:
         prior_offences: int = 0,
     ) -> TierChoice | None:
         """Highest tier any of whose given criteria the case meets (CONTRACT.md); None if none matches."""
-        tiers = self.tiers_for(province_code, violation_code, on)
+        records = [
+            r
+            for r in self._tier_records(violation_code)
+            if (r["valid_from"] is None or r["valid_from"] <= on) and (r["valid_to"] is None or on <= r["valid_to"])
+        ]
+        own = [r for r in records if r["province_code"] == province_code]
+        records = own or [r for r in records if r["province_code"] == NATIONAL]
         quantity = quantity or {}
         best: TierChoice | None = None
-        for row in tiers.to_dict("records"):
-            r: dict[str, Any] = {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
+        for r in records:
             label = r["tier_label"] or f"{r['tier']}档"
             reasons: list[str] = []
             if _in_band(base_amount, r["amount_min"], r["amount_max"]):
@@ -262,6 +290,9 @@ class ReferenceData:
     # prices ------------------------------------------------------------------------------------------
     def price_type(self, province_code: str, on: date) -> str:
         """'retail_suggested' | 'wholesale': which catalog price values seized goods there and then."""
+        return str(self._cached(("price_type", province_code, on), lambda: self._price_type(province_code, on)))
+
+    def _price_type(self, province_code: str, on: date) -> str:
         pb = self.price_basis[_valid_on(self.price_basis, on)]
         for prov in (province_code, NATIONAL):
             rows = pb[pb["province_code"] == prov].sort_values("valid_from")
@@ -281,13 +312,12 @@ class ReferenceData:
         return s.sort_values(["key", "_rank", "valid_from"], na_position="first").groupby("key").tail(1)
 
     def setting(self, key: str, province_code: str | None = None, on: date | None = None) -> float | str:
-        rows = self._settings_rows(province_code, on)
-        rows = rows[rows["key"] == key]
-        if rows.empty:
+        values = self._cached(("settings", province_code, on), lambda: self.settings_for(province_code, on))
+        if key not in values:
             if key not in set(self.settings["key"]):
                 raise KeyError(f"未知的设置项 / unknown setting: {key!r}")
             raise KeyError(f"设置项 {key} 在 {on} 尚未生效 / setting {key!r} not yet valid on {on}")
-        return _parse_value(rows.iloc[0]["value"])
+        return values[key]  # type: ignore[no-any-return]
 
     def settings_for(self, province_code: str | None, on: date | None = None) -> dict[str, float | str]:
         rows = self._settings_rows(province_code, on)
@@ -296,9 +326,12 @@ class ReferenceData:
     # documents ---------------------------------------------------------------------------------------
     def required_documents(self, conditions: set[str]) -> list[str]:
         """Doc types (filing order) whose ``required_when`` is 'always' or one of ``conditions``."""
-        d = self.document_types
-        d = d[d["required_when"].isin({"always", *conditions})].sort_values("filing_order")
-        return [str(x) for x in d["doc_type"]]
+        def compute() -> list[str]:
+            d = self.document_types
+            d = d[d["required_when"].isin({"always", *conditions})].sort_values("filing_order")
+            return [str(x) for x in d["doc_type"]]
+
+        return list(self._cached(("required_documents", frozenset(conditions)), compute))
 
     # bureau overrides --------------------------------------------------------------------------------
     def with_overrides(

@@ -76,7 +76,7 @@ class CaseGenerator:
     def __init__(self, scale: Scale, rng: np.random.Generator, units: Units, officers: pd.DataFrame,
                  products: pd.DataFrame, prices: pd.DataFrame, ref: ReferenceData) -> None:
         self.scale, self.rng, self.units, self.ref = scale, rng, units, ref
-        self.products = products.reset_index(drop=True)
+        self.products = products.reset_index(drop=True).to_dict("records")
         self.book = PriceBook(prices)
         self.export_at = datetime.combine(scale.end_date + timedelta(days=5), datetime.min.time())
         # officers whose certificate lapsed before the period serve only the planted OFFICER_CERT_INVALID cases
@@ -164,19 +164,19 @@ class CaseGenerator:
         chosen = rng.choice(len(self.products), size=min(n_lines, len(self.products)), replace=False)
         items = []
         for line_no, idx in enumerate(chosen, start=1):
-            p = self.products.iloc[int(idx)]
+            p = self.products[int(idx)]
             unit = str(rng.choice(["carton"] * 17 + ["pack"] * 2 + ["stick"]))
             qty = float(rng.integers(lo, hi + 1))
             if unit == "pack":
                 qty = float(rng.integers(2, 10))
             elif unit == "stick":
                 qty = float(rng.integers(1, 10) * 20)
-            price = self.book.price(p.product_code, province, price_type, on)
-            assert price is not None, f"no {price_type} price for {p.product_code} on {on}"
-            n_cartons = cartons(qty, unit, int(p.sticks_per_pack), int(p.packs_per_carton))
+            price = self.book.price(p["product_code"], province, price_type, on)
+            assert price is not None, f"no {price_type} price for {p['product_code']} on {on}"
+            n_cartons = cartons(qty, unit, int(p["sticks_per_pack"]), int(p["packs_per_carton"]))
             items.append(dict(
-                line_no=line_no, product_code=p.product_code if rng.random() < 0.9 else None,
-                barcode=p.pack_barcode if unit == "pack" else p.carton_barcode, spec_name_raw=p.spec_name,
+                line_no=line_no, product_code=p["product_code"] if rng.random() < 0.9 else None,
+                barcode=p["pack_barcode"] if unit == "pack" else p["carton_barcode"], spec_name_raw=p["spec_name"],
                 quantity=qty, quantity_unit=unit, unit_price=price, cartons=n_cartons,
                 value=round(n_cartons * price, 2),
                 authenticity="counterfeit" if violation == "SELLING_ILLEGAL_PRODUCTS" else "genuine",
