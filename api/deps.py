@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -17,19 +20,43 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
+    """The request's session. ``TxRoute`` commits it inside the handler's own thread call; whatever
+    is still open here (an error) is rolled back."""
     session: Session = request.app.state.sessionmaker()
     try:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
+        session.rollback()
         session.close()
 
 
-DB = Annotated[Session, Depends(get_db, scope="function")]
+def _transactional(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Commit before the handler's thread call ends. FastAPI runs dependencies and the handler in
+    separate thread-pool calls: a transaction left open between them holds SQLite's write lock while
+    waiting for a free thread, and under load every thread then waits on that lock."""
+    if "db" not in inspect.signature(endpoint).parameters or inspect.iscoroutinefunction(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        db: Session = kwargs["db"]
+        try:
+            result = endpoint(*args, **kwargs)
+            db.commit()
+            return result
+        except BaseException:
+            db.rollback()
+            raise
+
+    return run
+
+
+class TxRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _transactional(endpoint), **kwargs)
+
+
+DB = Annotated[Session, Depends(get_db)]
 
 
 def current_user(request: Request, db: DB, token: Annotated[str | None, Depends(oauth2)]) -> User:
@@ -37,6 +64,7 @@ def current_user(request: Request, db: DB, token: Annotated[str | None, Depends(
         raise ApiError(401, "UNAUTHENTICATED", "需要登录令牌 / bearer token required")
     user_id = read_token(request.app.state.secret_key, token)
     user = db.get(User, user_id)
+    db.commit()  # end this read now: the handler runs in another thread call (see _transactional)
     if user is None or not user.active:
         raise ApiError(401, "INVALID_TOKEN", "用户不存在或已停用 / user unknown or disabled")
     return user

@@ -8,14 +8,14 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.core.errors import ApiError
-from api.deps import DB, Approver, CurrentUser, Officer
+from api.deps import DB, Approver, CurrentUser, Officer, TxRoute
 from api.models import Approval, Case
 from api.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, DeadlineOut
 from api.services import approvals, cases, clocks
 from api.services.clock import today
 from api.services.users import visible_units
 
-router = APIRouter(tags=["approvals"])
+router = APIRouter(tags=["approvals"], route_class=TxRoute)
 
 
 @router.post(

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from api.deps import DB, require
+from api.deps import DB, TxRoute, require
 from api.models import AuditEntry, User
 from api.schemas import AuditOut, ChainOut
 from api.services import audit
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], route_class=TxRoute)
 Auditor = Annotated[User, Depends(require("admin", "manager", "reviewer"))]
 
 

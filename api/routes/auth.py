@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from api.core.errors import ApiError
 from api.core.security import create_token, verify_password
-from api.deps import DB, Admin, CurrentUser
+from api.deps import DB, Admin, CurrentUser, TxRoute
 from api.models import User
 from api.schemas import Token, UserCreate, UserOut
 from api.services.users import create_user
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=TxRoute)
 
 
 @router.post("/auth/token", response_model=Token, summary="Log in (OAuth2 password form)")

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import select
 
-from api.deps import DB, CurrentUser, Officer
+from api.deps import DB, CurrentUser, Officer, TxRoute
 from api.models import Case
 from api.schemas import CaseCreate, CaseOut, CaseStatus, CaseUpdate, ItemIn, TransitionIn
 from api.services import audit, cases, workflow
 from api.services.users import visible_units
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/cases", tags=["cases"], route_class=TxRoute)
 
 IdemKey = Annotated[
     str | None,

@@ -8,13 +8,13 @@ from fastapi import APIRouter, File, Request, UploadFile
 from sqlalchemy import select
 
 from api.core.errors import ApiError, not_found
-from api.deps import DB, CurrentUser
+from api.deps import DB, CurrentUser, TxRoute
 from api.models import Product, Retailer, Unit
 from api.schemas import LookupOut, ProductOut, ScanOut, SprayIn, SprayOut
 from api.services import barcodes, catalog
 from api.services.clock import today
 
-router = APIRouter(tags=["catalog"])
+router = APIRouter(tags=["catalog"], route_class=TxRoute)
 
 
 def _lookup(db: DB, code: str) -> LookupOut:

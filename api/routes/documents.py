@@ -8,13 +8,13 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from api.core.errors import ApiError
-from api.deps import DB, CurrentUser, Officer
+from api.deps import DB, CurrentUser, Officer, TxRoute
 from api.models import Document, Upload
 from api.schemas import DocumentIn, DocumentOut, DossierOut, UploadOut
 from api.services import cases, documents, storage
 from api.services.documents import DOCX
 
-router = APIRouter(prefix="/cases/{case_id}", tags=["documents"])
+router = APIRouter(prefix="/cases/{case_id}", tags=["documents"], route_class=TxRoute)
 
 
 @router.post("/documents", response_model=DocumentOut, status_code=201, summary="Generate a document")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
-router = APIRouter(tags=["health"])
+from api.deps import TxRoute
+
+router = APIRouter(tags=["health"], route_class=TxRoute)
 
 
 @router.get("/health", summary="Liveness and database check")

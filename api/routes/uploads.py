@@ -8,13 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.core.errors import ApiError
-from api.deps import DB, CurrentUser, Officer
+from api.deps import DB, CurrentUser, Officer, TxRoute
 from api.models import Upload
 from api.schemas import UploadOut
 from api.services import audit, cases, storage, uploads
 from api.services.clock import now
 
-router = APIRouter(prefix="/cases/{case_id}/uploads", tags=["uploads"])
+router = APIRouter(prefix="/cases/{case_id}/uploads", tags=["uploads"], route_class=TxRoute)
 
 Step = Literal["inspection", "preservation", "inquiry", "notice", "hearing", "service"]
 

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 
-from api.deps import DB, CurrentUser, Officer
+from api.deps import DB, CurrentUser, Officer, TxRoute
 from api.schemas import CaseOut, DiscretionOut, FineIn, FineOut, ValuationOut, ValuedLine
 from api.services import cases
 from api.services.valuation import discretion, value_case
 
-router = APIRouter(prefix="/cases/{case_id}", tags=["valuation"])
+router = APIRouter(prefix="/cases/{case_id}", tags=["valuation"], route_class=TxRoute)
 
 
 @router.get("/valuation", response_model=ValuationOut, summary="Value the seized goods")

@@ -1,0 +1,102 @@
+"""Real threads against a real server (uvicorn) and real database sessions."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from apitest_support import case_body
+from sqlalchemy import func, select
+
+from api.models import Case, Counter, Document
+from api.services import numbering
+
+N = 50
+
+
+@pytest.fixture
+def live_url(app: Any) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+def _parallel(fn: Any, n: int = N) -> list[Any]:
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> Any:
+        barrier.wait()
+        return fn(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def test_parallel_creates_with_one_key_make_one_case(app: Any, live_url: str, as_user: Any) -> None:
+    headers = {**as_user("li"), "Idempotency-Key": "flaky-network-42"}
+    body = case_body()
+
+    def create(_: int) -> tuple[int, str]:
+        with httpx.Client(base_url=live_url, timeout=120) as c:
+            r = c.post("/cases", json=body, headers=headers)
+        return r.status_code, r.json().get("case_id", r.text)
+
+    results = _parallel(create)
+    statuses = sorted(s for s, _ in results)
+    assert statuses.count(201) == 1 and statuses.count(200) == N - 1, statuses
+    assert len({cid for _, cid in results}) == 1
+    with app.state.sessionmaker() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 1
+        # no serial was burnt by the losers: the counter says exactly one case
+        assert s.scalar(select(Counter.last_serial).where(Counter.kind == "case")) == 1
+
+
+def test_parallel_number_allocations_are_distinct_and_consecutive(app: Any) -> None:
+    def allocate(_: int) -> int:
+        with app.state.sessionmaker() as session:
+            serial = numbering.allocate(session, "410122", 2026, "存通字")
+            session.commit()
+            return serial
+
+    serials = _parallel(allocate)
+    assert sorted(serials) == list(range(1, N + 1))
+
+
+def test_parallel_documents_get_consecutive_numbers(app: Any, live_url: str, as_user: Any) -> None:
+    li = as_user("li")
+    with httpx.Client(base_url=live_url, timeout=120) as c:
+        case_ids = [c.post("/cases", json=case_body(), headers=li).json()["case_id"] for _ in range(5)]
+
+    def generate(i: int) -> tuple[int, str | None]:
+        with httpx.Client(base_url=live_url, timeout=300) as c:
+            r = c.post(
+                f"/cases/{case_ids[i % 5]}/documents", json={"doc_type": "preservation_notice"}, headers=li
+            )
+        return r.status_code, r.json().get("doc_no")
+
+    results = _parallel(generate)
+    assert all(status == 201 for status, _ in results), results
+    serials = sorted(
+        int(re.fullmatch(r"中烟存通字〔\d{4}〕第(\d+)号", str(no)).group(1)) for _, no in results
+    )  # type: ignore[union-attr]
+    assert serials == list(range(1, N + 1))
+    with app.state.sessionmaker() as s:
+        assert s.scalar(select(func.count(func.distinct(Document.doc_no)))) == N
