@@ -30,8 +30,14 @@ def test_wrong_password_and_unknown_user_are_401(client: TestClient) -> None:
 
 
 def test_no_or_bad_token_is_401_everywhere(client: TestClient) -> None:
-    paths = [("get", "/cases"), ("post", "/cases"), ("get", "/deadlines"), ("get", "/products/P001"),
-             ("post", "/scan"), ("get", "/audit/verify")]  # fmt: skip
+    paths = [
+        ("get", "/cases"),
+        ("post", "/cases"),
+        ("get", "/deadlines"),
+        ("get", "/products/P001"),
+        ("post", "/scan"),
+        ("get", "/audit/verify"),
+    ]
     for method, path in paths:
         r = client.request(method, path)
         assert r.status_code == 401, (method, path, r.text)
@@ -63,11 +69,17 @@ def test_wrong_role_is_403(client: TestClient, as_user: Any) -> None:
     r = client.post("/cases", json=case_body(), headers=as_user("head"))
     assert r.status_code == 403 and r.json()["code"] == "ROLE_REQUIRED"
     # only admins create users
-    r = client.post("/users", json={"username": "x1", "password": "longenough1", "unit_code": "410122",
-                                    "roles": ["officer"]}, headers=as_user("li"))  # fmt: skip
+    r = client.post(
+        "/users",
+        json={"username": "x1", "password": "longenough1", "unit_code": "410122", "roles": ["officer"]},
+        headers=as_user("li"),
+    )
     assert r.status_code == 403
-    r = client.post("/users", json={"username": "x1", "password": "longenough1", "unit_code": "410122",
-                                    "roles": ["officer"]}, headers=as_user("admin"))  # fmt: skip
+    r = client.post(
+        "/users",
+        json={"username": "x1", "password": "longenough1", "unit_code": "410122", "roles": ["officer"]},
+        headers=as_user("admin"),
+    )
     assert r.status_code == 201 and r.json()["roles"] == "officer"
 
 

@@ -15,9 +15,11 @@ from api.services.clock import now
 
 def _counts(app: Any) -> tuple[int, int, int]:
     with app.state.sessionmaker() as s:
-        return (s.scalar(select(func.count()).select_from(Case)) or 0,
-                s.scalar(select(func.count()).select_from(CaseItem)) or 0,
-                s.scalar(select(func.count()).select_from(AuditEntry)) or 0)  # fmt: skip
+        return (
+            s.scalar(select(func.count()).select_from(Case)) or 0,
+            s.scalar(select(func.count()).select_from(CaseItem)) or 0,
+            s.scalar(select(func.count()).select_from(AuditEntry)) or 0,
+        )
 
 
 def _err(r: Any, status: int, code: str) -> None:

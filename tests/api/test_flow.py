@@ -27,10 +27,18 @@ def seed_tier(province: str, violation: str, amount: Decimal, on: date) -> dict[
             for r in csv.DictReader(fh)
             if r["province_code"] == province and r["violation_code"] == violation
         ]
-    rows = [r for r in rows if date.fromisoformat(r["valid_from"]) <= on
-            and (not r["valid_to"] or on <= date.fromisoformat(r["valid_to"]))]  # fmt: skip
-    hits = [r for r in rows if Decimal(r["amount_min"] or "0") <= amount
-            and (not r["amount_max"] or amount < Decimal(r["amount_max"]))]  # fmt: skip
+    rows = [
+        r
+        for r in rows
+        if date.fromisoformat(r["valid_from"]) <= on
+        and (not r["valid_to"] or on <= date.fromisoformat(r["valid_to"]))
+    ]
+    hits = [
+        r
+        for r in rows
+        if Decimal(r["amount_min"] or "0") <= amount
+        and (not r["amount_max"] or amount < Decimal(r["amount_max"]))
+    ]
     return max(hits, key=lambda r: int(r["tier"]))
 
 
@@ -84,9 +92,11 @@ def test_full_flow(client: TestClient, as_user: Any) -> None:
     assert case_id.startswith("C410122") and case["status"] == "filed" and case["cause"].startswith("涉嫌")
 
     # 3. items: carton code, pack code (20 packs = 2 cartons), the scanned photo's code
-    for item in ({"barcode": ZHONGHUA["carton"], "quantity": "10"},
-                 {"barcode": YUXI["pack"], "quantity": "20", "quantity_unit": "pack"},
-                 {"barcode": scan["codes"][0], "quantity": "3"}):  # fmt: skip
+    for item in (
+        {"barcode": ZHONGHUA["carton"], "quantity": "10"},
+        {"barcode": YUXI["pack"], "quantity": "20", "quantity_unit": "pack"},
+        {"barcode": scan["codes"][0], "quantity": "3"},
+    ):
         r = client.post(f"/cases/{case_id}/items", json=item, headers=li)
         assert r.status_code == 201, r.text
     assert [i["line_no"] for i in r.json()["items"]] == [1, 2, 3]
@@ -120,11 +130,15 @@ def test_full_flow(client: TestClient, as_user: Any) -> None:
     r = client.put(f"/cases/{case_id}/fine", json={"fine_amount": str(fine)}, headers=li)
     assert r.status_code == 422 and r.json()["code"] == "DEVIATION_REASON_REQUIRED"
     too_much = (expected_total * smax + 1).quantize(CENT)
-    r = client.put(f"/cases/{case_id}/fine", json={"fine_amount": str(too_much), "deviation_reason": "x"},
-                   headers=li)  # fmt: skip
+    r = client.put(
+        f"/cases/{case_id}/fine", json={"fine_amount": str(too_much), "deviation_reason": "x"}, headers=li
+    )
     assert r.status_code == 422 and r.json()["code"] == "FINE_OUTSIDE_STATUTORY_RANGE"
-    r = client.put(f"/cases/{case_id}/fine", headers=li,
-                   json={"fine_amount": str(fine), "deviation_reason": "初次违法且主动配合调查"})  # fmt: skip
+    r = client.put(
+        f"/cases/{case_id}/fine",
+        headers=li,
+        json={"fine_amount": str(fine), "deviation_reason": "初次违法且主动配合调查"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["within_tier"] is False
     deviation_id = r.json()["deviation_approval_id"]
@@ -191,8 +205,14 @@ def test_full_flow(client: TestClient, as_user: Any) -> None:
     # 12. the dossier lists every generated file, content-addressed
     dossier = client.get(f"/cases/{case_id}/dossier", headers=li).json()
     types = [d["doc_type"] for d in dossier["documents"]]
-    assert types == ["inspection_record", "filing_report", "valuation_table", "prior_notice",
-                     "penalty_decision", "service_receipt"]  # fmt: skip
+    assert types == [
+        "inspection_record",
+        "filing_report",
+        "valuation_table",
+        "prior_notice",
+        "penalty_decision",
+        "service_receipt",
+    ]
     import hashlib
 
     assert dossier["documents"][-2]["pdf_sha256"] == hashlib.sha256(dec_pdf.content).hexdigest()
