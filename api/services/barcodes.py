@@ -17,6 +17,7 @@ from ingestion.contract import ean13_is_valid
 _FORMATS = zxingcpp.BarcodeFormat.EAN13 | zxingcpp.BarcodeFormat.UPCA
 # Rotations tried only when the upright frame yields nothing: hand-held photos are often tilted.
 _RETRY_ANGLES = (12, -12, 24, -24, 36, -36)
+_CONFIRM_DELTAS = (4, -4)
 MAX_PIXELS = 40_000_000
 
 
@@ -75,16 +76,39 @@ def rotate(img: Image.Image, angle: float) -> Image.Image:
 
 
 def decode_image(img: Image.Image, decoders: tuple[str, ...] = ("zxing-cpp", "pyzbar")) -> ScanResult:
-    """First decoder (and angle) that reads anything wins; two different codes are ambiguous."""
+    """First decoder (and angle) that reads anything wins; two different codes are ambiguous.
+
+    Only the first decoder on the upright frame is trusted alone. A reading from the fallback or a
+    rotated frame (where misreads with a valid check digit happen) must be confirmed by a second,
+    independent reading: the other decoder on that frame, or the same decoder a few degrees off.
+    """
     tried: list[str] = []
     for angle in (0, *_RETRY_ANGLES):
         frame = rotate(img, angle) if angle else img
         for name in decoders:
             tried.append(f"{name}@{angle}")
             codes = sorted(set(DECODERS[name](frame)))
-            if codes:
+            if not codes:
+                continue
+            if len(codes) > 1 or (angle == 0 and name == decoders[0]):
                 return ScanResult(codes=codes, ambiguous=len(codes) > 1, decoder=name, tried=tried)
+            if _confirmed(img, frame, angle, name, codes[0], decoders, tried):
+                return ScanResult(codes=codes, ambiguous=False, decoder=name, tried=tried)
     return ScanResult(codes=[], ambiguous=False, decoder=None, tried=tried)
+
+
+def _confirmed(img: Image.Image, frame: Image.Image, angle: int, name: str, code: str,
+               decoders: tuple[str, ...], tried: list[str]) -> bool:  # fmt: skip
+    others = [d for d in decoders if d != name]
+    checks = [(other, frame, angle) for other in others]
+    # the fallback repeats its own misreads at nearby angles: only another decoder confirms it
+    confirmers = [name, *others] if name == decoders[0] else others
+    checks += [(d, None, angle + delta) for d in confirmers for delta in _CONFIRM_DELTAS]
+    for decoder, ready, at in checks:
+        tried.append(f"confirm:{decoder}@{at}")
+        if code in DECODERS[decoder](ready if ready is not None else rotate(img, at)):
+            return True
+    return False
 
 
 def decode_bytes(data: bytes) -> ScanResult:
