@@ -17,6 +17,7 @@ from typing import cast
 import docx
 import numpy as np
 import pytest
+from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
@@ -32,8 +33,14 @@ from zhifa.documents import (
     render_pdf,
     render_scan_png,
 )
-from zhifa.documents.fontbuild import cached_truetype
-from zhifa.documents.fonts import FONT_FAMILY, FONT_FILE, font_cache_dir
+from zhifa.documents.fonts import (
+    FONT_FAMILY,
+    FONT_FILE,
+    build_truetype,
+    cached_truetype,
+    find_face,
+    font_cache_dir,
+)
 from zhifa.settings import PROJECT_ROOT, SEEDS_DIR
 
 CAUSE = "涉嫌未在当地烟草专卖批发企业进货"
@@ -246,12 +253,22 @@ def test_rendering_is_deterministic(decision: DocumentContent) -> None:
     assert render_scan_png(decision, seed=5) != render_scan_png(decision, seed=6)
 
 
+SC_FACE = 2  # the collection's faces run JP, KR, SC, TC, HK (`fc-list` shows SC at index=2)
+
+
+def test_sc_face_is_found_by_family_name() -> None:
+    assert find_face(FONT_FILE, FONT_FAMILY) == SC_FACE
+    with pytest.raises(LookupError):
+        find_face(FONT_FILE, "Noto Sans CJK XX")
+
+
 def test_converted_font_matches_original_outlines() -> None:
-    """The TrueType conversion draws the same glyphs as the CFF original, glyph by glyph."""
+    """The TrueType conversion draws the same glyphs, with the same advances, as the CFF original."""
     converted = ImageFont.truetype(str(cached_truetype(FONT_FILE, FONT_FAMILY, font_cache_dir())), 200)
-    original = ImageFont.truetype(str(FONT_FILE), 200, index=2)  # face 2 of the collection is SC
+    original = ImageFont.truetype(str(FONT_FILE), 200, index=SC_FACE)
     overlaps = []
     for char in "行政处罚决定书缴纳乐烟〔〕：12345.0元ABCxyz":  # one glyph at a time: advances round apart
+        assert converted.getlength(char) == original.getlength(char), char
         inks = []
         for font in (converted, original):
             image = Image.new("L", (300, 300), 255)
@@ -261,6 +278,25 @@ def test_converted_font_matches_original_outlines() -> None:
         assert abs(int(inks[0].sum()) - int(inks[1].sum())) <= 0.05 * inks[1].sum(), char
     # the two rasterisers hint differently, which moves edges by a pixel: thin glyphs score ~0.92
     assert min(overlaps) >= 0.9 and float(np.mean(overlaps)) >= 0.95
+
+
+def test_converted_font_is_truetype_for_document_characters() -> None:
+    font = TTFont(cached_truetype(FONT_FILE, FONT_FAMILY, font_cache_dir()))
+    assert "glyf" in font and "CFF " not in font and font["name"].getDebugName(1) == FONT_FAMILY
+    cmap = font.getBestCmap()
+    for char in "0123456789AZaz行政处罚决定书缴纳〔〕《》：（），、。—”→□①×":
+        assert ord(char) in cmap, char
+    for char in "あ한ㄅ𠀀":  # kana, hangul, bopomofo, CJK extension B: outside the kept ranges
+        assert ord(char) not in cmap, char
+    # 20 992 code points in the CJK Unified Ideographs block; the SC face leaves only the newest unmapped
+    assert sum(0x4E00 <= code <= 0x9FFF for code in cmap) > 20_900
+
+
+def test_font_build_is_byte_identical(tmp_path: Path) -> None:
+    cached = cached_truetype(FONT_FILE, FONT_FAMILY, font_cache_dir())  # built by an earlier run or test
+    fresh = tmp_path / "fresh.ttf"
+    build_truetype(FONT_FILE, FONT_FAMILY, fresh)
+    assert fresh.read_bytes() == cached.read_bytes()
 
 
 def test_scan_is_readable_by_ocr(decision: DocumentContent) -> None:

@@ -1,29 +1,143 @@
 """The one CJK font every output uses — Noto Sans CJK SC from Debian fonts-noto-cjk — loaded once.
 
-The PDF side needs a TrueType conversion (see :mod:`zhifa.documents.fontbuild`), built on first use
-into ``ZHIFA_HOME/cache/fonts`` (a few seconds, once per machine); images are drawn from the
-original collection through FreeType. DroidSansFallback, the system default, lacks Latin digits.
+fonts-noto-cjk ships CFF outlines and reportlab embeds only TrueType (``glyf``) outlines, so for PDFs
+fontTools subsets the Simplified Chinese face to the characters official documents use and converts
+its cubic curves to quadratic ones (within 1/1000 em), once per machine, into
+``ZHIFA_HOME/cache/fonts``. Images are drawn from the original collection through FreeType.
+DroidSansFallback, the system default, lacks Latin digits. Noto CJK is under the SIL Open Font
+License 1.1 (no reserved font name), which allows modified copies and embedding; the converted copy
+stays in ``ZHIFA_HOME``, PDFs embed subsets of it.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import fontTools
+from fontTools import subset
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTCollection, TTFont, newTable
 from PIL import ImageFont
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFont as ReportlabTTFont
 
-from zhifa.documents.fontbuild import cached_truetype, find_face
 from zhifa.settings import get_settings
 
 FONT_FILE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FONT_FAMILY = "Noto Sans CJK SC"
 PDF_FONT_NAME = "NotoSansCJKsc"
 
+BUILD_VERSION = 2  # bump when the conversion changes, so stale cache files are not reused
+TOLERANCE = 1.0  # font units (1/1000 em): maximum distance of the quadratic approximation
+CHARACTER_RANGES = (
+    (0x0020, 0x024F),  # Latin
+    (0x2000, 0x206F),  # general punctuation
+    (0x2100, 0x21FF),  # letterlike symbols, number forms, arrows
+    (0x2460, 0x24FF),  # circled numbers
+    (0x2500, 0x26FF),  # box drawing, shapes, check boxes
+    (0x3000, 0x303F),  # CJK symbols and punctuation 、。〔〕《》
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFF00, 0xFFEF),  # full-width forms ：（），
+)
+# What reportlab reads from a TrueType font; the rest (layout, vertical metrics) only adds bytes.
+KEPT_TABLES = ("OS/2", "cmap", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "name", "post")
+
 
 def font_cache_dir() -> Path:
     return get_settings().home_dir / "cache" / "fonts"
+
+
+def find_face(path: Path, family: str) -> int:
+    """Index of the face named ``family`` (e.g. "Noto Sans CJK SC") in a font collection."""
+    with path.open("rb") as file:
+        is_collection = file.read(4) == b"ttcf"
+    faces = TTCollection(path, lazy=True).fonts if is_collection else [TTFont(path, lazy=True)]
+    for index, face in enumerate(faces):
+        if face["name"].getDebugName(1) == family:
+            return index
+    raise LookupError(f"no face {family!r} in {path}")
+
+
+def _subset(font: TTFont, ranges: Iterable[tuple[int, int]]) -> None:
+    options = subset.Options()
+    options.layout_features = []  # no GSUB closure: only the glyphs the cmap reaches
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
+    # Hints go with the CFF table anyway; inlining subroutines spares the subsetter re-packing them.
+    options.desubroutinize = True
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[code for lo, hi in ranges for code in range(lo, hi + 1)])
+    subsetter.subset(font)
+
+
+def _cff_to_glyf(font: TTFont) -> None:
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyf = font["glyf"] = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(None)
+        # CFF outer contours run counter-clockwise, TrueType ones clockwise
+        glyph_set[name].draw(Cu2QuPen(pen, TOLERANCE, reverse_direction=True))
+        glyf[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    hmtx = font["hmtx"]
+    for name in order:  # quadratic control points can reach past the CFF bounds
+        glyph = glyf[name]
+        glyph.recalcBounds(glyf)
+        hmtx[name] = (hmtx[name][0], getattr(glyph, "xMin", 0))
+    for tag in sorted(set(font.keys()) - {"GlyphOrder", *KEPT_TABLES}):  # TTFont has no __iter__
+        del font[tag]
+    font.sfntVersion = "\x00\x01\x00\x00"
+    font["head"].glyphDataFormat = 0
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    maxp.maxZones = 2
+    for field in (
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+        "maxComponentDepth",
+    ):
+        setattr(maxp, field, 0)  # no hinting programs, no composite glyphs
+    post = font["post"]
+    post.formatType = 3.0  # no glyph names (CID-keyed source: they would only be "cid12345")
+
+
+def build_truetype(
+    source: Path, family: str, target: Path, ranges: Iterable[tuple[int, int]] = CHARACTER_RANGES
+) -> None:
+    """Write the TrueType conversion of face ``family`` of ``source``, for the code points in ``ranges``.
+
+    The same source font gives the same bytes: head.created/modified stay those of the source.
+    """
+    font = TTFont(source, fontNumber=find_face(source, family), recalcTimestamp=False)
+    _subset(font, ranges)
+    _cff_to_glyf(font)
+    font.save(target)
+
+
+def cached_truetype(source: Path, family: str, cache_dir: Path) -> Path:
+    """Path of the converted font in ``cache_dir``, building it on first use (atomic for parallel workers)."""
+    size = source.stat().st_size
+    name = f"{family.replace(' ', '')}-glyf-v{BUILD_VERSION}-fonttools{fontTools.version}-{size}.ttf"
+    target = cache_dir / name
+    if not target.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        build_truetype(source, family, tmp)
+        os.replace(tmp, target)
+    return target
 
 
 @lru_cache(maxsize=1)
@@ -33,9 +147,8 @@ def pdf_font() -> str:
         raise FileNotFoundError(
             f"缺少中文字体 / CJK font missing: {FONT_FILE} (Debian package fonts-noto-cjk)"
         )
-    pdfmetrics.registerFont(
-        TTFont(PDF_FONT_NAME, str(cached_truetype(FONT_FILE, FONT_FAMILY, font_cache_dir())))
-    )
+    path = cached_truetype(FONT_FILE, FONT_FAMILY, font_cache_dir())
+    pdfmetrics.registerFont(ReportlabTTFont(PDF_FONT_NAME, str(path)))
     return PDF_FONT_NAME
 
 
