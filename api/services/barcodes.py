@@ -100,7 +100,7 @@ def decode_image(img: Image.Image, decoders: tuple[str, ...] = ("zxing-cpp", "py
 def _confirmed(img: Image.Image, frame: Image.Image, angle: int, name: str, code: str,
                decoders: tuple[str, ...], tried: list[str]) -> bool:  # fmt: skip
     others = [d for d in decoders if d != name]
-    checks = [(other, frame, angle) for other in others]
+    checks: list[tuple[str, Image.Image | None, int]] = [(other, frame, angle) for other in others]
     # the fallback repeats its own misreads at nearby angles: only another decoder confirms it
     confirmers = [name, *others] if name == decoders[0] else others
     checks += [(d, None, angle + delta) for d in confirmers for delta in _CONFIRM_DELTAS]

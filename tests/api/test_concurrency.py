@@ -80,6 +80,12 @@ def test_parallel_number_allocations_are_distinct_and_consecutive(app: Any) -> N
     assert sorted(serials) == list(range(1, N + 1))
 
 
+def _serial(doc_no: str) -> int:
+    m = re.fullmatch(r"中烟存通字〔\d{4}〕第(\d+)号", doc_no)
+    assert m, doc_no
+    return int(m.group(1))
+
+
 def test_parallel_documents_get_consecutive_numbers(app: Any, live_url: str, as_user: Any) -> None:
     li = as_user("li")
     with httpx.Client(base_url=live_url, timeout=120) as c:
@@ -94,9 +100,7 @@ def test_parallel_documents_get_consecutive_numbers(app: Any, live_url: str, as_
 
     results = _parallel(generate)
     assert all(status == 201 for status, _ in results), results
-    serials = sorted(
-        int(re.fullmatch(r"中烟存通字〔\d{4}〕第(\d+)号", str(no)).group(1)) for _, no in results
-    )  # type: ignore[union-attr]
+    serials = sorted(_serial(str(no)) for _, no in results)
     assert serials == list(range(1, N + 1))
     with app.state.sessionmaker() as s:
         assert s.scalar(select(func.count(func.distinct(Document.doc_no)))) == N
