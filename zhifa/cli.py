@@ -8,12 +8,18 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from zhifa.settings import get_settings
 
-app = typer.Typer(help="zhifa 执法: supervision platform for tobacco monopoly enforcement.", no_args_is_help=True, pretty_exceptions_enable=False)
-serve_app = typer.Typer(help="Serve the platform's services.", no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="zhifa 执法: supervision platform for tobacco monopoly enforcement.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+serve_app = typer.Typer(
+    help="Serve the platform's services.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 app.add_typer(serve_app, name="serve")
 err = Console(stderr=True)
 
@@ -29,7 +35,16 @@ def info() -> None:
     settings = get_settings()
     for label, path in settings.paths().items():
         typer.echo(f"{label:32} {path}")
-    for package in ("zhifa", "duckdb", "dbt-core", "dbt-duckdb", "dagster", "great-expectations", "fastapi", "pandas"):
+    for package in (
+        "zhifa",
+        "duckdb",
+        "dbt-core",
+        "dbt-duckdb",
+        "dagster",
+        "great-expectations",
+        "fastapi",
+        "pandas",
+    ):
         try:
             version = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
@@ -52,9 +67,15 @@ def generate(
         chosen = get_scale(scale, years)
     except ValueError as exc:
         fail(str(exc))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, disable=not sys.stderr.isatty()) as bar:
-        tasks: dict[str, int] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
 
         def progress(label: str, done: int, total: int) -> None:
             if label not in tasks:

@@ -250,7 +250,8 @@ class ReferenceData:
         records = [
             r
             for r in self._tier_records(violation_code)
-            if (r["valid_from"] is None or r["valid_from"] <= on) and (r["valid_to"] is None or on <= r["valid_to"])
+            if (r["valid_from"] is None or r["valid_from"] <= on)
+            and (r["valid_to"] is None or on <= r["valid_to"])
         ]
         own = [r for r in records if r["province_code"] == province_code]
         records = own or [r for r in records if r["province_code"] == NATIONAL]
@@ -290,7 +291,9 @@ class ReferenceData:
     # prices ------------------------------------------------------------------------------------------
     def price_type(self, province_code: str, on: date) -> str:
         """'retail_suggested' | 'wholesale': which catalog price values seized goods there and then."""
-        return str(self._cached(("price_type", province_code, on), lambda: self._price_type(province_code, on)))
+        return str(
+            self._cached(("price_type", province_code, on), lambda: self._price_type(province_code, on))
+        )
 
     def _price_type(self, province_code: str, on: date) -> str:
         pb = self.price_basis[_valid_on(self.price_basis, on)]
@@ -317,7 +320,8 @@ class ReferenceData:
             if key not in set(self.settings["key"]):
                 raise KeyError(f"未知的设置项 / unknown setting: {key!r}")
             raise KeyError(f"设置项 {key} 在 {on} 尚未生效 / setting {key!r} not yet valid on {on}")
-        return values[key]  # type: ignore[no-any-return]
+        value: float | str = values[key]
+        return value
 
     def settings_for(self, province_code: str | None, on: date | None = None) -> dict[str, float | str]:
         rows = self._settings_rows(province_code, on)
@@ -326,6 +330,7 @@ class ReferenceData:
     # documents ---------------------------------------------------------------------------------------
     def required_documents(self, conditions: set[str]) -> list[str]:
         """Doc types (filing order) whose ``required_when`` is 'always' or one of ``conditions``."""
+
         def compute() -> list[str]:
             d = self.document_types
             d = d[d["required_when"].isin({"always", *conditions})].sort_values("filing_order")

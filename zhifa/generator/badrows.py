@@ -20,40 +20,46 @@ def _set(**changes: Any) -> Callable[[Row], Row]:
     return lambda row: {**row, **changes}
 
 
-# table → list of (reason code, how to spoil a copy of a good row)
+# table → list of (reason code as ingestion.validate names it, how to spoil a copy of a good row)
 PLANTS: dict[str, list[tuple[str, Callable[[Row], Row]]]] = {
     "units": [("missing_required", lambda r: {**r, "unit_code": "419999", "name": None})],
     "officers": [
-        ("unknown_foreign_key", lambda r: {**r, "officer_id": r["officer_id"] + "X", "unit_code": "999999"}),
-        ("bad_type", lambda r: {**r, "officer_id": r["officer_id"] + "Y", "cert_valid_to": "2024-13-45"}),
+        ("unknown_fk", lambda r: {**r, "officer_id": r["officer_id"] + "X", "unit_code": "999999"}),
+        ("bad_date", lambda r: {**r, "officer_id": r["officer_id"] + "Y", "cert_valid_to": "2024-13-45"}),
     ],
     "products": [
         ("bad_ean13", lambda r: {**r, "product_code": "P99991", "carton_barcode": "6901028221234"}),
         ("duplicate_key", _set()),
     ],
     "prices": [
-        ("unknown_foreign_key", _set(product_code="P99998")),
-        ("bad_enum", _set(price_type="出厂价")),
+        ("unknown_fk", _set(product_code="P99998")),
+        ("unknown_enum", _set(price_type="出厂价")),
     ],
     "cases": [
         ("duplicate_key", lambda r: {**r, "fine_amount": 1.0}),
-        ("bad_enum", lambda r: {**r, "case_id": r["case_id"] + "B", "status": "closedd"}),
-        ("bad_type", lambda r: {**r, "case_id": r["case_id"] + "T", "discovered_at": "2024/02/30 25:00"}),
+        ("unknown_enum", lambda r: {**r, "case_id": r["case_id"] + "B", "status": "closedd"}),
+        (
+            "bad_timestamp",
+            lambda r: {**r, "case_id": r["case_id"] + "T", "discovered_at": "2024/02/30 25:00"},
+        ),
         ("missing_required", lambda r: {**r, "case_id": r["case_id"] + "M", "unit_code": None}),
     ],
     "case_items": [
         ("bad_ean13", lambda r: {**r, "line_no": 901, "barcode": "6901028221234"}),
-        ("unknown_foreign_key", _set(case_id="C000000000000000")),
-        ("bad_type", lambda r: {**r, "line_no": 902, "quantity": "十条"}),
-        ("bad_enum", lambda r: {**r, "line_no": 903, "quantity_unit": "箱"}),
+        ("unknown_fk", _set(case_id="C000000000000000")),
+        ("bad_decimal", lambda r: {**r, "line_no": 902, "quantity": "十条"}),
+        ("unknown_enum", lambda r: {**r, "line_no": 903, "quantity_unit": "箱"}),
     ],
-    "case_officers": [("unknown_foreign_key", _set(officer_id="O999999999"))],
-    "approvals": [("bad_enum", lambda r: {**r, "approval_id": r["approval_id"] + "K", "kind": "other"})],
-    "documents": [("unknown_foreign_key", lambda r: {**r, "document_id": r["document_id"] + "F",
-                                                       "case_id": "C000000000000001"})],
-    "videos": [("bad_enum", lambda r: {**r, "video_id": r["video_id"] + "S", "step": "patrol"})],
-    "reviews": [("missing_required", lambda r: {**r, "review_id": r["review_id"] + "N", "total_score": None})],
-    "review_items": [("unknown_foreign_key", _set(review_id="R000000000"))],
+    "case_officers": [("unknown_fk", _set(officer_id="O999999999"))],
+    "approvals": [("unknown_enum", lambda r: {**r, "approval_id": r["approval_id"] + "K", "kind": "other"})],
+    "documents": [
+        ("unknown_fk", lambda r: {**r, "document_id": r["document_id"] + "F", "case_id": "C000000000000001"})
+    ],
+    "videos": [("unknown_enum", lambda r: {**r, "video_id": r["video_id"] + "S", "step": "patrol"})],
+    "reviews": [
+        ("missing_required", lambda r: {**r, "review_id": r["review_id"] + "N", "total_score": None})
+    ],
+    "review_items": [("unknown_fk", _set(review_id="R000000000"))],
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zhifa.documents.doctypes import document_number
 from zhifa.generator.parties import licence_number, make_party, spray_code
 from zhifa.generator.pricing import PriceBook, cartons
 from zhifa.generator.scales import Scale
@@ -31,10 +32,22 @@ VIOLATION_MIX: list[tuple[str, float, tuple[int, int], float]] = [
     ("WHOLESALE_OUT_OF_SCOPE", 0.03, (5, 30), 10.0),
 ]
 PROCEDURAL_DEFECTS = (
-    "FILING_LATE", "PRESERVATION_HANDLING_LATE", "DECISION_OVERDUE", "FEWER_THAN_TWO_OFFICERS",
-    "OFFICER_CERT_INVALID", "DOCUMENT_MISSING", "SERVICE_LATE", "LEGAL_REVIEW_MISSING", "HEARING_NOT_NOTIFIED",
-    "ARCHIVED_BEFORE_CLOSED", "PUBLICATION_LATE", "VIDEO_MISSING", "VIDEO_UPLOAD_LATE", "DEVIATION_UNAPPROVED",
-    "FINE_OUTSIDE_STATUTORY_RANGE", "VALUATION_MISMATCH",
+    "FILING_LATE",
+    "PRESERVATION_HANDLING_LATE",
+    "DECISION_OVERDUE",
+    "FEWER_THAN_TWO_OFFICERS",
+    "OFFICER_CERT_INVALID",
+    "DOCUMENT_MISSING",
+    "SERVICE_LATE",
+    "LEGAL_REVIEW_MISSING",
+    "HEARING_NOT_NOTIFIED",
+    "ARCHIVED_BEFORE_CLOSED",
+    "PUBLICATION_LATE",
+    "VIDEO_MISSING",
+    "VIDEO_UPLOAD_LATE",
+    "DEVIATION_UNAPPROVED",
+    "FINE_OUTSIDE_STATUTORY_RANGE",
+    "VALUATION_MISMATCH",
 )
 DEFECT_SHARE = 0.008  # of eligible cases, per defect
 BIAS_POSITION = 0.75  # planted bias, in half-widths of the tier (−1 = tier minimum, +1 = tier maximum)
@@ -73,19 +86,33 @@ class Case:
 
 
 class CaseGenerator:
-    def __init__(self, scale: Scale, rng: np.random.Generator, units: Units, officers: pd.DataFrame,
-                 products: pd.DataFrame, prices: pd.DataFrame, ref: ReferenceData) -> None:
+    def __init__(
+        self,
+        scale: Scale,
+        rng: np.random.Generator,
+        units: Units,
+        officers: pd.DataFrame,
+        products: pd.DataFrame,
+        prices: pd.DataFrame,
+        ref: ReferenceData,
+    ) -> None:
         self.scale, self.rng, self.units, self.ref = scale, rng, units, ref
         self.products = products.reset_index(drop=True).to_dict("records")
         self.book = PriceBook(prices)
         self.export_at = datetime.combine(scale.end_date + timedelta(days=5), datetime.min.time())
-        # officers whose certificate lapsed before the period serve only the planted OFFICER_CERT_INVALID cases
+        # officers whose certificate lapsed before the period serve only planted OFFICER_CERT_INVALID cases
         lapsed = officers.cert_valid_to < scale.start_date
         self.expired_officer = dict(zip(officers[lapsed].unit_code, officers[lapsed].officer_id, strict=True))
         active = officers[officers.roles.str.contains("officer") & ~lapsed]
         self.unit_officers = {u: list(g.officer_id) for u, g in active.groupby("unit_code", sort=True)}
         self.cert_to = dict(zip(officers.officer_id, officers.cert_valid_to, strict=True))
         self.unit_name = dict(zip(units.table.unit_code, units.table.name, strict=True))
+        self.unit_abbr = dict(zip(units.table.unit_code, units.table.abbreviation, strict=True))
+        self.unit_head = {u: f"O{u}001" for u in units.table.unit_code}  # officer 001 heads each unit
+        self.officer_name = dict(zip(officers.officer_id, officers.name, strict=True))
+        self.officer_cert = dict(zip(officers.officer_id, officers.cert_no, strict=True))
+        docs = ref.document_types
+        self.filing_order = dict(zip(docs.doc_type, docs.filing_order, strict=True))
         self.truth: dict[str, Any] = {}
 
     # ---------------------------------------------------------------- pass 1: clean cases
@@ -100,18 +127,22 @@ class CaseGenerator:
         unit_cases = [(c, int(n)) for c, n in zip(counties, counts, strict=True)] + [(noisy, 4)]
         officer_bias = self._pick_biased_officers({high, low, noisy})
         unit_bias = {high: BIAS_POSITION, low: -BIAS_POSITION, noisy: 0.0}
-        self.truth.update(biased_units=[{"unit_code": high, "direction": "high"},
-                                        {"unit_code": low, "direction": "low"}],
-                          small_noisy_unit=noisy,
-                          biased_officers=[{"officer_id": o, "direction": "high" if b > 0 else "low"}
-                                           for o, b in officer_bias.items()])
+        self.truth.update(
+            biased_units=[{"unit_code": high, "direction": "high"}, {"unit_code": low, "direction": "low"}],
+            small_noisy_unit=noisy,
+            biased_officers=[
+                {"officer_id": o, "direction": "high" if b > 0 else "low"} for o, b in officer_bias.items()
+            ],
+        )
         cases: list[Case] = []
         serials: dict[tuple[str, int], int] = {}
         span_days = (scale.end_date - scale.start_date).days + 1
         for unit, n in unit_cases:
             for _ in range(n):
                 day = scale.start_date + timedelta(days=int(rng.integers(0, span_days)))
-                discovered = datetime.combine(day, datetime.min.time()) + timedelta(minutes=int(rng.integers(480, 1080)))
+                discovered = datetime.combine(day, datetime.min.time()) + timedelta(
+                    minutes=int(rng.integers(480, 1080))
+                )
                 key = (unit, day.year)
                 serials[key] = serials.get(key, 0) + 1
                 case = self._draw_case(unit, discovered, serials[key])
@@ -148,16 +179,25 @@ class CaseGenerator:
         assistant = next(o for o in rng.permutation(officers[1:]) if o != lead)
         priors = int(rng.choice([0, 0, 0, 0, 0, 0, 1, 1, 2, 3]))
         return Case(
-            case_id=f"C{unit}{discovered.year}{serial:05d}", unit_code=unit, province_code=province,
-            violation_code=violation, discovered_at=discovered,
-            party=make_party(rng, unit, self.unit_name[unit], entity), party_type="entity" if entity else "individual",
-            licence_no=licence, source=str(rng.choice(["inspection", "inspection", "inspection", "report", "assigned"])),
-            prior_offences=priors, items=items, computed_amount=computed, officers=[str(lead), str(assistant)],
+            case_id=f"C{unit}{discovered.year}{serial:05d}",
+            unit_code=unit,
+            province_code=province,
+            violation_code=violation,
+            discovered_at=discovered,
+            party=make_party(rng, unit, self.unit_name[unit], entity),
+            party_type="entity" if entity else "individual",
+            licence_no=licence,
+            source=str(rng.choice(["inspection", "inspection", "inspection", "report", "assigned"])),
+            prior_offences=priors,
+            items=items,
+            computed_amount=computed,
+            officers=[str(lead), str(assistant)],
             serial=serial,
         )
 
-    def _draw_items(self, violation: str, province: str, on: date, lo: int, hi: int, mean_lines: float,
-                    serial: int) -> list[dict[str, Any]]:
+    def _draw_items(
+        self, violation: str, province: str, on: date, lo: int, hi: int, mean_lines: float, serial: int
+    ) -> list[dict[str, Any]]:
         rng = self.rng
         price_type = self.ref.price_type(province, on)
         n_lines = 1 + int(rng.poisson(mean_lines - 1))
@@ -174,17 +214,29 @@ class CaseGenerator:
             price = self.book.price(p["product_code"], province, price_type, on)
             assert price is not None, f"no {price_type} price for {p['product_code']} on {on}"
             n_cartons = cartons(qty, unit, int(p["sticks_per_pack"]), int(p["packs_per_carton"]))
-            items.append(dict(
-                line_no=line_no, product_code=p["product_code"] if rng.random() < 0.9 else None,
-                barcode=p["pack_barcode"] if unit == "pack" else p["carton_barcode"], spec_name_raw=p["spec_name"],
-                quantity=qty, quantity_unit=unit, unit_price=price, cartons=n_cartons,
-                value=round(n_cartons * price, 2),
-                authenticity="counterfeit" if violation == "SELLING_ILLEGAL_PRODUCTS" else "genuine",
-                spray_code=spray_code(on - timedelta(days=int(rng.integers(3, 60))), serial * 100 + line_no,
-                                      int(rng.integers(1, 50)), "HNYC", licence_number(
-                                          province[:2] + "0101", False, int(rng.integers(1, 99999))))
-                if violation == "NON_DESIGNATED_SOURCE" and unit == "carton" and rng.random() < 0.5 else None,
-            ))
+            items.append(
+                dict(
+                    line_no=line_no,
+                    product_code=p["product_code"] if rng.random() < 0.9 else None,
+                    barcode=p["pack_barcode"] if unit == "pack" else p["carton_barcode"],
+                    spec_name_raw=p["spec_name"],
+                    quantity=qty,
+                    quantity_unit=unit,
+                    unit_price=price,
+                    cartons=n_cartons,
+                    value=round(n_cartons * price, 2),
+                    authenticity="counterfeit" if violation == "SELLING_ILLEGAL_PRODUCTS" else "genuine",
+                    spray_code=spray_code(
+                        on - timedelta(days=int(rng.integers(3, 60))),
+                        serial * 100 + line_no,
+                        int(rng.integers(1, 50)),
+                        "HNYC",
+                        licence_number(province[:2] + "0101", False, int(rng.integers(1, 99999))),
+                    )
+                    if violation == "NON_DESIGNATED_SOURCE" and unit == "carton" and rng.random() < 0.5
+                    else None,
+                )
+            )
         return items
 
     def _decide_fine(self, case: Case, position: float, noise: float) -> None:
@@ -197,15 +249,22 @@ class CaseGenerator:
             return
         quantity = {"carton": sum(i["cartons"] for i in case.items)}
         quantity["stick"] = quantity["carton"] * 200
-        case.tier = self.ref.select_tier(case.province_code, case.violation_code, case.discovered_at.date(),
-                                         base_amount=case.computed_amount, quantity=quantity,
-                                         prior_offences=case.prior_offences)
+        case.tier = self.ref.select_tier(
+            case.province_code,
+            case.violation_code,
+            case.discovered_at.date(),
+            base_amount=case.computed_amount,
+            quantity=quantity,
+            prior_offences=case.prior_offences,
+        )
         assert case.tier is not None, f"no tier for {case.violation_code} in {case.province_code}"
         p = position + rng.normal(0.0, noise)
-        if abs(p) > 0.9 and rng.random() < 0.6 or rng.random() < 0.02:
+        if (abs(p) > 0.9 and rng.random() < 0.6) or rng.random() < 0.02:
             p = float(np.sign(p) or 1.0) * rng.uniform(1.15, 1.6)  # out of tier, with reason and approval
             case.deviation = "approved"
-            case.deviation_reason = "当事人主动配合调查并如实陈述违法事实" if p < 0 else "当事人拒不配合调查，情节较重"
+            case.deviation_reason = (
+                "当事人主动配合调查并如实陈述违法事实" if p < 0 else "当事人拒不配合调查，情节较重"
+            )
         else:
             p = float(np.clip(p, -0.9, 0.9))
         case.rate = self.rate_at(case, p)
@@ -250,6 +309,11 @@ class CaseGenerator:
         off["executed"] = off["served"] + u(1, 14)
         off["closed"] = off["served"] + u(16, 45)
         off["archived"] = off["closed"] + u(1, 20)
+
+    def case_no(self, case: Case) -> str:
+        """The filing number, e.g. 乐烟立〔2024〕第12号."""
+        filed = case.at("filed") or case.discovered_at
+        return document_number(self.unit_abbr[case.unit_code], "立", filed.year, case.serial)
 
     def refresh_thresholds(self, case: Case) -> None:
         """Hearing right and legal review follow the fine; call again whenever the fine changes."""

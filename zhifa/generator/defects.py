@@ -56,15 +56,25 @@ def _apply(gen: CaseGenerator, case: Case, defect: str, rng: np.random.Generator
         off["preservation_handling"] = u(9, 20)
     elif defect == "DECISION_OVERDUE":
         shift = off["filed"] + u(100, 130) - off["decided"]
-        for step in ("decided", "prior_notice", "legal_review", "served", "published", "executed", "closed",
-                     "archived"):
+        for step in (
+            "decided",
+            "prior_notice",
+            "legal_review",
+            "served",
+            "published",
+            "executed",
+            "closed",
+            "archived",
+        ):
             off[step] += shift
     elif defect == "FEWER_THAN_TWO_OFFICERS":
         case.officers = case.officers[:1]
     elif defect == "OFFICER_CERT_INVALID":
         case.officers[1] = gen.expired_officer[case.unit_code]
     elif defect == "DOCUMENT_MISSING":
-        case.flags["missing_document"] = str(rng.choice(["prior_notice", "investigation_report", "filing_report"]))
+        case.flags["missing_document"] = str(
+            rng.choice(["prior_notice", "investigation_report", "filing_report"])
+        )
     elif defect == "SERVICE_LATE":
         shift = off["decided"] + u(9, 20) - off["served"]
         for step in ("served", "executed", "closed", "archived"):
@@ -90,7 +100,7 @@ def _apply(gen: CaseGenerator, case: Case, defect: str, rng: np.random.Generator
         case.deviation = "unapproved"
         case.deviation_reason = "当事人拒不配合调查，情节较重" if rng.random() < 0.5 else None
     elif defect == "FINE_OUTSIDE_STATUTORY_RANGE":
-        lo, hi = gen.ref.statutory_range(case.violation_code)
+        _, hi = gen.ref.statutory_range(case.violation_code)
         assert hi is not None
         case.rate = round(hi * 1.2, 4)
         case.fine = round(case.rate * case.computed_amount, 2)
@@ -102,4 +112,5 @@ def _apply(gen: CaseGenerator, case: Case, defect: str, rng: np.random.Generator
         line = case.items[int(rng.integers(len(case.items)))]
         line["stated_unit_price"] = round(line["unit_price"] * float(rng.choice([0.7, 0.8, 1.25, 1.4])), 2)
         case.stated_amount = round(
-            sum(round(i["cartons"] * i.get("stated_unit_price", i["unit_price"]), 2) for i in case.items), 2)
+            sum(round(i["cartons"] * i.get("stated_unit_price", i["unit_price"]), 2) for i in case.items), 2
+        )

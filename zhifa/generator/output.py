@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -17,9 +18,18 @@ from zhifa.generator.badrows import BAD_COLUMN
 XLSX_MAX_ROWS = 60_000  # above this a bureau's spreadsheet export would not be XLSX
 # table → format in --mixed mode (large tables fall back from xlsx to csv-gb18030)
 MIXED_FORMATS = {
-    "units": "xlsx", "officers": "csv-gb18030", "products": "xlsx", "prices": "parquet", "cases": "csv-gb18030",
-    "case_items": "parquet", "case_officers": "csv-utf8-sig", "approvals": "xlsx", "documents": "parquet",
-    "videos": "csv-gb18030", "reviews": "xlsx", "review_items": "csv-utf8-sig",
+    "units": "xlsx",
+    "officers": "csv-gb18030",
+    "products": "xlsx",
+    "prices": "parquet",
+    "cases": "csv-gb18030",
+    "case_items": "parquet",
+    "case_officers": "csv-utf8-sig",
+    "approvals": "xlsx",
+    "documents": "parquet",
+    "videos": "csv-gb18030",
+    "reviews": "xlsx",
+    "review_items": "csv-utf8-sig",
 }
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -51,7 +61,12 @@ def normalize_zip(data: bytes) -> bytes:
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, src.read(info.filename))
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2020-01-01T00:00:00Z", data
+                )
+            dst.writestr(entry, data)
     return buf.getvalue()
 
 
@@ -79,7 +94,6 @@ def write_table(name: str, frame: pd.DataFrame, folder: Path, fmt: str) -> tuple
     for row in text.itertuples(index=False):
         ws.append([v if v != "" else None for v in row])
     wb.properties.creator = "zhifa generate"
-    wb.properties.created = wb.properties.modified = pd.Timestamp("2020-01-01").to_pydatetime()
     buf = io.BytesIO()
     wb.save(buf)
     path.write_bytes(normalize_zip(buf.getvalue()))
@@ -94,5 +108,7 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, mixed: bool) -> 
         marks = frame[BAD_COLUMN] if BAD_COLUMN in frame.columns else pd.Series([None] * len(frame))
         path, lines = write_table(name, frame.drop(columns=[BAD_COLUMN], errors="ignore"), folder, fmt)
         for pos in [i for i, m in enumerate(marks) if m is not None and m == m]:
-            bad_rows.append(dict(table=name, source_file=path.name, line_no=lines[pos], reason_code=marks.iloc[pos]))
+            bad_rows.append(
+                dict(table=name, source_file=path.name, line_no=lines[pos], reason_code=marks.iloc[pos])
+            )
     return bad_rows

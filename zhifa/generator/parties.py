@@ -24,7 +24,7 @@ def licence_number(county_code: str, entity: bool, serial: int) -> str:
 
 
 def spray_code(sorted_on: date, case_serial: int, carton_serial: int, letters: str, licence: str) -> str:
-    """32-character carton spray code: line 1 sorting date + case serial + carton serial, line 2 letters + licence."""
+    """32-character carton spray code: line 1 date + case and carton serials, line 2 letters + licence."""
     return f"{sorted_on.year % 10}{sorted_on:%m%d}{case_serial:09d}{carton_serial:02d}{letters}{licence}"
 
 

@@ -22,7 +22,8 @@ class PriceBook:
             province = None if pd.isna(row.province_code) else row.province_code
             valid_to = None if pd.isna(row.valid_to) else row.valid_to
             self._rows[(row.product_code, province, row.price_type)].append(
-                (row.valid_from, valid_to, float(row.price_per_carton)))
+                (row.valid_from, valid_to, float(row.price_per_carton))
+            )
 
     def price(self, product_code: str, province_code: str, price_type: str, on: date) -> float | None:
         for scope in (province_code, None):

@@ -20,8 +20,9 @@ def grade(score: float, excellent: float, passing: float) -> str:
     return "优秀" if score >= excellent else "合格" if score >= passing else "不合格"
 
 
-def review_rows(gen: CaseGenerator, cases: list[Case], officers: pd.DataFrame,
-                rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def review_rows(
+    gen: CaseGenerator, cases: list[Case], officers: pd.DataFrame, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     reviewers = officers[officers.roles.str.split(";").map(lambda r: "reviewer" in r)]
     ids, units = list(reviewers.officer_id), list(reviewers.unit_code)
     order = rng.permutation(len(ids))
@@ -41,7 +42,7 @@ def review_rows(gen: CaseGenerator, cases: list[Case], officers: pd.DataFrame,
             continue
         parent = case.unit_code[:4] + "00"
         eligible = [i for i, u in enumerate(units) if u != parent]  # never the case's own city
-        true_score = 100.0 - DEFECT_POINTS * len(case.defects) - float(rng.integers(0, 9)) * 0.5
+        true_score = 100.0 - DEFECT_POINTS * len(case.defects) - float(rng.integers(4, 40)) * 0.5
         n_reviews = 2 if rng.random() < RE_REVIEW_SHARE else 1
         chosen = rng.choice(len(eligible), size=n_reviews, replace=False)
         first_id = None
@@ -55,20 +56,33 @@ def review_rows(gen: CaseGenerator, cases: list[Case], officers: pd.DataFrame,
             score = round(score * 2) / 2
             review_id = f"R{case.case_id[1:]}{k + 1}"
             on = started.date()
-            reviews.append(dict(
-                review_id=review_id, case_id=case.case_id, reviewer_id=reviewer,
-                mode="re_review" if k else str(rng.choice(["pool", "sample"])), parent_review_id=first_id,
-                started_at=started.strftime("%Y-%m-%dT%H:%M:%S"), submitted_at=submitted.strftime("%Y-%m-%dT%H:%M:%S"),
-                total_score=score, grade=grade(score, float(gen.ref.setting("grade_excellent_min", case.province_code, on)),
-                                               float(gen.ref.setting("grade_pass_min", case.province_code, on))),
-            ))
+            reviews.append(
+                dict(
+                    review_id=review_id,
+                    case_id=case.case_id,
+                    reviewer_id=reviewer,
+                    mode="re_review" if k else str(rng.choice(["pool", "sample"])),
+                    parent_review_id=first_id,
+                    started_at=started.strftime("%Y-%m-%dT%H:%M:%S"),
+                    submitted_at=submitted.strftime("%Y-%m-%dT%H:%M:%S"),
+                    total_score=score,
+                    grade=grade(
+                        score,
+                        float(gen.ref.setting("grade_excellent_min", case.province_code, on)),
+                        float(gen.ref.setting("grade_pass_min", case.province_code, on)),
+                    ),
+                )
+            )
             items.extend(_items(review_id, 100.0 - score, rule_ids, rule_points, rng))
             first_id = first_id or review_id
-    return pd.DataFrame(reviews), pd.DataFrame(items, columns=["review_id", "rule_id", "deducted_points", "comment"])
+    return pd.DataFrame(reviews), pd.DataFrame(
+        items, columns=["review_id", "rule_id", "deducted_points", "comment"]
+    )
 
 
-def _items(review_id: str, total: float, rule_ids: list[str], points: list[float],
-           rng: np.random.Generator) -> list[dict[str, Any]]:
+def _items(
+    review_id: str, total: float, rule_ids: list[str], points: list[float], rng: np.random.Generator
+) -> list[dict[str, Any]]:
     """Split a review's total deduction over distinct catalogue rules (the last one takes the remainder)."""
     out: list[dict[str, Any]] = []
     left = round(total, 1)

@@ -7,6 +7,7 @@ and ``ground_truth/`` (not a contract table: what was planted, for tests and ben
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from ingestion.contract import SETTING_KEYS
-from zhifa.documents.doctypes import document_number
 from zhifa.generator.badrows import plant_bad_rows
 from zhifa.generator.cases import Case, CaseGenerator
 from zhifa.generator.defects import plant_defects
@@ -48,14 +48,17 @@ def check_target(out: Path) -> None:
     if out.exists() and any(out.iterdir()):
         raise GenerateError(f"目标文件夹非空，不会覆盖 / target folder is not empty, nothing written: {out}")
     probe = out if out.exists() else next((p for p in out.parents if p.exists()), Path("/"))
-    import os
-
-    if not os.access(probe, os.W_OK):
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
         raise GenerateError(f"目标文件夹不可写 / folder is not writable: {probe}")
 
 
-def generate_world(out: Path, scale: Scale, seed: int, mixed: bool = False,
-                   progress: Callable[[str, int, int], None] | None = None) -> GenerationSummary:
+def generate_world(
+    out: Path,
+    scale: Scale,
+    seed: int,
+    mixed: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> GenerationSummary:
     check_target(out)
     out.mkdir(parents=True, exist_ok=True)
     step = progress or (lambda label, done, total: None)
@@ -68,7 +71,6 @@ def generate_world(out: Path, scale: Scale, seed: int, mixed: bool = False,
     provinces = sorted(set(units.province_of.values()))
     prices = build_prices(products, provinces, scale, rng)
     gen = CaseGenerator(scale, rng, units, officers, products, prices, ref)
-    _attach_lookups(gen, units.table, officers)
     step("案件 cases", 0, scale.n_cases)
     cases = gen.generate()
     procedural = plant_defects(gen, cases, rng)
@@ -83,8 +85,14 @@ def generate_world(out: Path, scale: Scale, seed: int, mixed: bool = False,
 
     documents, truth_files, doc_defects = render_dossiers(gen, cases, documents, per_case, out, rng, tick)
     tables = {
-        "units": units.table, "officers": officers, "products": products.drop(columns=["list_wholesale"]),
-        "prices": prices, **tables, "documents": documents, "reviews": reviews, "review_items": review_items,
+        "units": units.table,
+        "officers": officers,
+        "products": products.drop(columns=["list_wholesale"]),
+        "prices": prices,
+        **tables,
+        "documents": documents,
+        "reviews": reviews,
+        "review_items": review_items,
     }
     good_counts = {name: len(frame) for name, frame in tables.items()}
     tables = plant_bad_rows(tables, rng)
@@ -93,26 +101,23 @@ def generate_world(out: Path, scale: Scale, seed: int, mixed: bool = False,
     bad_rows = write_tables(tables, out, mixed)
     for name in ("discretion_tiers", "price_basis", "settings"):
         good_counts[name] = len(tables[name])
-    (out / "manifest.json").write_text(json.dumps({
-        "source": f"zhifa generate --scale {scale.name} --seed {seed}", "exported_at": gen.export_at.isoformat(),
-        "province_code": provinces[0] if len(provinces) == 1 else None,
-    }, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _write_truth(out / TRUTH_DIR, gen, cases, procedural, bad_rows, good_counts, truth_files, doc_defects, seed, scale)
+    (out / "manifest.json").write_text(
+        json.dumps(
+            {
+                "source": f"zhifa generate --scale {scale.name} --seed {seed}",
+                "exported_at": gen.export_at.isoformat(),
+                "province_code": provinces[0] if len(provinces) == 1 else None,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    _write_truth(
+        out / TRUTH_DIR, gen, cases, procedural, bad_rows, good_counts, truth_files, doc_defects, seed, scale
+    )
     return GenerationSummary(out, good_counts, len(truth_files))
-
-
-def _attach_lookups(gen: CaseGenerator, units: pd.DataFrame, officers: pd.DataFrame) -> None:
-    gen.unit_abbr = dict(zip(units.unit_code, units.abbreviation, strict=True))
-    gen.unit_head = {u: f"O{u}001" for u in units.unit_code}
-    gen.officer_name = dict(zip(officers.officer_id, officers.name, strict=True))
-    gen.officer_cert = dict(zip(officers.officer_id, officers.cert_no, strict=True))
-    gen.filing_order = dict(zip(gen.ref.document_types.doc_type, gen.ref.document_types.filing_order, strict=True))
-
-    def case_no(case: Case) -> str:
-        filed = case.at("filed")
-        return document_number(gen.unit_abbr[case.unit_code], "立", (filed or case.discovered_at).year, case.serial)
-
-    gen.case_no = case_no  # type: ignore[method-assign]
 
 
 def _reference_tables(ref: Any, provinces: list[str]) -> dict[str, pd.DataFrame]:
@@ -121,27 +126,60 @@ def _reference_tables(ref: Any, provinces: list[str]) -> dict[str, pd.DataFrame]
     basis = ref.price_basis[ref.price_basis.province_code.isin(provinces)]
     keys = set(SETTING_KEYS.split())
     settings = ref.settings[ref.settings.province_code.isin(provinces) & ref.settings.key.isin(keys)]
-    return {"discretion_tiers": tiers.reset_index(drop=True), "price_basis": basis.reset_index(drop=True),
-            "settings": settings.reset_index(drop=True)}
+    return {
+        "discretion_tiers": tiers.reset_index(drop=True),
+        "price_basis": basis.reset_index(drop=True),
+        "settings": settings.reset_index(drop=True),
+    }
 
 
-def _write_truth(folder: Path, gen: CaseGenerator, cases: list[Case], procedural: dict[str, list[str]],
-                 bad_rows: list[dict[str, object]], good_counts: dict[str, int], truth_files: list[dict[str, Any]],
-                 doc_defects: dict[str, list[str]], seed: int, scale: Scale) -> None:
+def _write_truth(
+    folder: Path,
+    gen: CaseGenerator,
+    cases: list[Case],
+    procedural: dict[str, list[str]],
+    bad_rows: list[dict[str, object]],
+    good_counts: dict[str, int],
+    truth_files: list[dict[str, Any]],
+    doc_defects: dict[str, list[str]],
+    seed: int,
+    scale: Scale,
+) -> None:
     folder.mkdir()
     unapproved = sorted(c.case_id for c in cases if c.deviation == "unapproved")
     anomalies = {
-        "seed": seed, "scale": scale.name, "exported_at": gen.export_at.isoformat(),
-        **gen.truth, "unapproved_deviations": unapproved, "procedural_defects": procedural,
-        "document_defects": doc_defects, "bad_rows": bad_rows, "good_row_counts": good_counts,
+        "seed": seed,
+        "scale": scale.name,
+        "exported_at": gen.export_at.isoformat(),
+        **gen.truth,
+        "unapproved_deviations": unapproved,
+        "procedural_defects": procedural,
+        "document_defects": doc_defects,
+        "bad_rows": bad_rows,
+        "good_row_counts": good_counts,
     }
-    (folder / "anomalies.json").write_text(json.dumps(anomalies, ensure_ascii=False, indent=1, default=str) + "\n",
-                                           encoding="utf-8")
-    truth_cases = pd.DataFrame([dict(
-        case_id=c.case_id, unit_code=c.unit_code, province_code=c.province_code, violation_code=c.violation_code,
-        lead_officer_id=c.officers[0], computed_amount=c.computed_amount, stated_amount=c.stated_amount,
-        tier=None if c.tier is None else c.tier.tier, rate=c.rate, fine_amount=c.fine, deviation=c.deviation,
-        path=c.path, defects=";".join(c.defects) or None,
-    ) for c in cases])
+    (folder / "anomalies.json").write_text(
+        json.dumps(anomalies, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
+    )
+    truth_cases = pd.DataFrame(
+        [
+            dict(
+                case_id=c.case_id,
+                unit_code=c.unit_code,
+                province_code=c.province_code,
+                violation_code=c.violation_code,
+                lead_officer_id=c.officers[0],
+                computed_amount=c.computed_amount,
+                stated_amount=c.stated_amount,
+                tier=None if c.tier is None else c.tier.tier,
+                rate=c.rate,
+                fine_amount=c.fine,
+                deviation=c.deviation,
+                path=c.path,
+                defects=";".join(c.defects) or None,
+            )
+            for c in cases
+        ]
+    )
     truth_cases.to_parquet(folder / "cases.parquet", index=False)
     pd.DataFrame(truth_files).to_parquet(folder / "document_files.parquet", index=False)

@@ -46,8 +46,15 @@ def build_units(scale: Scale, rng: np.random.Generator) -> Units:
     reserved = {p[0][:4] for p in names.PROVINCES}
     next_city: dict[str, int] = {}
     for (p_code, p_name, p_abbr), n_city in zip(provinces, city_split, strict=True):
-        rows.append(dict(unit_code=p_code, name=f"{p_name}烟草专卖局", level="province", parent_code=None,
-                         abbreviation=f"{p_abbr}烟"))
+        rows.append(
+            dict(
+                unit_code=p_code,
+                name=f"{p_name}烟草专卖局",
+                level="province",
+                parent_code=None,
+                abbreviation=f"{p_abbr}烟",
+            )
+        )
         province_of[p_code] = p_code
         used: set[str] = set()
         for _ in range(int(n_city)):
@@ -57,8 +64,15 @@ def build_units(scale: Scale, rng: np.random.Generator) -> Units:
             next_city[p_code[:2]] = serial + 1
             code = f"{p_code[:2]}{serial:02d}00"
             name = place_name(rng, used)
-            rows.append(dict(unit_code=code, name=f"{name}市烟草专卖局", level="city", parent_code=p_code,
-                             abbreviation=f"{name[0]}烟"))
+            rows.append(
+                dict(
+                    unit_code=code,
+                    name=f"{name}市烟草专卖局",
+                    level="city",
+                    parent_code=p_code,
+                    abbreviation=f"{name[0]}烟",
+                )
+            )
             province_of[code] = p_code
             cities.append(code)
     county_split = rng.multinomial(scale.n_counties - len(cities), [1 / len(cities)] * len(cities)) + 1
@@ -69,8 +83,15 @@ def build_units(scale: Scale, rng: np.random.Generator) -> Units:
             code = f"{city_code[:4]}{k + 1:02d}"
             name = place_name(rng, used_county)
             kind = "县" if k % 3 else "市"
-            rows.append(dict(unit_code=code, name=f"{name}{kind}烟草专卖局", level="county", parent_code=city_code,
-                             abbreviation=f"{name[0]}烟"))
+            rows.append(
+                dict(
+                    unit_code=code,
+                    name=f"{name}{kind}烟草专卖局",
+                    level="county",
+                    parent_code=city_code,
+                    abbreviation=f"{name[0]}烟",
+                )
+            )
             province_of[code] = province_of[city_code]
             counties.append(code)
     return Units(pd.DataFrame(rows), province_of, counties, cities)
@@ -94,12 +115,17 @@ def build_officers(units: Units, scale: Scale, rng: np.random.Generator) -> pd.D
             valid_to = scale.end_date + timedelta(days=int(rng.integers(30, 1500)))
             if i == n:  # one officer per county whose certificate lapsed before the period
                 valid_to = scale.start_date - timedelta(days=30)
-            rows.append(dict(
-                officer_id=f"O{unit.unit_code}{i + 1:03d}", name=person_name(rng), unit_code=unit.unit_code,
-                cert_no=f"{unit.unit_code}{valid_from.year}{int(rng.integers(0, 10000)):04d}",
-                cert_valid_from=valid_from, cert_valid_to=valid_to,
-                roles=";".join(roles),
-            ))
+            rows.append(
+                dict(
+                    officer_id=f"O{unit.unit_code}{i + 1:03d}",
+                    name=person_name(rng),
+                    unit_code=unit.unit_code,
+                    cert_no=f"{unit.unit_code}{valid_from.year}{int(rng.integers(0, 10000)):04d}",
+                    cert_valid_from=valid_from,
+                    cert_valid_to=valid_to,
+                    roles=";".join(roles),
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -121,7 +147,9 @@ def build_products(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
         rows.append((brand, f"{brand}{spec}", manufacturer, pack, carton, band))
     seen_specs = {r[1] for r in rows}
     while len(rows) < scale.n_domestic_products:
-        brand, manufacturer, specs, band = names.DOMESTIC_BRANDS[int(rng.integers(len(names.DOMESTIC_BRANDS)))]
+        brand, manufacturer, specs, band = names.DOMESTIC_BRANDS[
+            int(rng.integers(len(names.DOMESTIC_BRANDS)))
+        ]
         spec = f"{brand}{rng.choice(specs)}"
         if spec in seen_specs:
             spec = f"{spec[:-1]}{len(rows)})" if spec.endswith(")") else f"{spec}{len(rows)}"
@@ -130,34 +158,53 @@ def build_products(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
     photo_codes = [c for c in names.REAL_PHOTO_CODES if not c.startswith("97")]  # 977/978: periodicals, books
     for i, carton in enumerate(photo_codes):
         brand, manufacturer = names.IMPORTED_BRANDS[i % len(names.IMPORTED_BRANDS)]
-        rows.append((brand, f"{brand}(进口{i + 1}号)", manufacturer, _ean(carton[:3], rng, used), carton, (150, 400)))
+        rows.append(
+            (brand, f"{brand}(进口{i + 1}号)", manufacturer, _ean(carton[:3], rng, used), carton, (150, 400))
+        )
     records = []
     for i, (brand, spec, manufacturer, pack, carton, band) in enumerate(rows):
         wholesale = float(round(rng.uniform(*band) / 5) * 5)
         allocation = wholesale / 1.13 / 10 * 10  # ex-tax allocation price per carton (approximation)
         price_class = 1 if allocation >= 100 else 2 if allocation >= 50 else 3 if allocation >= 30 else 4
         slim = "细支" in spec
-        records.append(dict(
-            product_code=f"P{i + 1:05d}", brand=brand, spec_name=spec, manufacturer=manufacturer,
-            pack_barcode=pack, carton_barcode=carton, case_barcode=_ean(carton[:7], rng, used),
-            sticks_per_pack=20 if not slim or i % 4 else 16, packs_per_carton=10, price_class=price_class,
-            tar_mg=float(rng.choice([5.0, 6.0, 8.0, 10.0, 11.0])), pack_form=str(rng.choice(names.PACK_FORMS)),
-            status="active" if i % 23 else "discontinued", list_wholesale=wholesale,
-        ))
+        records.append(
+            dict(
+                product_code=f"P{i + 1:05d}",
+                brand=brand,
+                spec_name=spec,
+                manufacturer=manufacturer,
+                pack_barcode=pack,
+                carton_barcode=carton,
+                case_barcode=_ean(carton[:7], rng, used),
+                sticks_per_pack=20 if not slim or i % 4 else 16,
+                packs_per_carton=10,
+                price_class=price_class,
+                tar_mg=float(rng.choice([5.0, 6.0, 8.0, 10.0, 11.0])),
+                pack_form=str(rng.choice(names.PACK_FORMS)),
+                status="active" if i % 23 else "discontinued",
+                list_wholesale=wholesale,
+            )
+        )
     return pd.DataFrame(records)
 
 
-def build_prices(products: pd.DataFrame, province_codes: list[str], scale: Scale,
-                 rng: np.random.Generator) -> pd.DataFrame:
+def build_prices(
+    products: pd.DataFrame, province_codes: list[str], scale: Scale, rng: np.random.Generator
+) -> pd.DataFrame:
     """National wholesale and suggested retail per carton, some provincial retail prices, and a price change
     for about a fifth of the products in the middle of the period (old row closed the day before)."""
-    rows = []
+    rows: list[tuple[str, str | None, str, float, date, date | None]] = []
     base_from = date(scale.start_date.year - 2, 1, 1)
     span = (scale.end_date - scale.start_date).days
+    prov: str | None
     for p in products.itertuples():
         wholesale = float(p.list_wholesale)
         retail = round(wholesale * 1.1 / 10) * 10.0
-        change = scale.start_date + timedelta(days=int(rng.integers(60, span - 60))) if rng.random() < 0.2 else None
+        change = (
+            scale.start_date + timedelta(days=int(rng.integers(60, span - 60)))
+            if rng.random() < 0.2
+            else None
+        )
         for price_type, price in (("wholesale", wholesale), ("retail_suggested", retail)):
             scopes: list[tuple[str | None, float]] = [(None, price)]
             if price_type == "retail_suggested" and rng.random() < 0.3:
@@ -167,7 +214,11 @@ def build_prices(products: pd.DataFrame, province_codes: list[str], scale: Scale
                 if change is None:
                     rows.append((p.product_code, prov, price_type, value, base_from, None))
                 else:
-                    rows.append((p.product_code, prov, price_type, value, base_from, change - timedelta(days=1)))
+                    rows.append(
+                        (p.product_code, prov, price_type, value, base_from, change - timedelta(days=1))
+                    )
                     rows.append((p.product_code, prov, price_type, round(value * 1.08, 0), change, None))
-    return pd.DataFrame(rows, columns=["product_code", "province_code", "price_type", "price_per_carton",
-                                       "valid_from", "valid_to"])
+    return pd.DataFrame(
+        rows,
+        columns=["product_code", "province_code", "price_type", "price_per_carton", "valid_from", "valid_to"],
+    )

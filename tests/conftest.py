@@ -1,0 +1,24 @@
+"""Shared fixtures: one generated demo world per test session (real files, real formats)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zhifa.generator import generate_world, get_scale
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo world in --mixed mode (CSV in UTF-8/BOM/GB18030, XLSX, Parquet)."""
+    out = tmp_path_factory.mktemp("worlds") / "demo"
+    generate_world(out, get_scale("demo"), seed=42, mixed=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_truth(demo_world: Path) -> dict[str, Any]:
+    return json.loads((demo_world / "ground_truth" / "anomalies.json").read_text(encoding="utf-8"))
