@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from zhifa.commands import api as api_commands
 from zhifa.settings import get_settings
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ serve_app = typer.Typer(
 )
 app.add_typer(serve_app, name="serve")
 err = Console(stderr=True)
+api_commands.register(app, serve_app)
 
 
 def fail(message: str) -> None:
@@ -115,12 +117,6 @@ def import_(path: Path) -> None:
 def run() -> None:
     """Run the pipeline once (ingestion and metrics issues)."""
     fail("zhifa run: not available yet (ingestion issue #3)")
-
-
-@serve_app.command("api")
-def serve_api() -> None:
-    """Serve the case-capture API (API issue)."""
-    fail("zhifa serve api: not available yet (API issue #6)")
 
 
 if __name__ == "__main__":

@@ -211,14 +211,31 @@ def load_catalog(session: Session, folder: Path) -> LoadReport:
     Bad rows are reported with file and line, never dropped silently; loading twice changes nothing.
     """
     from ingestion.readers import find_tables, read_table
+    from ingestion.validate import validate_table
 
     report = LoadReport()
     tables = find_tables(Path(folder))
+    # parents already in the store count as known, so a catalog can be topped up table by table
+    known: dict[str, set[Any]] = {
+        "units.unit_code": set(session.scalars(select(Unit.unit_code))),
+        "products.product_code": set(session.scalars(select(Product.product_code))),
+    }
     for name, loader in _LOADERS.items():
         if name not in tables:
             continue
         raw = read_table(tables[name], name)
-        rows = list(zip(raw.line_no.tolist(), raw.data.to_dict("records"), strict=True))
+        checked = validate_table(name, raw, known_keys=known)  # the contract's own checks and reasons
+        for reject in checked.rejects.itertuples():
+            report.rejected.append(f"{raw.source}:{reject.line_no}: {reject.reason}")
+        if name in ("units", "products"):
+            key = f"{name}.{'unit_code' if name == 'units' else 'product_code'}"
+            known[key] |= set(checked.good[key.split(".")[1]])
+        bad_lines = checked.rejected_lines
+        rows = [
+            (line, row)
+            for line, row in zip(raw.line_no.tolist(), raw.data.to_dict("records"), strict=True)
+            if line not in bad_lines
+        ]
         if name == "units":  # parents first so each path can be built from its parent's
             rows.sort(key=lambda lr: {"province": 0, "city": 1}.get(str(lr[1].get("level")), 2))
         count = 0
@@ -230,8 +247,6 @@ def load_catalog(session: Session, folder: Path) -> LoadReport:
                 count += 1
             except (ValueError, KeyError, TypeError, InvalidOperation, IntegrityError) as exc:
                 report.rejected.append(f"{raw.source}:{line}: {exc}")
-        for bad in raw.malformed:
-            report.rejected.append(f"{raw.source}:{bad.line_no}: {bad.en}")
         session.flush()
         report.loaded[name] = count
     return report

@@ -1,0 +1,105 @@
+"""CLI commands for the case-capture API: serve it, create logins, load the catalog, verify the audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from sqlalchemy.orm import Session
+
+from zhifa.settings import get_settings
+
+users_app = typer.Typer(help="Logins of the case-capture API.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Units, officers, products and prices in the API store.", no_args_is_help=True)
+audit_app = typer.Typer(help="The API's append-only, hash-chained audit log.", no_args_is_help=True)
+
+
+@contextmanager
+def api_session() -> Iterator[Session]:
+    """A migrated session on the API store (ZHIFA_DATABASE_URL, default SQLite under ZHIFA_HOME)."""
+    from api.db import make_engine, make_sessionmaker, upgrade
+
+    settings = get_settings()
+    settings.home_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.api_database_url, pool_size=1)
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def serve_api(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port"),
+) -> None:
+    """Serve the case-capture API (needs ZHIFA_SECRET_KEY)."""
+    import uvicorn
+
+    if not get_settings().secret_key:
+        typer.echo("error: set ZHIFA_SECRET_KEY (it signs the login tokens)", err=True)
+        raise typer.Exit(code=2)
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
+
+
+@users_app.command("create")
+def create_user(
+    username: str,
+    unit_code: str = typer.Option(..., "--unit", help="the user's unit code"),
+    roles: str = typer.Option(
+        ..., help="';'-separated: officer, approver, legal_reviewer, reviewer, manager, admin"
+    ),
+    officer_id: str | None = typer.Option(None, "--officer", help="the officer this login belongs to"),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="ZHIFA_NEW_PASSWORD"
+    ),
+) -> None:
+    """Create a login."""
+    from api.core.errors import ApiError
+    from api.services.users import create_user as create
+
+    with api_session() as session:
+        try:
+            user = create(session, username, password, unit_code, roles, officer_id)
+        except ApiError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(code=2) from None
+        session.commit()
+        typer.echo(f"created user {user.username} ({user.roles}) in unit {user.unit_code}")
+
+
+@catalog_app.command("load")
+def load_catalog(folder: Path) -> None:
+    """Load units, officers, products and prices from a bulk folder (CONTRACT.md) into the API store."""
+    from api.services.catalog import load_catalog as load
+
+    with api_session() as session:
+        report = load(session, folder)
+        session.commit()
+    for table, count in report.loaded.items():
+        typer.echo(f"{table}: {count} rows")
+    for line in report.rejected:
+        typer.echo(f"rejected {line}", err=True)
+
+
+@audit_app.command("verify")
+def verify_audit() -> None:
+    """Check the audit chain; exits non-zero when any entry was edited or deleted."""
+    from api.services.audit import verify_database
+
+    report = verify_database(get_settings().api_database_url)
+    typer.echo(f"{report.entries} audit entries checked")
+    for problem in report.problems:
+        typer.echo(f"problem: {problem}", err=True)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer, serve_app: typer.Typer) -> None:
+    serve_app.command("api")(serve_api)
+    app.add_typer(users_app, name="users")
+    app.add_typer(catalog_app, name="catalog")
+    app.add_typer(audit_app, name="audit")
