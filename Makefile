@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 UV := uv run --frozen
-PY_PACKAGES := zhifa ingestion dagster_defs api expectations
+PY_PACKAGES := zhifa ingestion dagster_defs api expectations tests
 
 .PHONY: bootstrap demo test lint typecheck pytest
 
@@ -17,9 +17,10 @@ lint: bootstrap
 	$(UV) ruff format --check .
 
 typecheck: bootstrap
-	$(UV) mypy $(PY_PACKAGES) tests
+	$(UV) mypy $(PY_PACKAGES)
 
+# two workers for the two cores; tests of one file stay on one worker so session fixtures are shared
 pytest: bootstrap
-	$(UV) pytest -q
+	$(UV) pytest -q -n 2 --dist loadfile
 
 test: lint typecheck pytest
