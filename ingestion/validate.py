@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -299,13 +299,15 @@ def validate_folder(
     *,
     known_keys: Mapping[str, set[Any]] | None = None,
     max_unzipped_bytes: int | None = None,
+    tables: Collection[str] | None = None,
 ) -> FolderValidation:
     """Validate every contract table of a folder (or .zip) in ``TABLE_LOAD_ORDER``.
 
     Good keys of each table feed its children's foreign-key checks, together with ``known_keys``
     (e.g. keys already in the warehouse). A parent file that is present but unreadable counts as
     empty, so its children's references are rejected rather than loaded unchecked. Unreadable
-    files become ``file_errors``; the other tables still validate.
+    files become ``file_errors``; the other tables still validate. ``tables`` restricts the work
+    to those tables (their parents outside the subset must then come through ``known_keys``).
     """
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".zip":
@@ -315,14 +317,17 @@ def validate_folder(
             max_unzipped_bytes = get_settings().max_import_unzipped_bytes
         with tempfile.TemporaryDirectory(prefix="zhifa-import-") as tmp:
             root = safe_extract(path, Path(tmp), max_unzipped_bytes)
-            result = _validate_dir(root, path.name, known_keys)
+            result = _validate_dir(root, path.name, known_keys, tables)
         result.source = path
         return result
-    return _validate_dir(path, None, known_keys)
+    return _validate_dir(path, None, known_keys, tables)
 
 
 def _validate_dir(
-    root: Path, label: str | None, known_keys: Mapping[str, set[Any]] | None
+    root: Path,
+    label: str | None,
+    known_keys: Mapping[str, set[Any]] | None,
+    tables: Collection[str] | None = None,
 ) -> FolderValidation:
     def shown(p: Path) -> str:
         return f"{label}/{p.relative_to(root).as_posix()}" if label else str(p)
@@ -333,6 +338,8 @@ def _validate_dir(
     keys: dict[str, set[Any]] = {k: set(v) for k, v in (known_keys or {}).items()}
     results: dict[str, ValidationResult] = {}
     for name in TABLE_LOAD_ORDER:
+        if tables is not None and name not in tables:
+            continue
         own_keys = [k for k in REFERENCED_KEYS if k.startswith(name + ".")]
         if name in listing.conflicts:
             exc = conflict_error(name, listing.conflicts[name])
