@@ -70,17 +70,7 @@ def upload(
         uploaded_by=user.id,
         uploaded_at=now(),
     )
-    db.add(row)
-    db.flush()
-    audit.record(
-        db,
-        user_id=user.id,
-        username=user.username,
-        action="upload",
-        entity="upload",
-        entity_id=str(row.upload_id),
-        after=audit.snapshot(row),
-    )
+    audit.add_created(db, user, row, action="upload", entity="upload", entity_id="upload_id")
     return row
 
 

@@ -70,17 +70,7 @@ def request(
         reason=reason,
         payload=payload or {},
     )
-    session.add(approval)
-    session.flush()
-    audit.record(
-        session,
-        user_id=user.id,
-        username=user.username,
-        action="request",
-        entity="approval",
-        entity_id=str(approval.approval_id),
-        after=audit.snapshot(approval),
-    )
+    audit.add_created(session, user, approval, action="request", entity="approval", entity_id="approval_id")
     return approval
 
 

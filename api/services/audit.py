@@ -65,6 +65,23 @@ def _at_text(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
+def add_created(session: Session, user: Any, row: Base, *, action: str, entity: str, entity_id: Any) -> None:
+    """Insert ``row`` and append its creation to the chain, both in the caller's transaction.
+
+    ``entity_id`` is an attribute name of ``row`` (its key is only known after the flush)."""
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        user_id=user.id if user is not None else None,
+        username=user.username if user is not None else "cli",
+        action=action,
+        entity=entity,
+        entity_id=str(getattr(row, entity_id)),
+        after=snapshot(row),
+    )
+
+
 def record(
     session: Session,
     *,

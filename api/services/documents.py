@@ -140,17 +140,7 @@ def generate(
         pdf_sha256=pdf_sha,
         created_by=user.id,
     )
-    session.add(doc)
-    session.flush()
-    audit.record(
-        session,
-        user_id=user.id,
-        username=user.username,
-        action="generate",
-        entity="document",
-        entity_id=str(doc.document_id),
-        after=audit.snapshot(doc),
-    )
+    audit.add_created(session, user, doc, action="generate", entity="document", entity_id="document_id")
     return doc
 
 

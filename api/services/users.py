@@ -55,17 +55,7 @@ def create_user(
         active=True,
         created_at=now(),
     )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        user_id=actor.id if actor else None,
-        username=actor.username if actor else "cli",
-        action="create",
-        entity="user",
-        entity_id=str(user.id),
-        after=audit.snapshot(user),
-    )
+    audit.add_created(session, actor, user, action="create", entity="user", entity_id="id")
     return user
 
 
