@@ -1,27 +1,28 @@
--- Officer × year fine consistency, relative to the officer's own unit: each residual minus the unit's pooled
--- effect, so an officer of a high-fining unit is not flagged for the unit's habit (and vice versa).
-with unit_effects as (
-    select unit_code, year, effect from {{ ref('unit_fine_consistency') }}
-),
-cases as (
+-- Officer × year fine consistency, relative to colleagues: each residual minus the mean residual of the other
+-- officers' cases in the same unit and year (leave-one-officer-out), so an officer of a high-fining unit is
+-- not flagged for the unit's habit, and one lenient officer does not hide in his own unit's average.
+with cases as (
     select
-        f.lead_officer_id as officer_id,
-        f.unit_code,
-        f.year,
-        f.r - coalesce(u.effect, 0) as r,
-        f.band,
-        f.z,
-        f.tier_half_width
-    from {{ ref('int_fine_residuals') }} as f
-    left join unit_effects as u on u.unit_code = f.unit_code and u.year = f.year
-    where f.lead_officer_id is not null
+        lead_officer_id as officer_id, unit_code, year, r, band, z, tier_half_width,
+        sum(r) over (partition by unit_code, year) as unit_sum,
+        count(*) over (partition by unit_code, year) as unit_n,
+        sum(r) over (partition by unit_code, year, lead_officer_id) as officer_sum,
+        count(*) over (partition by unit_code, year, lead_officer_id) as officer_n
+    from {{ ref('int_fine_residuals') }}
+    where lead_officer_id is not null
+),
+relative as (
+    select
+        officer_id, unit_code, year, band, z, tier_half_width,
+        r - coalesce((unit_sum - officer_sum) / nullif(unit_n - officer_n, 0), 0) as r
+    from cases
 ),
 estimates as (
-    {{ partial_pooling('cases', ['officer_id', 'unit_code']) }}
+    {{ partial_pooling('relative', ['officer_id', 'unit_code']) }}
 ),
 widths as (
     select officer_id, unit_code, year, avg(tier_half_width) as mean_half_width
-    from cases
+    from relative
     group by all
 )
 select
