@@ -31,11 +31,12 @@ from ingestion.recognition.normalise import (
     parse_amount,
     parse_date,
 )
-from ingestion.recognition.tables import find_goods, find_officers
+from ingestion.recognition.tables import CONFIDENCE_GOODS_ROW, find_goods, find_officers
 
 CONFIDENCE_LABELLED = 0.99
 CONFIDENCE_UNLABELLED = 0.6  # a value found by its shape, without its label
 CONFIDENCE_FALLBACK = 0.5
+CONFIDENCE_GUESSED = 0.3  # not read, inferred (a goods line number OCR missed)
 TOP_LINES_FOR_NUMBER = 5
 
 # printed label → field; the labels are the document forms' own words (zhifa.documents.templates)
@@ -221,7 +222,7 @@ def _goods_fields(lines: list[Line]) -> list[Field]:
     rows, total = find_goods(lines)
     out = []
     for n, row in enumerate(rows, start=1):
-        conf = round(0.95 * row.line.score, 3)
+        conf = round(CONFIDENCE_GOODS_ROW * row.line.score, 3)
         values = {
             "line_no": str(row.line_no),
             "barcode": row.barcode,
@@ -230,11 +231,14 @@ def _goods_fields(lines: list[Line]) -> list[Field]:
             "unit_price": None if row.unit_price is None else format_amount(row.unit_price),
             "subtotal": None if row.subtotal is None else format_amount(row.subtotal),
         }
-        out += [Field(f"goods.{n}.{key}", value, conf) for key, value in values.items() if value is not None]
+        for key, value in values.items():
+            if value is not None:
+                guessed = key == "line_no" and not row.line_no_read
+                out.append(Field(f"goods.{n}.{key}", value, CONFIDENCE_GUESSED if guessed else conf))
     if rows or total:
         out.append(Field("goods_count", str(len(rows)), _mean_confidence(out) if out else 0.9))
     if total is not None:
-        conf = round(0.95 * total.line.score, 3)
+        conf = round(CONFIDENCE_GOODS_ROW * total.line.score, 3)
         if total.quantity is not None:
             out.append(Field("goods_total_quantity", format_number(total.quantity), conf))
         if total.subtotal is not None:

@@ -40,6 +40,7 @@ class Officer:
 @dataclass(frozen=True)
 class GoodsRow:
     line_no: int
+    line_no_read: bool  # False: OCR missed the printed number; it is taken as the previous one + 1
     barcode: str | None
     spec: str
     quantity: float | None
@@ -84,7 +85,7 @@ def find_goods(lines: list[Line]) -> tuple[list[GoodsRow], GoodsRow | None]:
         if tokens[0].startswith(_TOTAL_WORD):
             total = _total(tokens, line, with_prices)
             break
-        row = _row(tokens, line, with_prices)
+        row = _row(tokens, line, with_prices, rows[-1].line_no + 1 if rows else 1)
         if row is None:
             if rows:  # the table has ended without a 合计 row
                 break
@@ -97,10 +98,15 @@ def _is_header(line: Line) -> bool:
     return sum(word in line.folded for word in _HEADER_WORDS) >= 2
 
 
-def _row(tokens: list[str], line: Line, with_prices: bool) -> GoodsRow | None:
-    if len(tokens) < 3 or not _INT.match(tokens[0]):
+def _row(tokens: list[str], line: Line, with_prices: bool, next_no: int) -> GoodsRow | None:
+    if _INT.match(tokens[0]):
+        line_no, read, rest = int(tokens[0]), True, tokens[1:]
+    elif _BARCODE.match(tokens[0]):  # a lone digit is the box OCR most often misses
+        line_no, read, rest = next_no, False, tokens
+    else:
         return None
-    rest = tokens[1:]
+    if len(rest) < 2:
+        return None
     barcode = rest.pop(0) if _BARCODE.match(rest[0]) else None
     tail: list[str] = []
     want = 3 if with_prices else 1
@@ -113,14 +119,14 @@ def _row(tokens: list[str], line: Line, with_prices: bool) -> GoodsRow | None:
     price = numbers[1] if len(numbers) == 3 else None
     subtotal = numbers[-1] if with_prices and len(numbers) >= 2 else None
     spec = _original(line, " ".join(rest))
-    return GoodsRow(int(tokens[0]), barcode, spec, quantity, price, subtotal, line)
+    return GoodsRow(line_no, read, barcode, spec, quantity, price, subtotal, line)
 
 
 def _total(tokens: list[str], line: Line, with_prices: bool) -> GoodsRow:
     numbers = [parse_number(t) for t in tokens[1:] if _NUM.match(t)]
     quantity = numbers[0] if numbers else None
     subtotal = numbers[-1] if with_prices and len(numbers) >= 2 else None
-    return GoodsRow(0, None, _TOTAL_WORD, quantity, None, subtotal, line)
+    return GoodsRow(0, True, None, _TOTAL_WORD, quantity, None, subtotal, line)
 
 
 def _original(line: Line, folded_part: str) -> str:

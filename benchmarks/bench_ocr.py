@@ -1,0 +1,89 @@
+"""OCR throughput of dossier recognition on scanned pages (pages per second), and text-layer speed.
+
+    uv run python benchmarks/bench_ocr.py [RUNS]
+
+Scans come from the document renderer (120 dpi, skewed, blurred, noisy — as in the demo world), one A4
+page each. Every page is recognised ``RUNS`` times (default 3) after one warm-up; the figure is the median
+seconds per page over all runs. The OCR engine uses every core the machine has (2 here); run it on an
+otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from datetime import date, datetime
+
+from ingestion.recognition import recognise_bytes
+from zhifa.documents import (
+    CaseContext,
+    GoodsLine,
+    build_document,
+    document_number,
+    render_docx,
+    render_pdf,
+    render_scan_png,
+)
+
+TYPES = ("cover", "filing_report", "valuation_table", "penalty_decision", "inquiry_record")
+
+
+def _context() -> CaseContext:
+    return CaseContext(
+        unit_name="乐山市烟草专卖局",
+        unit_abbr="乐烟",
+        case_no="乐烟立〔2024〕第12号",
+        cause="涉嫌未在当地烟草专卖批发企业进货",
+        party_name="乐山市市中区张三便利店",
+        party_type="个人",
+        officers=[("王五", "51110020190001"), ("赵六", "51110020190002")],
+        discovered_at=datetime(2024, 3, 1, 9, 30),
+        filed_at=datetime(2024, 3, 2),
+        decided_at=datetime(2024, 4, 2),
+        goods=[GoodsLine(k, "6901028075015", "中华(硬)", 2.0, "条", 450.0, 900.0) for k in range(1, 6)],
+        total_value=4500.0,
+        facts_text="当事人从非指定渠道购进卷烟10条。",
+        legal_basis="烟草专卖法实施条例第五十六条",
+        fine_amount=1350.0,
+        fine_rate=0.3,
+        year=2024,
+        serial=12,
+    )
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main(runs: int = 3) -> None:
+    ctx = _context()
+    docs = [
+        build_document(code, ctx, doc_no=document_number("乐烟", "罚", 2024, 12), issued_at=date(2024, 4, 2))
+        for code in TYPES
+    ]
+    scans = [render_scan_png(doc, seed=k) for k, doc in enumerate(docs)]
+    recognise_bytes(scans[0], "warm-up.png")  # loads the models
+    per_page = []
+    for _ in range(runs):
+        for k, data in enumerate(scans):
+            start = time.perf_counter()
+            result = recognise_bytes(data, f"{TYPES[k]}.png")
+            per_page.append(time.perf_counter() - start)
+            assert result.doc_type == TYPES[k], (result.doc_type, TYPES[k])
+    seconds = _median(per_page)
+    print(f"OCR (scanned PNG, 992x1403 px): median {seconds:.2f} s/page → {1 / seconds:.2f} pages/s")
+
+    for label, render in (("PDF text layer", render_pdf), ("DOCX", render_docx)):
+        files = [render(doc) for doc in docs]
+        times = []
+        for _ in range(runs * 4):
+            for data in files:
+                start = time.perf_counter()
+                recognise_bytes(data, "bench")
+                times.append(time.perf_counter() - start)
+        print(f"{label}: median {_median(times) * 1000:.1f} ms/document → {1 / _median(times):.0f} docs/s")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
