@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from zhifa.commands import api as api_commands
+from zhifa.commands import pipeline as pipeline_commands
 from zhifa.settings import get_settings
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ serve_app = typer.Typer(
 app.add_typer(serve_app, name="serve")
 err = Console(stderr=True)
 api_commands.register(app, serve_app)
+pipeline_commands.register(app)
 
 
 def fail(message: str) -> None:
@@ -105,18 +107,6 @@ def demo(seed: int = typer.Option(42)) -> None:
     else:
         typer.echo(f"demo world already at {world}")
     typer.echo("pipeline, dashboards and API arrive with the ingestion, metrics, dashboard and API issues.")
-
-
-@app.command(name="import")
-def import_(path: Path) -> None:
-    """Copy a bulk folder or .zip into the landing area (ingestion issue)."""
-    fail("zhifa import: not available yet (ingestion issue #3)")
-
-
-@app.command()
-def run() -> None:
-    """Run the pipeline once (ingestion and metrics issues)."""
-    fail("zhifa run: not available yet (ingestion issue #3)")
 
 
 if __name__ == "__main__":

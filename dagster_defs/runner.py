@@ -1,0 +1,38 @@
+"""Materialise the code location in-process (no web server): what `zhifa run` and the tests call."""
+
+from datetime import date
+
+import dagster as dg
+
+from dagster_defs.resources import TAG_LANDINGS, TAG_REFRESH, TAG_SINCE
+
+
+def run_pipeline(
+    *,
+    selection: dg.AssetSelection | None = None,
+    landings: list[str] | None = None,
+    full_refresh: bool = False,
+    since: date | None = None,
+    resources: dict[str, object] | None = None,
+    instance: dg.DagsterInstance | None = None,
+    log_level: str = "INFO",
+) -> dg.ExecuteInProcessResult:
+    """Run every asset and check (or ``selection``) once, in this process, in dependency order."""
+    from dagster_defs import defs
+
+    tags: dict[str, str] = {}
+    if landings:
+        tags[TAG_LANDINGS] = ",".join(landings)
+    if full_refresh:
+        tags[TAG_REFRESH] = "full"
+    if since is not None:
+        tags[TAG_SINCE] = since.isoformat()
+    return dg.materialize(
+        [*(defs.assets or []), *(defs.asset_checks or [])],  # type: ignore[list-item]
+        resources={**(defs.resources or {}), **(resources or {})},
+        selection=selection,
+        tags=tags,
+        instance=instance,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        raise_on_error=False,
+    )

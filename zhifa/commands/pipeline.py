@@ -1,0 +1,129 @@
+"""CLI commands of the data pipeline: import a bulk folder, run the pipeline, export the quarantine."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from zhifa.settings import get_settings
+
+quarantine_app = typer.Typer(help="Rows that broke the contract, for clerks to fix.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=code)
+
+
+def import_(path: Path = typer.Argument(..., help="contract folder or .zip")) -> None:
+    """Copy a bulk folder or .zip into the landing area; the landing sensor or `zhifa run` loads it."""
+    from ingestion.landing import land
+    from ingestion.readers import TableReadError
+
+    settings = get_settings()
+    try:
+        landing = land(path, settings.landing_dir, settings.max_import_unzipped_bytes)
+    except TableReadError as exc:
+        _fail(str(exc))
+    typer.echo(f"landed {landing.source} as {landing.landing_id} ({landing.path})")
+    typer.echo("load it with `zhifa run` (or let the landing sensor of `dagster dev` pick it up)")
+
+
+def run(
+    since: str | None = typer.Option(None, help="YYYY-MM-DD: re-extract API-store changes from this date"),
+    full: bool = typer.Option(False, "--full", help="replay every landing (idempotent)"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="show Dagster's step log"),
+) -> None:
+    """Run the pipeline once in this process: pending landings, API store, checks, marts, snapshot."""
+    start = None
+    if since:
+        try:
+            start = date.fromisoformat(since)
+        except ValueError:
+            _fail(f"--since: not a date (YYYY-MM-DD): {since}")
+    import dagster as dg
+
+    from dagster_defs.runner import run_pipeline
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    began = datetime.now()
+    result = run_pipeline(
+        since=start, full_refresh=full, instance=instance, log_level="DEBUG" if verbose else "ERROR"
+    )
+    _print_summary(result, (datetime.now() - began).total_seconds())
+    if not result.success:
+        _fail("pipeline run failed (see above)", code=1)
+
+
+def _print_summary(result: object, seconds: float) -> None:
+    import dagster as dg
+
+    assert isinstance(result, dg.ExecuteInProcessResult)
+    for event in result.get_asset_materialization_events():
+        mat = event.step_materialization_data.materialization
+        meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+        line = f"{mat.asset_key.to_user_string():34} rows {meta.get('dagster/row_count', '-')}"
+        if "rows_read" in meta:
+            line += (
+                f"  (this run: read {meta['rows_read']}, loaded {meta['rows_loaded']}, "
+                f"quarantined {meta['rows_quarantined']}, new {meta['rows_new']}, "
+                f"changed {meta['rows_changed']})"
+            )
+        typer.echo(line)
+    checks = result.get_asset_check_evaluations()
+    typer.echo(f"checks: {sum(c.passed for c in checks)} passed, {sum(not c.passed for c in checks)} failed")
+    for check in checks:
+        if not check.passed:
+            typer.echo(
+                f"check failed: {check.asset_key.to_user_string()} {check.check_name}: "
+                f"{check.description or ''}"
+            )
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            typer.echo(
+                f"step failed: {event.step_key}: {event.step_failure_data.error_display_string[:2000]}"
+            )
+    typer.echo(f"{'ok' if result.success else 'FAILED'} in {seconds:.1f} s")
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    out: Path = typer.Argument(..., help="OUT.csv or OUT.xlsx"),
+    table: str | None = typer.Option(None, help="only this contract table"),
+    load: str | None = typer.Option(None, help="only this load id"),
+) -> None:
+    """Write every quarantined row (reasons in Chinese and English, values as received)."""
+    import duckdb
+
+    from ingestion.quarantine import export_quarantine
+    from ingestion.warehouse import connect
+
+    path = get_settings().warehouse_path
+    if not path.exists():
+        _fail(f"no warehouse yet at {path}: run `zhifa run` first")
+    try:
+        con = connect(path, read_only=True)
+    except duckdb.IOException as exc:
+        _fail(
+            f"仓库正被流水线使用，请稍后再试 / the pipeline is writing the warehouse, try again later ({exc})"
+        )
+    try:
+        count = export_quarantine(con, out, table, load)
+    except duckdb.CatalogException:
+        _fail(f"no load recorded yet in {path}: run `zhifa run` first")
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        con.close()
+    typer.echo(f"wrote {count} quarantined rows to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="import")(import_)
+    app.command()(run)
+    app.add_typer(quarantine_app, name="quarantine")
