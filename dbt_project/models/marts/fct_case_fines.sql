@@ -32,7 +32,10 @@ rated as (
     select
         *,
         case when reason_code is null and is_decided then fine_amount / computed_amount end as rate,
-        coalesce(fine_rounding_tolerance, 0) / nullif(computed_amount, 0) as rate_tolerance
+        -- a fine in whole yuan may have been rounded to the yuan (setting fine_rounding_tolerance); a fine
+        -- written to the cent was not rounded, so only half a cent of slack remains
+        case when fine_amount = round(fine_amount) then coalesce(fine_rounding_tolerance, 0) else 0.005 end
+            / nullif(computed_amount, 0) as rate_tolerance
     from assessed
 )
 select
