@@ -160,7 +160,8 @@ select
     null::boolean as documents_in_order,
     null::boolean as pages_numbered,
     d.doc_numbers_ok,
-    coalesce(r.service_receipts_missing, 0) as service_receipts_missing,
+    -- receipts are required once decided (ref_document_types: service_receipt required_when = decided)
+    case when c.decided_at is not null then coalesce(r.service_receipts_missing, 0) end as service_receipts_missing,
     rf.decision_states_remedies,
     rf.decision_states_payment_terms,
     case when rf.decision_legal_basis is not null

@@ -47,8 +47,12 @@ per_case as (
         max(value) filter (where field = 'retention' and doc_type = 'cover') as retention,
         min(try_cast(value as integer)) filter (where field = 'signature_count' and doc_type = 'valuation_table') as valuation_signatures,
         max(try_cast(value as double)) filter (where field = 'goods_total_value' and doc_type = 'valuation_table') as goods_total_value,
-        count(*) filter (where field = 'reconsideration_days' and doc_type = 'penalty_decision') > 0
-            and count(*) filter (where field = 'litigation_months' and doc_type = 'penalty_decision') > 0 as decision_states_remedies,
+        max(try_cast(value as double)) filter (where field = 'goods_total_quantity' and doc_type = 'valuation_table') as goods_total_quantity,
+        max(try_cast(value as integer)) filter (where field = 'goods_count' and doc_type = 'valuation_table') as goods_count,
+        -- both remedies read = stated; neither = not stated; one of them = a line recognition missed: unknown
+        case (count(*) filter (where field = 'reconsideration_days' and doc_type = 'penalty_decision') > 0)::int
+             + (count(*) filter (where field = 'litigation_months' and doc_type = 'penalty_decision') > 0)::int
+            when 2 then true when 0 then false end as decision_states_remedies,
         count(*) filter (where field = 'payment_days' and doc_type = 'penalty_decision') > 0 as decision_states_payment_terms,
         max(value) filter (where field = 'legal_basis' and doc_type = 'penalty_decision') as decision_legal_basis,
         count(*) filter (where doc_type = 'penalty_decision') > 0 as decision_recognised,
@@ -64,10 +68,16 @@ select
     p.cover_no,
     p.retention,
     p.valuation_signatures,
+    -- the table's own counts vouch for the reading: when the recognised lines do not add up to the printed
+    -- line count and total quantity, a misread digit is likelier than a wrong table, so it is not checked
     case when p.valuation_recognised and v.n_lines > 0
+              and v.n_lines = coalesce(p.goods_count, v.n_lines)
+              and abs(v.quantity_sum - coalesce(p.goods_total_quantity, v.quantity_sum)) <= 0.01
          then v.lines_ok and (p.goods_total_value is null or abs(v.subtotal_sum - p.goods_total_value) <= 0.01) end
         as valuation_subtotals_ok,
-    case when p.valuation_recognised and v.n_lines > 0 then v.line_nos_consecutive end as valuation_line_nos_consecutive,
+    case when p.valuation_recognised and v.n_lines > 0
+              and v.n_lines = coalesce(p.goods_count, v.n_lines)
+         then v.line_nos_consecutive end as valuation_line_nos_consecutive,
     v.n_lines as valuation_lines,
     v.quantity_sum as valuation_quantity,
     case when p.decision_recognised then p.decision_states_remedies end as decision_states_remedies,

@@ -1,0 +1,52 @@
+-- Reviewer × year: how a reviewer's scores compare with the other reviews of the same dossiers
+-- (offset = own score − mean of the other human reviews of that dossier), partially pooled like the fine
+-- consistency; flagged when the interval lies outside ±reviewer_offset_band points.
+with reviews as (
+    select
+        r.review_id, r.case_id, r.reviewer_id, cast(year(r.review_date) as integer) as year, r.total_score,
+        count(*) over (partition by r.case_id) as n_on_dossier,
+        sum(r.total_score) over (partition by r.case_id) as sum_on_dossier,
+        s.reviewer_offset_band, s.disparity_interval_z
+    from {{ ref('stg_reviews') }} as r
+    left join {{ ref('int_case_settings') }} as s on s.case_id = r.case_id
+    where r.mode <> 'machine'
+),
+compared as (
+    select
+        reviewer_id, year,
+        total_score - (sum_on_dossier - total_score) / (n_on_dossier - 1) as r,
+        reviewer_offset_band as band,
+        disparity_interval_z as z
+    from reviews
+    where n_on_dossier > 1
+),
+estimates as (
+    {{ partial_pooling('compared', ['reviewer_id']) }}
+),
+counts as (
+    select reviewer_id, year, cast(count(*) as integer) as n_reviews, avg(total_score) as mean_score
+    from reviews
+    group by all
+)
+select
+    c.reviewer_id,
+    c.year,
+    c.n_reviews,
+    coalesce(e.n_cases, 0) as n_compared,
+    c.mean_score,
+    e.raw_mean as mean_offset,
+    e.effect as offset_pooled,
+    e.effect_low as offset_low,
+    e.effect_high as offset_high,
+    a.agreement,
+    coalesce(e.flagged and e.n_cases >= s.min_reviews, false) as flagged,
+    case when e.flagged and e.n_cases >= s.min_reviews then case e.direction when 'high' then 'lenient' else 'harsh' end end
+        as direction,
+    e.band as offset_band
+from counts as c
+left join estimates as e on e.reviewer_id = c.reviewer_id and e.year = c.year
+left join (
+    select reviewer_id, year, avg(case when abs(r) <= band then 1.0 else 0.0 end) as agreement
+    from compared group by all
+) as a on a.reviewer_id = c.reviewer_id and a.year = c.year
+cross join (select min(reviewer_min_reviews) as min_reviews from {{ ref('int_case_settings') }}) as s
