@@ -34,7 +34,9 @@ def _shown(values: pd.Series) -> pd.Series:
     elif pd.api.types.is_datetime64_any_dtype(values):
         text = values.dt.strftime("%Y-%m-%d")
     else:
-        text = values.map(lambda v: None if pd.isna(v) else (str(v.isoformat()) if hasattr(v, "isoformat") else str(v)))
+        text = values.map(
+            lambda v: None if pd.isna(v) else v.isoformat() if hasattr(v, "isoformat") else str(v)
+        )
     return text.astype("object").where(values.notna(), MISSING).astype(str)
 
 

@@ -24,7 +24,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     tz = dbt.config.get("local_timezone")
     source = dbt.source("raw", "cases")
-    session.execute("SET VARIABLE zhifa_pseudonym_key = ?", [os.environ.get("ZHIFA_PSEUDONYM_KEY") or DEV_KEY])
+    key = os.environ.get("ZHIFA_PSEUDONYM_KEY") or DEV_KEY
+    session.execute("SET VARIABLE zhifa_pseudonym_key = ?", [key])
 
     def local_date(col: str) -> str:
         return f"cast(timezone('{tz}', {col}) as date)"

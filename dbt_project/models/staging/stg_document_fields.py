@@ -29,7 +29,8 @@ EMPTY = """
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    session.execute("SET VARIABLE zhifa_pseudonym_key = ?", [os.environ.get("ZHIFA_PSEUDONYM_KEY") or DEV_KEY])
+    key = os.environ.get("ZHIFA_PSEUDONYM_KEY") or DEV_KEY
+    session.execute("SET VARIABLE zhifa_pseudonym_key = ?", [key])
     present = session.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'raw' and table_name = 'document_fields'"

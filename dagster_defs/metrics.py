@@ -1,0 +1,87 @@
+"""dbt models as Dagster assets: staging → intermediate → marts between the raw tables and the snapshot.
+
+The ``DbtProject`` is built once per process (the manifest is parsed only when missing; ``dagster dev``
+re-parses through ``prepare_if_dev``). Every model, seed and test runs inside one ``dbt build`` in the
+warehouse writer pool, against the file of the ``warehouse`` resource; dbt tests become asset checks.
+"""
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from dagster_defs.resources import RESOURCE_KEY, WAREHOUSE_POOL, WarehouseResource
+from zhifa.settings import DBT_PROJECT_DIR
+
+assert RESOURCE_KEY == "warehouse"  # the asset below takes the resource by that parameter name
+
+DBT_RESOURCE_KEY = "dbt"
+WAREHOUSE_PATH_ENV = "ZHIFA_WAREHOUSE_PATH"  # read by dbt_project/profiles.yml
+
+
+def _dbt_executable() -> str:
+    """The dbt of this environment (the one whose Python can import zhifa for the Python models)."""
+    local = Path(sys.executable).with_name("dbt")
+    return str(local) if local.exists() else "dbt"
+
+
+@cache
+def dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.prepare_if_dev()
+    if not project.manifest_path.exists():  # `dagster definitions validate`, tests, `zhifa run`
+        DbtCliResource(
+            project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=_dbt_executable()
+        ).cli(["parse", "--quiet"]).wait()
+    return project
+
+
+class ZhifaDbtTranslator(DagsterDbtTranslator):
+    """Models and seeds keyed by schema (marts/fct_case_fines, ref/ref_settings); sources keep the default
+    ["raw", table] key, which is the key of the ingestion assets."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return dg.AssetKey([str(dbt_resource_props["schema"]), str(dbt_resource_props["name"])])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "metrics"
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=ZhifaDbtTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def zhifa_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    with warehouse.connect():  # creates the raw tables the sources name, if a load has not yet
+        pass
+    previous = os.environ.get(WAREHOUSE_PATH_ENV)
+    os.environ[WAREHOUSE_PATH_ENV] = str(warehouse.path)  # the dbt subprocess inherits the environment
+    try:
+        yield from dbt.cli(["build"], context=context).stream()
+    finally:
+        if previous is None:
+            os.environ.pop(WAREHOUSE_PATH_ENV, None)
+        else:
+            os.environ[WAREHOUSE_PATH_ENV] = previous
+
+
+defs = dg.Definitions(
+    assets=[zhifa_dbt_models],
+    resources={
+        DBT_RESOURCE_KEY: DbtCliResource(
+            project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=_dbt_executable()
+        )
+    },
+)
