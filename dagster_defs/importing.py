@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 
 from dagster_defs.resources import (
+    API_EXTRACT_KEY,
     RESOURCE_KEY,
     TAG_LANDINGS,
     TAG_REFRESH,
@@ -23,6 +24,8 @@ from dagster_defs.resources import (
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER
 from ingestion.landing import load_landings
 from ingestion.warehouse import BadShareError, LoadSummary, raw_columns
+
+API_TABLES = frozenset({"cases", "case_items", "case_officers", "approvals", "documents"})
 
 
 def _ordered(tables: Sequence[str]) -> list[str]:
@@ -38,11 +41,14 @@ def _schema(table: str) -> dg.TableSchema:
 
 def _spec(domain: str, table: str, own: Sequence[str]) -> dg.AssetSpec:
     parents = {fk.ref_table for fk in CONTRACT[table].foreign_keys} - set(own)
+    upstream = [raw_key(p) for p in sorted(parents)]
+    if table in API_TABLES:  # the API store's changes land in these tables first
+        upstream.append(API_EXTRACT_KEY)
     return dg.AssetSpec(
         raw_key(table),
         group_name=domain,
         description=f"Contract table `{table}`: good rows in raw.{table}, bad ones in ops.quarantine.",
-        deps=[raw_key(p) for p in sorted(parents)],
+        deps=upstream,
         kinds={"duckdb"},
         metadata={"dagster/column_schema": _schema(table), "dagster/table_name": f"raw.{table}"},
     )

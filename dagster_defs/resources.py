@@ -27,6 +27,10 @@ TAG_REFRESH = "zhifa/refresh"  # "full": replay every landing (idempotent)
 TAG_SINCE = "zhifa/since"  # ISO date: API-store extraction from this updated time
 
 
+# The API-store extraction writes into the raw tables of the cases and dossiers domains before they load.
+API_EXTRACT_KEY = dg.AssetKey(["api_store", "changes"])
+
+
 def raw_key(table: str) -> dg.AssetKey:
     """Asset key of ``raw.<table>``; dbt sources named ``raw`` map onto the same keys."""
     return dg.AssetKey(["raw", table])

@@ -16,8 +16,12 @@ def run_pipeline(
     resources: dict[str, object] | None = None,
     instance: dg.DagsterInstance | None = None,
     log_level: str = "INFO",
+    op_config: dict[str, dict[str, object]] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run every asset and check (or ``selection``) once, in this process, in dependency order."""
+    """Run every asset and check (or ``selection``) once, in this process, in dependency order.
+
+    ``op_config`` maps an op name to its config, e.g. ``{"document_fields": {"max_documents": 10}}``.
+    """
     from dagster_defs import defs
 
     tags: dict[str, str] = {}
@@ -33,6 +37,9 @@ def run_pipeline(
         selection=selection,
         tags=tags,
         instance=instance,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+            "ops": {op: {"config": config} for op, config in (op_config or {}).items()},
+        },
         raise_on_error=False,
     )

@@ -61,6 +61,9 @@ OPS_DDL = (
     """CREATE TABLE IF NOT EXISTS ops.file_errors (
         load_id VARCHAR, table_name VARCHAR, source_file VARCHAR, message VARCHAR,
         recorded_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS ops.watermarks (
+        source VARCHAR, table_name VARCHAR, watermark TIMESTAMPTZ, load_id VARCHAR,
+        updated_at TIMESTAMPTZ)""",
     """CREATE TABLE IF NOT EXISTS raw.case_status_history (
         case_id VARCHAR, status VARCHAR, exported_at TIMESTAMPTZ, _load_id VARCHAR,
         _source_file VARCHAR, _line_no BIGINT, _loaded_at TIMESTAMPTZ)""",
@@ -194,10 +197,12 @@ def load_folder(
     tables: Collection[str] | None = None,
     max_bad_row_share: float | None = None,
     exported_at: datetime | None = None,
+    source: str | None = None,
 ) -> LoadSummary:
     """Validate ``folder`` (a contract folder or .zip) and load it as ``load_id`` in one transaction.
 
-    ``tables`` restricts the load to those contract tables (parents outside come from the warehouse).
+    ``tables`` restricts the load to those contract tables (parents outside come from the warehouse);
+    ``source`` names the origin in ``ops.loads`` (default: the folder).
     Raises ``BadShareError`` (after recording the refusal in ``ops.load_summary``) when the share of
     bad rows exceeds ``max_bad_row_share`` (default: settings); ``TableReadError`` when a .zip is
     refused as a whole. Unreadable files are reported in the summary and ``ops.file_errors``.
@@ -212,7 +217,8 @@ def load_folder(
     ensure_schema(con)
     validation = validate_folder(folder, known_keys=warehouse_keys(con), tables=tables)
     now = datetime.now(UTC)
-    summary = LoadSummary(load_id, str(folder), _export_time(validation.manifest, exported_at or now))
+    label = source or str(folder)
+    summary = LoadSummary(load_id, label, _export_time(validation.manifest, exported_at or now))
     for name, result in validation.tables.items():
         result.source_file = _relative(result.source_file, folder)
         result.rejects["source_file"] = result.source_file
@@ -226,7 +232,7 @@ def load_folder(
     with _transaction(con):
         con.execute(
             "INSERT INTO ops.loads VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [load_id, str(folder), summary.exported_at, json.dumps(validation.manifest), now],
+            [load_id, label, summary.exported_at, json.dumps(validation.manifest), now],
         )
         if not too_bad:
             for name, result in validation.tables.items():

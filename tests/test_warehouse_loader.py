@@ -1,0 +1,188 @@
+"""ingestion.warehouse / landing / quarantine / snapshot / api_extract on small hand-written folders."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import openpyxl
+import pytest
+
+from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER
+from ingestion.quarantine import export_quarantine
+from ingestion.warehouse import BadShareError, connect, ensure_schema, load_folder
+
+UNITS = (
+    "unit_code,name,level,parent_code\n410000,河南省烟草专卖局,province,\n"
+    "410100,郑州市烟草专卖局,city,410000\n"
+)
+PRODUCTS = "product_code,brand,spec_name,carton_barcode\nP1,中华,中华(硬),6901028075015\n"
+CASE_HEADER = "case_id,unit_code,violation_code,discovered_at,status,party_name,fine_amount\n"
+
+
+def world(folder: Path, exported_at: str | None, **tables: str) -> Path:
+    folder.mkdir(parents=True)
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    if exported_at:
+        manifest = {"source": "test", "exported_at": exported_at, "province_code": "410000"}
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Any:
+    connection = connect(tmp_path / "wh.duckdb")
+    yield connection
+    connection.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    return con.execute(sql, params or []).fetchall()
+
+
+def test_raw_tables_have_exactly_the_contract_columns(con: duckdb.DuckDBPyConnection) -> None:
+    ensure_schema(con)
+    sql_types = {
+        "text": "VARCHAR", "enum": "VARCHAR", "ean13": "VARCHAR", "licence12": "VARCHAR", "int": "BIGINT",
+        "decimal": "DOUBLE", "bool": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP WITH TIME ZONE",
+    }  # fmt: skip
+    meta = [("_load_id", "VARCHAR"), ("_source_file", "VARCHAR"), ("_line_no", "BIGINT")]
+    meta.append(("_loaded_at", "TIMESTAMP WITH TIME ZONE"))
+    for table in TABLE_LOAD_ORDER:
+        described = [(r[0], r[1]) for r in rows(con, f"DESCRIBE raw.{table}")]
+        expected = [(c.name, sql_types[c.type.value]) for c in CONTRACT[table].columns] + meta
+        assert described == expected, table
+    created = rows(con, "SELECT value FROM duckdb_settings() WHERE name = 'storage_compatibility_version'")
+    assert created  # the setting exists; the file itself is opened by duckdb 1.x in the pipeline test
+
+
+def test_newer_export_replaces_older_and_history_is_kept(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    first = CASE_HEADER + "C1,410100,NON_DESIGNATED_SOURCE,2024-03-01 09:00,filed,张三,\n"
+    second = CASE_HEADER + "C1,410100,NON_DESIGNATED_SOURCE,2024-03-01 09:00,decided,张三,500\n"
+    prices_1 = (
+        "product_code,province_code,price_type,price_per_carton,valid_from\nP1,,wholesale,100,2024-01-01\n"
+    )
+    prices_2 = (
+        "product_code,province_code,price_type,price_per_carton,valid_from\nP1,,wholesale,110,2024-01-01\n"
+    )
+    old = world(
+        tmp_path / "old", "2024-03-02T00:00:00", units=UNITS, products=PRODUCTS, cases=first, prices=prices_1
+    )
+    new = world(
+        tmp_path / "new", "2024-04-01T00:00:00", units=UNITS, products=PRODUCTS, cases=second, prices=prices_2
+    )
+    load_folder(con, old, "L1")
+    summary = load_folder(con, new, "L2")
+    assert summary.tables["cases"].rows_changed == 1 and summary.tables["cases"].rows_new == 0
+    assert rows(con, "SELECT status, fine_amount, _load_id FROM raw.cases") == [("decided", 500.0, "L2")]
+    # the national price (null province) is one key: replaced, with both versions in the history
+    assert rows(con, "SELECT price_per_carton FROM raw.prices") == [(110.0,)]
+    assert sorted(rows(con, "SELECT price_per_carton FROM raw.prices_history")) == [(100.0,), (110.0,)]
+    assert rows(con, "SELECT status FROM raw.case_status_history ORDER BY exported_at") == [
+        ("filed",),
+        ("decided",),
+    ]
+    # an older export arriving late does not overwrite the newer rows
+    load_folder(con, old, "L3")
+    assert rows(con, "SELECT status, _load_id FROM raw.cases") == [("decided", "L2")]
+    assert rows(con, "SELECT price_per_carton FROM raw.prices") == [(110.0,)]
+
+
+def test_bad_share_refuses_the_whole_load(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    bad = CASE_HEADER + "".join(f"C{i},410100,X,not a time,filed,,\n" for i in range(3))
+    folder = world(tmp_path / "w", None, units=UNITS, cases=bad)
+    with pytest.raises(BadShareError, match=r"bad-row share 60\.0% exceeds 20\.0%"):
+        load_folder(con, folder, "L1", max_bad_row_share=0.2)
+    assert rows(con, "SELECT count(*) FROM raw.units") == [(0,)]
+    assert rows(con, "SELECT count(*) FROM ops.quarantine") == [(0,)]
+    assert rows(con, "SELECT DISTINCT status FROM ops.load_summary") == [("rejected_bad_share",)]
+
+
+def test_foreign_keys_checked_against_the_warehouse(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    load_folder(con, world(tmp_path / "a", None, units=UNITS), "L1")
+    cases = CASE_HEADER + "C1,410100,X,2024-03-01,filed,,\nC2,999999,X,2024-03-01,filed,,\n"
+    summary = load_folder(con, world(tmp_path / "b", None, cases=cases), "L2", max_bad_row_share=0.9)
+    assert summary.tables["cases"].rows_loaded == 1
+    assert rows(con, "SELECT reason_code, line_no, source_file FROM ops.quarantine") == [
+        ("unknown_fk", 3, "cases.csv")
+    ]
+
+
+def test_quarantine_export_round_trip(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    cases = CASE_HEADER + "C1,410100,X,2024-03-01,filed,张三,\nC2,410100,X,2024-13-01,closedd,李四,-5\n"
+    load_folder(con, world(tmp_path / "w", None, units=UNITS, cases=cases), "L1", max_bad_row_share=0.9)
+    assert export_quarantine(con, tmp_path / "q.xlsx") == 1  # one line, three problems
+    sheet = openpyxl.load_workbook(tmp_path / "q.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    line = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert sheet.title == "cases"
+    assert set(str(line["原因代码/reason_code"]).split(";")) == {
+        "bad_timestamp",
+        "unknown_enum",
+        "out_of_range",
+    }
+    assert line["case_id"] == "C2" and line["party_name"] == "李四" and line["行号/line_no"] == 3
+    # the fixed sheet imports again: extra reason columns are kept aside, not an error
+    fixes = {"discovered_at": "2024-12-01", "status": "closed", "fine_amount": "5"}
+    line_fixed = [fixes.get(str(h), v) for h, v in zip(header, [c.value for c in sheet[2]], strict=True)]
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(header)
+    ws.append(line_fixed)
+    (tmp_path / "fix").mkdir()
+    book.save(tmp_path / "fix" / "cases.xlsx")
+    summary = load_folder(con, tmp_path / "fix", "L2")
+    assert summary.tables["cases"].rows_loaded == 1
+    assert rows(con, "SELECT count(*) FROM raw.cases") == [(2,)]
+    assert export_quarantine(con, tmp_path / "q.csv", table="cases") == 1  # history stays for the record
+    assert (tmp_path / "q.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_api_store_extraction_is_incremental(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from api import models as m
+    from ingestion.api_extract import extract_to_warehouse
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'api.sqlite3'}")
+    m.Base.metadata.create_all(engine)
+    t0 = datetime(2025, 5, 1, 2, 0, tzinfo=UTC)
+    with Session(engine) as db:
+        db.add(m.Unit(unit_code="410100", name="郑州市烟草专卖局", level="city", path="/410100/"))
+        db.add(m.Officer(officer_id="O410100001", name="王一", unit_code="410100"))
+        db.add(m.User(id=1, username="u", password_hash="x", unit_code="410100", officer_id="O410100001",
+                      roles="officer", created_at=t0))  # fmt: skip
+        db.add(m.Case(case_id="C4101002025000001", unit_code="410100", violation_code="NON_DESIGNATED_SOURCE",
+                      discovered_at=t0, seized_on=t0.date(), status="filed", created_by=1, created_at=t0,
+                      updated_at=t0, extension_days=0, prior_offences_3y=0))  # fmt: skip
+        db.add(m.Approval(case_id="C4101002025000001", kind="filing", requested_by=1, requested_at=t0,
+                          outcome="pending", payload={}))  # fmt: skip
+        db.commit()
+    first = extract_to_warehouse(con, engine)
+    assert first is not None and first.rows_quarantined == 0
+    assert rows(con, "SELECT case_id, status, discovered_at FROM raw.cases") == [
+        ("C4101002025000001", "filed", t0)
+    ]
+    assert rows(con, "SELECT approval_id, requested_by FROM raw.approvals") == [("API-A1", "O410100001")]
+    assert extract_to_warehouse(con, engine) is None  # nothing changed since the watermark
+    with Session(engine) as db:
+        case = db.get(m.Case, "C4101002025000001")
+        assert case is not None
+        case.status, case.updated_at = "decided", t0 + timedelta(days=3)
+        db.commit()
+    second = extract_to_warehouse(con, engine)
+    assert second is not None and second.tables["cases"].rows_changed == 1
+    assert rows(con, "SELECT status FROM raw.cases") == [("decided",)]
+    assert rows(con, "SELECT status FROM raw.case_status_history ORDER BY exported_at") == [
+        ("filed",),
+        ("decided",),
+    ]
+    engine.dispose()
