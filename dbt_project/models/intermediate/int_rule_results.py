@@ -79,5 +79,14 @@ def model(dbt, session):
         text = _evidence(rule.evidence_template_zh, indexed.loc[rows["case_id"]].reset_index(drop=True))
         evidence.append(pd.Series(text.to_numpy(), index=rows.index))
     out["evidence"] = pd.concat(evidence) if evidence else pd.Series(dtype="object")
-    out["passed"] = out["passed"].astype("boolean")
-    return out
+    # explicit types, so an empty warehouse yields the same table shape
+    return out.astype(
+        {
+            "case_id": "string",
+            "rule_id": "string",
+            "passed": "boolean",
+            "deducted_points": "float64",
+            "veto": "bool",
+            "evidence": "string",
+        }
+    )

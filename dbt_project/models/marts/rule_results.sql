@@ -1,16 +1,16 @@
 -- One row per (case, machine-checkable rule): passed (NULL = the rule does not apply or a fact needed is
 -- unknown: "not checked"), points deducted, veto, and the evidence found.
 select
-    r.case_id,
-    r.rule_id,
+    cast(r.case_id as varchar) as case_id,
+    cast(r.rule_id as varchar) as rule_id,
     q.category,
     q.name_zh as rule_name,
-    r.passed,
+    cast(r.passed as boolean) as passed,
     case when r.passed is null then 'not_checked' when r.passed then 'passed' else 'failed' end as outcome,
-    r.deducted_points,
-    r.veto,
+    cast(r.deducted_points as double) as deducted_points,
+    cast(r.veto as boolean) as veto,
     q.veto as veto_rule,
     q.needs_human,
-    r.evidence
+    cast(r.evidence as varchar) as evidence
 from {{ ref('int_rule_results') }} as r
 join {{ ref('ref_review_rules') }} as q on q.rule_id = r.rule_id
