@@ -10,6 +10,7 @@ otherwise idle machine.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -64,15 +65,19 @@ def main(runs: int = 3) -> None:
     ]
     scans = [render_scan_png(doc, seed=k) for k, doc in enumerate(docs)]
     recognise_bytes(scans[0], "warm-up.png")  # loads the models
-    per_page = []
+    per_page, cpu_per_page = [], []
     for _ in range(runs):
         for k, data in enumerate(scans):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             result = recognise_bytes(data, f"{TYPES[k]}.png")
             per_page.append(time.perf_counter() - start)
+            cpu_per_page.append(time.process_time() - cpu)
             assert result.doc_type == TYPES[k], (result.doc_type, TYPES[k])
     seconds = _median(per_page)
-    print(f"OCR (scanned PNG, 992x1403 px): median {seconds:.2f} s/page → {1 / seconds:.2f} pages/s")
+    print(
+        f"OCR (scanned PNG, 992x1403 px): median {seconds:.2f} s/page → {1 / seconds:.2f} pages/s "
+        f"(CPU {_median(cpu_per_page):.2f} s/page; load average {os.getloadavg()[0]:.1f})"
+    )
 
     for label, render in (("PDF text layer", render_pdf), ("DOCX", render_docx)):
         files = [render(doc) for doc in docs]

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
@@ -289,3 +291,13 @@ def test_folder_reports_bad_files_and_reads_the_rest(
     assert set(result.errors.document_id) == {"D2", "D3", "D4"}
     assert set(result.fields.doc_type_detected) == {good.doc_type}
     assert recognise_file(tmp_path / "missing.pdf").errors
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    prefix=st.sampled_from([b"", b"%PDF-1.4\n", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"]),
+    body=st.binary(max_size=2048),
+)
+def test_arbitrary_bytes_never_raise(prefix: bytes, body: bytes) -> None:
+    extracted = extract_text(prefix + body, "upload.bin")
+    assert extracted.errors or extracted.text

@@ -11,9 +11,9 @@ import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ingestion.recognition.ocr import OcrLine, ocr_image
 from ingestion.recognition.sniff import is_encrypted_office, sniff
@@ -108,7 +108,7 @@ def _pdf(data: bytes) -> ExtractedText:
     errors: list[str] = []
     ocr_pages = 0
     for number, page in enumerate(pages, start=1):
-        text = page.extract_text(extraction_mode="layout") or ""
+        text = _page_text(page)
         if len(text.strip()) >= MIN_TEXT_LAYER_CHARS:
             page_lines = [line.strip() for line in text.splitlines() if line.strip()]
             lines += page_lines
@@ -126,6 +126,14 @@ def _pdf(data: bytes) -> ExtractedText:
     # a PDF counts as OCR'd when most of its pages were
     source: Source = "ocr" if ocr_pages * 2 > len(pages) else "text_layer"
     return ExtractedText("\n".join(lines), source, len(pages), errors, scores if ocr_pages else None)
+
+
+def _page_text(page: Any) -> str:
+    """The page's text layer; layout mode keeps table cells of one row on one line."""
+    try:
+        return page.extract_text(extraction_mode="layout") or ""
+    except Exception:  # layout mode trips over some fonts; plain mode still reads them
+        return page.extract_text() or ""
 
 
 def _page_scan_lines(page: object) -> list[OcrLine] | None:
@@ -172,7 +180,7 @@ def _image(data: bytes) -> ExtractedText:
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         return _failed(_error("图像文件无法打开", f"cannot open image: {exc}"))
-    lines = ocr_image(image)
+    lines = ocr_image(ImageOps.exif_transpose(image))  # phone photos store their orientation in EXIF
     if not lines:
         return ExtractedText("", "ocr", 1, [_error("图像中未识别到文字", "no text found on the image")])
     return ExtractedText("\n".join(line.text for line in lines), "ocr", 1, [], [line.score for line in lines])

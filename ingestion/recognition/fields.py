@@ -84,7 +84,10 @@ class Field:
 
 
 def extract_fields(text: str, doc_type: str | None, line_scores: list[float] | None = None) -> list[Field]:
-    """Every field found in ``text``; ``line_scores`` (OCR, one per line of ``text``) scale confidences."""
+    """Every field found in ``text``; ``line_scores`` (OCR, one per line of ``text``) scale confidences.
+
+    ``doc_type`` (``None`` when unknown) decides the fields only one type carries: ``cover_no``.
+    """
     lines = split_lines(text, line_scores)
     out: list[Field] = []
 
@@ -98,7 +101,8 @@ def extract_fields(text: str, doc_type: str | None, line_scores: list[float] | N
     if cover is not None:
         value = canonical_cover_no(cover.value)
         put("doc_no", Found(value, cover.line, cover.base))
-        put("cover_no", Found(value, cover.line, cover.base))
+        if doc_type in ("cover", None):
+            put("cover_no", Found(value, cover.line, cover.base))
     else:
         put("doc_no", _doc_no(lines))
     case_no = _first(lines, "案件编号")
