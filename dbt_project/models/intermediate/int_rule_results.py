@@ -2,19 +2,15 @@
 
 The rules are evaluated by zhifa.rules.evaluate_rules — the function the API calls for one dossier — over
 int_dossier_facts, once per settings version (province × period), so `setting('key')` in a condition reads the
-thresholds in force for that case. Adding a rule row needs no code change here. The evidence sentence fills
-the rule's evidence_template_zh placeholders {fact} from the same facts row.
+thresholds in force for that case. Adding a rule row needs no code change here. The evidence sentence is
+rendered in SQL (macro render_evidence) in marts.rule_results.
 """
 
 import math
-import re
 
 import pandas as pd
 
 from zhifa.rules import evaluate_rules, facts_vocabulary
-
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
-MISSING = "—"
 
 
 def _setting_value(raw):
@@ -23,33 +19,6 @@ def _setting_value(raw):
     except (TypeError, ValueError):
         return str(raw)
     return number if math.isfinite(number) else str(raw)
-
-
-def _shown(values: pd.Series) -> pd.Series:
-    """A fact as text for the evidence sentence: 是/否 for booleans, 2 decimals for amounts, ISO dates."""
-    if pd.api.types.is_bool_dtype(values):
-        text = values.map({True: "是", False: "否"})
-    elif pd.api.types.is_float_dtype(values):
-        text = values.map(lambda v: f"{v:.2f}".rstrip("0").rstrip(".") if pd.notna(v) else None)
-    elif pd.api.types.is_datetime64_any_dtype(values):
-        text = values.dt.strftime("%Y-%m-%d")
-    else:
-        text = values.map(
-            lambda v: None if pd.isna(v) else v.isoformat() if hasattr(v, "isoformat") else str(v)
-        )
-    return text.astype("object").where(values.notna(), MISSING).astype(str)
-
-
-def _evidence(template, facts: pd.DataFrame) -> pd.Series:
-    if template is None or pd.isna(template) or not str(template).strip():
-        return pd.Series([None] * len(facts), index=facts.index, dtype="object")
-    parts = PLACEHOLDER.split(str(template))
-    out = pd.Series([parts[0]] * len(facts), index=facts.index, dtype="object")
-    for i in range(1, len(parts), 2):
-        name, literal = parts[i], parts[i + 1]
-        value = _shown(facts[name]) if name in facts.columns else MISSING
-        out = out + value + literal
-    return out
 
 
 def model(dbt, session):
@@ -70,15 +39,6 @@ def model(dbt, session):
     if not results:
         results.append(evaluate_rules(rules, facts.iloc[0:0][columns], {}, vocabulary))
     out = pd.concat(results, ignore_index=True)
-    indexed = facts.set_index("case_id")
-    evidence = []
-    for rule in rules.itertuples(index=False):
-        rows = out[out["rule_id"] == rule.rule_id]
-        if rows.empty:
-            continue
-        text = _evidence(rule.evidence_template_zh, indexed.loc[rows["case_id"]].reset_index(drop=True))
-        evidence.append(pd.Series(text.to_numpy(), index=rows.index))
-    out["evidence"] = pd.concat(evidence) if evidence else pd.Series(dtype="object")
     # explicit types, so an empty warehouse yields the same table shape
     return out.astype(
         {
@@ -87,6 +47,5 @@ def model(dbt, session):
             "passed": "boolean",
             "deducted_points": "float64",
             "veto": "bool",
-            "evidence": "string",
         }
     )

@@ -11,6 +11,7 @@ select
     cast(r.veto as boolean) as veto,
     q.veto as veto_rule,
     q.needs_human,
-    cast(r.evidence as varchar) as evidence
+    cast({{ render_evidence(ref('ref_review_rules'), ref('int_dossier_facts'), 'r', 'f') }} as varchar) as evidence
 from {{ ref('int_rule_results') }} as r
 join {{ ref('ref_review_rules') }} as q on q.rule_id = r.rule_id
+left join {{ ref('int_dossier_facts') }} as f on f.case_id = r.case_id
