@@ -32,7 +32,7 @@ full_refresh_job = dg.define_asset_job(
 )
 api_refresh_job = dg.define_asset_job(
     "api_refresh_job",
-    selection=dg.AssetSelection.groups(API_GROUP).downstream(),
+    selection=dg.AssetSelection.groups(API_GROUP).downstream().required_multi_asset_neighbors(),
     description="Extract what the API store changed since the last watermark, rebuild marts, publish.",
 )
 
