@@ -301,3 +301,42 @@ def test_folder_reports_bad_files_and_reads_the_rest(
 def test_arbitrary_bytes_never_raise(prefix: bytes, body: bytes) -> None:
     extracted = extract_text(prefix + body, "upload.bin")
     assert extracted.errors or extracted.text
+
+
+def test_goods_rows_with_cells_ocr_lost() -> None:
+    from ingestion.recognition import extract_fields
+
+    text = "\n".join(
+        [
+            "涉案烟草专卖品核价表",
+            "序号 条码 品牌规格 数量（条） 单价（元/条） 金额（元）",
+            "1 6901028296427 红双喜（硬43） 2 80.00 160.00",
+            "6901028817622 延安（1935116） 190.00 190.00",  # line number and quantity not read
+            "3 6901028075015 中华（硬） 2.5 610.00",  # unit price not read
+            "合计 5.5 1875.00",
+            "核价人：张三执法证号：41010620197234",
+            "2024年4月18日",
+        ]
+    )
+    fields = extract_fields(text, "valuation_table")
+    values = {f.name: f.value for f in fields}
+    confidence = {f.name: f.confidence for f in fields}
+    assert [values[f"goods.{n}.barcode"] for n in (1, 2, 3)] == [
+        "6901028296427",
+        "6901028817622",
+        "6901028075015",
+    ]
+    assert values["goods.2.line_no"] == "2" and confidence["goods.2.line_no"] < 0.5
+    assert "goods.2.quantity" not in values
+    assert (values["goods.2.unit_price"], values["goods.2.subtotal"]) == ("190.00", "190.00")
+    assert values["goods.2.spec"] == "延安（1935116）"
+    assert (values["goods.3.quantity"], values["goods.3.subtotal"]) == ("2.5", "610.00")
+    assert "goods.3.unit_price" not in values
+    assert (values["goods_count"], values["goods_total_quantity"], values["goods_total_value"]) == (
+        "3",
+        "5.5",
+        "1875.00",
+    )
+    assert (values["officer.1.name"], values["officer.1.certificate"]) == ("张三", "41010620197234")
+    assert values["signature_count"] == "1"
+    assert values["issued_on"] == "2024-04-18"

@@ -19,6 +19,10 @@ from PIL import Image
 
 # Stacked multi-page scans are tall; RapidOCR's default (2000 px) would shrink their text below legibility.
 MAX_SIDE_PX = 12_000
+# Lower box threshold and wider crops than RapidOCR's defaults (0.5, 1.6): a lone digit in a table cell
+# (a goods line number, a quantity of 1) is otherwise dropped or misread (9 → 6) on 120-dpi scans.
+DET_BOX_THRESH = 0.3
+DET_UNCLIP_RATIO = 2.0
 _engine: Any = None
 _lock = threading.Lock()
 
@@ -37,7 +41,11 @@ def engine() -> Any:
             if _engine is None:
                 from rapidocr_onnxruntime import RapidOCR
 
-                _engine = RapidOCR(max_side_len=MAX_SIDE_PX)
+                _engine = RapidOCR(
+                    max_side_len=MAX_SIDE_PX,
+                    det_box_thresh=DET_BOX_THRESH,
+                    det_unclip_ratio=DET_UNCLIP_RATIO,
+                )
     return _engine
 
 

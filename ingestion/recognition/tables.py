@@ -26,6 +26,7 @@ LISTED_RE = re.compile(rf"(?P<name>{_NAME})\s*\({_CERT}\s*\)?")
 _INT = re.compile(r"^\d{1,3}$")
 _BARCODE = re.compile(r"^\d{8,14}$")
 _NUM = re.compile(r"^\d+(?:\.\d+)?$")
+_MONEY = re.compile(r"^\d+\.\d\d$")  # prices and amounts print two decimals; quantities drop trailing 0s
 _HEADER_WORDS = ("序号", "品牌规格", "条码")
 _TOTAL_WORD = "合计"
 
@@ -114,12 +115,23 @@ def _row(tokens: list[str], line: Line, with_prices: bool, next_no: int) -> Good
         tail.insert(0, rest.pop())
     if not rest or not tail:
         return None
-    numbers = [parse_number(t) for t in tail]
-    quantity = numbers[0]
-    price = numbers[1] if len(numbers) == 3 else None
-    subtotal = numbers[-1] if with_prices and len(numbers) >= 2 else None
+    quantity, price, subtotal = _tail_values(tail, with_prices)
     spec = _original(line, " ".join(rest))
     return GoodsRow(line_no, read, barcode, spec, quantity, price, subtotal, line)
+
+
+def _tail_values(tail: list[str], with_prices: bool) -> tuple[float | None, float | None, float | None]:
+    """(quantity, unit price, subtotal) from the numbers ending a row; a value OCR lost stays ``None``."""
+    numbers = [parse_number(t) for t in tail]
+    if not with_prices:
+        return numbers[0], None, None
+    if len(numbers) == 3:
+        return numbers[0], numbers[1], numbers[2]
+    if len(numbers) == 2:
+        if _MONEY.match(tail[0]) and _MONEY.match(tail[1]):
+            return None, numbers[0], numbers[1]  # the quantity is missing
+        return numbers[0], None, numbers[1]  # the price is missing
+    return (None, None, numbers[0]) if _MONEY.match(tail[0]) else (numbers[0], None, None)
 
 
 def _total(tokens: list[str], line: Line, with_prices: bool) -> GoodsRow:
