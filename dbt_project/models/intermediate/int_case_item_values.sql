@@ -43,18 +43,21 @@ resolved as (
     left join basis as bs on bs.case_id = i.case_id
 ),
 priced as (
+    -- equality joins per scope (an OR on the province would defeat the hash join); province before national
     select
         r.case_id,
         r.line_no,
-        arg_max(pr.price_per_carton, {{ own_then_latest('pr.province_code is not null', 'pr.valid_from') }}) as catalog_price
+        coalesce(
+            (select arg_max(p.price_per_carton, p.valid_from) from {{ ref('stg_prices') }} as p
+             where p.product_code = r.resolved_product_code and p.price_type = r.price_type
+               and p.province_code = r.province_code
+               and p.valid_from <= r.discovered_date and (p.valid_to is null or r.discovered_date <= p.valid_to)),
+            (select arg_max(p.price_per_carton, p.valid_from) from {{ ref('stg_prices') }} as p
+             where p.product_code = r.resolved_product_code and p.price_type = r.price_type
+               and p.province_code is null
+               and p.valid_from <= r.discovered_date and (p.valid_to is null or r.discovered_date <= p.valid_to))
+        ) as catalog_price
     from resolved as r
-    join {{ ref('stg_prices') }} as pr
-        on pr.product_code = r.resolved_product_code
-        and pr.price_type = r.price_type
-        and (pr.province_code = r.province_code or pr.province_code is null)
-        and pr.valid_from <= r.discovered_date
-        and (pr.valid_to is null or r.discovered_date <= pr.valid_to)
-    group by r.case_id, r.line_no
 ),
 measured as (
     select

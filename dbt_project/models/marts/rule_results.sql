@@ -1,5 +1,5 @@
 -- One row per (case, machine-checkable rule): passed (NULL = the rule does not apply or a fact needed is
--- unknown: "not checked"), points deducted, veto, and the evidence found.
+-- unknown: "not checked"), points deducted, veto, and — where the rule failed — the evidence found.
 select
     cast(r.case_id as varchar) as case_id,
     cast(r.rule_id as varchar) as rule_id,
@@ -11,7 +11,11 @@ select
     cast(r.veto as boolean) as veto,
     q.veto as veto_rule,
     q.needs_human,
-    cast({{ render_evidence(ref('ref_review_rules'), ref('int_dossier_facts'), 'r', 'f') }} as varchar) as evidence
+    -- the sentence is written where a rule failed (what a reviewer must see); passed and not-checked rows keep
+    -- their facts in int_dossier_facts — rendering 57 sentences per dossier would dominate the build
+    case when r.passed = false
+         then cast({{ render_evidence(ref('ref_review_rules'), ref('int_dossier_facts'), 'r', 'f') }} as varchar)
+    end as evidence
 from {{ ref('int_rule_results') }} as r
 join {{ ref('ref_review_rules') }} as q on q.rule_id = r.rule_id
-left join {{ ref('int_dossier_facts') }} as f on f.case_id = r.case_id
+left join {{ ref('int_dossier_facts') }} as f on f.case_id = r.case_id and r.passed = false

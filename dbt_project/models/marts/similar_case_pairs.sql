@@ -1,38 +1,43 @@
 -- Comparable cases with very different fines, for drill-down: within each comparison group (province,
--- violation, tier, amount band, year) every case is compared with its nearest neighbours by case value;
--- a pair is kept when the positions inside the tier differ by at least similar_pair_min_gap half-widths.
+-- violation, tier, amount band, year) every case is compared with its next `similar_pair_neighbours` cases
+-- by value (lead(), so the cost is linear in the number of cases); a pair is kept when the positions inside
+-- the tier differ by at least similar_pair_min_gap half-widths.
 with ranked as (
     select
-        r.*,
+        r.case_id, r.province_code, r.violation_code, r.tier, r.amount_band, r.year, r.rate, r.position,
         f.computed_amount,
-        s.similar_pair_min_gap as min_gap,
-        row_number() over (partition by r.province_code, r.violation_code, r.tier, r.amount_band, r.year
-                           order by f.computed_amount, r.case_id) as k
+        s.similar_pair_min_gap as min_gap
     from {{ ref('int_fine_residuals') }} as r
     join {{ ref('fct_case_fines') }} as f on f.case_id = r.case_id
     join {{ ref('int_case_settings') }} as s on s.case_id = r.case_id
 ),
-pairs as (
+neighbours as (
     select
-        a.case_id as case_a,
-        b.case_id as case_b,
-        a.province_code,
-        a.violation_code,
-        a.tier,
-        a.amount_band,
-        a.year,
-        a.computed_amount as amount_a,
-        b.computed_amount as amount_b,
-        a.rate as rate_a,
-        b.rate as rate_b,
-        b.rate - a.rate as rate_gap,
-        b.position - a.position as position_gap,
-        a.min_gap
-    from ranked as a
-    join ranked as b
-        on b.province_code = a.province_code and b.violation_code = a.violation_code
-        and b.tier = a.tier and b.amount_band = a.amount_band and b.year = a.year
-        and b.k between a.k + 1 and a.k + {{ var("similar_pair_neighbours") }}
+        *,
+        {% for k in range(1, var('similar_pair_neighbours') + 1) -%}
+        lead(struct_pack(case_id, computed_amount, rate, position), {{ k }}) over grp as next_{{ k }}{{ "," if not loop.last }}
+        {% endfor %}
+    from ranked
+    window grp as (partition by province_code, violation_code, tier, amount_band, year
+                   order by computed_amount, case_id)
+),
+pairs as (
+    {% for k in range(1, var('similar_pair_neighbours') + 1) -%}
+    select
+        case_id as case_a,
+        next_{{ k }}.case_id as case_b,
+        province_code, violation_code, tier, amount_band, year,
+        computed_amount as amount_a,
+        next_{{ k }}.computed_amount as amount_b,
+        rate as rate_a,
+        next_{{ k }}.rate as rate_b,
+        next_{{ k }}.rate - rate as rate_gap,
+        next_{{ k }}.position - position as position_gap,
+        min_gap
+    from neighbours
+    where next_{{ k }} is not null
+    {{ "union all" if not loop.last }}
+    {% endfor %}
 )
 select
     case_a, case_b, province_code, violation_code, tier, amount_band, year, amount_a, amount_b,
