@@ -55,9 +55,8 @@ def _run_import(work: Path, landing_dir: Path) -> dict[str, float]:
         serve_database=str(work / "serve" / "warehouse.duckdb"),
         landing=str(landing_dir),
     )
-    selection = dg.AssetSelection.groups("catalog", "cases", "dossiers", "reviews") - dg.AssetSelection.assets(
-        DOCUMENT_FIELDS_KEY
-    )
+    domains = dg.AssetSelection.groups("catalog", "cases", "dossiers", "reviews")
+    selection = domains - dg.AssetSelection.assets(DOCUMENT_FIELDS_KEY)
     started = time.perf_counter()
     result = run_pipeline(selection=selection, resources={"warehouse": resource_}, log_level="ERROR")
     seconds = time.perf_counter() - started
@@ -134,7 +133,8 @@ def step_incremental(world: Path, work: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    raw_help = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw_help)
     parser.add_argument("--scale", default="national")
     parser.add_argument("--world", type=Path)
     parser.add_argument("--work", type=Path)

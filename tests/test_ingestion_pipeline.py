@@ -238,10 +238,14 @@ print(json.dumps({"version": duckdb.__version__, "tables": rows, "summary_rows":
 
 
 def test_snapshot_opens_with_duckdb_1_while_the_pipeline_holds_the_build_file(platform: Platform) -> None:
+    reader = duckdb.connect(str(platform.resource.serve_path), read_only=True)  # a dashboard, open
+    old_loads = reader.execute("SELECT count(*) FROM ops.loads").fetchone()
     with_marts = platform.run(
         selection=dg.AssetSelection.all() - dg.AssetSelection.assets(DOCUMENT_FIELDS_KEY)
     )
-    assert with_marts.success
+    assert with_marts.success  # the open reader did not block the publish
+    assert reader.execute("SELECT count(*) FROM ops.loads").fetchone() == old_loads  # it keeps its copy
+    reader.close()
     holder = connect(platform.resource.path)  # the pipeline's write connection stays open
     try:
         out = subprocess.run(
