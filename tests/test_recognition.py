@@ -340,3 +340,17 @@ def test_goods_rows_with_cells_ocr_lost() -> None:
     assert (values["officer.1.name"], values["officer.1.certificate"]) == ("张三", "41010620197234")
     assert values["signature_count"] == "1"
     assert values["issued_on"] == "2024-04-18"
+
+
+def test_scanned_line_number_out_of_sequence_is_uncertain() -> None:
+    from ingestion.recognition import extract_fields
+
+    lines = [
+        "序号 条码 品牌规格 数量（条） 单价（元/条） 金额（元）",
+        "1 6901028296427 红双喜（硬43） 2 80.00 160.00",
+        "1 6901028817622 延安（1935116） 1 190.00 190.00",  # OCR read 2 as 1
+    ]
+    for scores, uncertain in (([1.0, 1.0, 1.0], False), ([0.99, 0.99, 0.98], True)):
+        conf = {f.name: f.confidence for f in extract_fields("\n".join(lines), "valuation_table", scores)}
+        assert (conf["goods.2.line_no"] < 0.6) is uncertain
+        assert conf["goods.1.line_no"] > 0.9

@@ -31,12 +31,13 @@ from ingestion.recognition.normalise import (
     parse_amount,
     parse_date,
 )
-from ingestion.recognition.tables import CONFIDENCE_GOODS_ROW, find_goods, find_officers
+from ingestion.recognition.tables import CONFIDENCE_GOODS_ROW, GoodsRow, find_goods, find_officers
 
 CONFIDENCE_LABELLED = 0.99
 CONFIDENCE_UNLABELLED = 0.6  # a value found by its shape, without its label
 CONFIDENCE_FALLBACK = 0.5
 CONFIDENCE_GUESSED = 0.3  # not read, inferred (a goods line number OCR missed)
+OUT_OF_SEQUENCE_FACTOR = 0.5
 TOP_LINES_FOR_NUMBER = 5
 
 # printed label → field; the labels are the document forms' own words (zhifa.documents.templates)
@@ -237,8 +238,13 @@ def _goods_fields(lines: list[Line]) -> list[Field]:
         }
         for key, value in values.items():
             if value is not None:
-                guessed = key == "line_no" and not row.line_no_read
-                out.append(Field(f"goods.{n}.{key}", value, CONFIDENCE_GUESSED if guessed else conf))
+                out.append(
+                    Field(
+                        f"goods.{n}.{key}",
+                        value,
+                        _line_no_confidence(row, conf) if key == "line_no" else conf,
+                    )
+                )
     if rows or total:
         out.append(Field("goods_count", str(len(rows)), _mean_confidence(out) if out else 0.9))
     if total is not None:
@@ -248,6 +254,15 @@ def _goods_fields(lines: list[Line]) -> list[Field]:
         if total.subtotal is not None:
             out.append(Field("goods_total_value", format_amount(total.subtotal), conf))
     return out
+
+
+def _line_no_confidence(row: GoodsRow, conf: float) -> float:
+    if not row.line_no_read:
+        return CONFIDENCE_GUESSED
+    if not row.in_sequence and row.line.score < 1.0:
+        # OCR misreads lone digits (7 → 1); a scan's broken numbering needs a human to confirm
+        return round(conf * OUT_OF_SEQUENCE_FACTOR, 3)
+    return conf
 
 
 def _mean_confidence(fields: list[Field]) -> float:

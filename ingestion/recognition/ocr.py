@@ -23,6 +23,9 @@ MAX_SIDE_PX = 12_000
 # (a goods line number, a quantity of 1) is otherwise dropped or misread (9 → 6) on 120-dpi scans.
 DET_BOX_THRESH = 0.3
 DET_UNCLIP_RATIO = 2.0
+# The 180° direction classifier judges each crop alone and turns lone digits upside down (9 → 6, 7 → 1);
+# document pages are upright, so it stays off.
+USE_DIRECTION_CLASSIFIER = False
 _engine: Any = None
 _lock = threading.Lock()
 
@@ -30,7 +33,7 @@ _lock = threading.Lock()
 @dataclass(frozen=True)
 class OcrLine:
     text: str
-    score: float  # mean recognition score of its boxes, 0..1
+    score: float  # lowest recognition score of its boxes, 0..1 (a row is as sure as its weakest cell)
 
 
 def engine() -> Any:
@@ -45,6 +48,7 @@ def engine() -> Any:
                     max_side_len=MAX_SIDE_PX,
                     det_box_thresh=DET_BOX_THRESH,
                     det_unclip_ratio=DET_UNCLIP_RATIO,
+                    use_cls=USE_DIRECTION_CLASSIFIER,
                 )
     return _engine
 
@@ -97,5 +101,5 @@ def _lines(boxes: list[tuple[np.ndarray, str, float]]) -> list[OcrLine]:
         for prev, box in itertools.pairwise(row):
             # a gap wider than a character is a column break; a narrower one splits a phrase
             text += (" " if box[1] - prev[2] > 0.8 * box[3] else "") + box[4]
-        lines.append(OcrLine(text, sum(b[5] for b in row) / len(row)))
+        lines.append(OcrLine(text, min(b[5] for b in row)))
     return lines

@@ -42,6 +42,7 @@ class Officer:
 class GoodsRow:
     line_no: int
     line_no_read: bool  # False: OCR missed the printed number; it is taken as the previous one + 1
+    in_sequence: bool  # the number follows the previous row's
     barcode: str | None
     spec: str
     quantity: float | None
@@ -117,7 +118,7 @@ def _row(tokens: list[str], line: Line, with_prices: bool, next_no: int) -> Good
         return None
     quantity, price, subtotal = _tail_values(tail, with_prices)
     spec = _original(line, " ".join(rest))
-    return GoodsRow(line_no, read, barcode, spec, quantity, price, subtotal, line)
+    return GoodsRow(line_no, read, line_no == next_no, barcode, spec, quantity, price, subtotal, line)
 
 
 def _tail_values(tail: list[str], with_prices: bool) -> tuple[float | None, float | None, float | None]:
@@ -138,7 +139,7 @@ def _total(tokens: list[str], line: Line, with_prices: bool) -> GoodsRow:
     numbers = [parse_number(t) for t in tokens[1:] if _NUM.match(t)]
     quantity = numbers[0] if numbers else None
     subtotal = numbers[-1] if with_prices and len(numbers) >= 2 else None
-    return GoodsRow(0, True, None, _TOTAL_WORD, quantity, None, subtotal, line)
+    return GoodsRow(0, True, True, None, _TOTAL_WORD, quantity, None, subtotal, line)
 
 
 def _original(line: Line, folded_part: str) -> str:
