@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from zhifa.commands import api as api_commands
+from zhifa.commands import dashboards as dashboard_commands
 from zhifa.commands import pipeline as pipeline_commands
 from zhifa.settings import get_settings
 
@@ -25,6 +26,7 @@ serve_app = typer.Typer(
 app.add_typer(serve_app, name="serve")
 err = Console(stderr=True)
 api_commands.register(app, serve_app)
+dashboard_commands.register(app, serve_app)
 pipeline_commands.register(app)
 
 
