@@ -64,14 +64,14 @@ PLANTS: dict[str, list[tuple[str, Callable[[Row], Row]]]] = {
 
 
 def plant_bad_rows(tables: dict[str, pd.DataFrame], rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    out = {}
-    for name, frame in tables.items():
-        frame = frame.assign(**{BAD_COLUMN: None})
+    """Replaces each table in ``tables`` (so the clean copy can be freed at once) and returns the dict."""
+    for name in list(tables):
+        frame = tables.pop(name).assign(**{BAD_COLUMN: None})
         for reason, spoil in PLANTS.get(name, []):
             idx = int(rng.integers(0, len(frame)))
             bad = spoil({**frame.iloc[idx].to_dict(), BAD_COLUMN: reason})
             lo = idx + 1 if reason == "duplicate_key" else 0  # a duplicate comes after the row it repeats
             at = int(rng.integers(lo, len(frame) + 1))
             frame = pd.concat([frame.iloc[:at], pd.DataFrame([bad]), frame.iloc[at:]], ignore_index=True)
-        out[name] = frame
-    return out
+        tables[name] = frame
+    return tables

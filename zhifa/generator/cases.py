@@ -1,21 +1,23 @@
 """Cases with seized goods, valuation, discretion and a procedural timeline; planted anomalies.
 
-Pass 1 draws every case clean; pass 2 plants procedural defects on chosen cases (ground truth);
-``rows.py`` turns the case records into contract tables.
+Pass 1 draws every case clean, column by column for all cases at once; pass 2 (``defects.py``) plants
+procedural defects on chosen cases (ground truth); ``rows.py`` turns the columns into contract tables.
+A case's timeline is a set of ``off_<step>`` columns: days after discovery, NaN where the step never happens.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from zhifa.documents.doctypes import document_number
-from zhifa.generator.parties import licence_number, make_party, spray_code
-from zhifa.generator.pricing import PriceBook, cartons
+from zhifa.generator.items import draw_items
+from zhifa.generator.parties import draw_parties, licence_number
+from zhifa.generator.pricing import PriceBook, by_period
 from zhifa.generator.scales import Scale
 from zhifa.generator.world import Units
 from zhifa.reference import ReferenceData
@@ -51,38 +53,36 @@ PROCEDURAL_DEFECTS = (
 )
 DEFECT_SHARE = 0.008  # of eligible cases, per defect
 BIAS_POSITION = 0.75  # planted bias, in half-widths of the tier (−1 = tier minimum, +1 = tier maximum)
+STEPS = (
+    "filed",
+    "preservation",
+    "preservation_handling",
+    "transferred",
+    "withdrawn",
+    "extension",
+    "decided",
+    "prior_notice",
+    "legal_review",
+    "served",
+    "published",
+    "executed",
+    "closed",
+    "archived",
+)
+NONE = np.array(None, dtype=object)  # a missing value for np.where
+RETAIL_VIOLATIONS = ("NON_DESIGNATED_SOURCE", "SELLING_ILLEGAL_PRODUCTS", "SUPPLY_TO_UNLICENSED")
+
+
+def off(step: str) -> str:
+    return f"off_{step}"
 
 
 @dataclass
-class Case:
-    case_id: str
-    unit_code: str
-    province_code: str
-    violation_code: str
-    discovered_at: datetime
-    party: dict[str, str]
-    party_type: str
-    licence_no: str | None
-    source: str
-    prior_offences: int
-    items: list[dict[str, Any]]
-    computed_amount: float
-    officers: list[str]
-    serial: int
-    tier: Any = None  # TierChoice | None
-    rate: float | None = None
-    fine: float | None = None
-    stated_amount: float | None = None
-    deviation: str | None = None  # None | approved | unapproved
-    deviation_reason: str | None = None
-    path: str = "decided"  # decided | transferred | withdrawn
-    off: dict[str, float] = field(default_factory=dict)  # timeline offsets in days
-    flags: dict[str, Any] = field(default_factory=dict)
-    defects: list[str] = field(default_factory=list)
+class Cases:
+    """Every case as one row of ``frame`` (sorted by discovery time, case id) and its goods in ``items``."""
 
-    def at(self, step: str) -> datetime | None:
-        days = self.off.get(step)
-        return None if days is None else self.discovered_at + timedelta(days=days)
+    frame: pd.DataFrame
+    items: pd.DataFrame  # items.case = row position in frame
 
 
 class CaseGenerator:
@@ -97,7 +97,7 @@ class CaseGenerator:
         ref: ReferenceData,
     ) -> None:
         self.scale, self.rng, self.units, self.ref = scale, rng, units, ref
-        self.products = products.reset_index(drop=True).to_dict("records")
+        self.products = products.reset_index(drop=True)
         self.book = PriceBook(prices)
         self.export_at = datetime.combine(scale.end_date + timedelta(days=5), datetime.min.time())
         # officers whose certificate lapsed before the period serve only planted OFFICER_CERT_INVALID cases
@@ -105,7 +105,6 @@ class CaseGenerator:
         self.expired_officer = dict(zip(officers[lapsed].unit_code, officers[lapsed].officer_id, strict=True))
         active = officers[officers.roles.str.contains("officer") & ~lapsed]
         self.unit_officers = {u: list(g.officer_id) for u, g in active.groupby("unit_code", sort=True)}
-        self.cert_to = dict(zip(officers.officer_id, officers.cert_valid_to, strict=True))
         self.unit_name = dict(zip(units.table.unit_code, units.table.name, strict=True))
         self.unit_abbr = dict(zip(units.table.unit_code, units.table.abbreviation, strict=True))
         self.unit_head = {u: f"O{u}001" for u in units.table.unit_code}  # officer 001 heads each unit
@@ -113,10 +112,17 @@ class CaseGenerator:
         self.officer_cert = dict(zip(officers.officer_id, officers.cert_no, strict=True))
         docs = ref.document_types
         self.filing_order = dict(zip(docs.doc_type, docs.filing_order, strict=True))
+        # the dates on which reference answers may change (see pricing.by_period)
+        basis = ref.price_basis
+        self.price_basis_changes = [
+            *basis.valid_from,
+            *(pd.to_datetime(basis.valid_to) + pd.Timedelta(days=1)),
+        ]
+        self.setting_changes = list(ref.settings.valid_from)
         self.truth: dict[str, Any] = {}
 
     # ---------------------------------------------------------------- pass 1: clean cases
-    def generate(self) -> list[Case]:
+    def generate(self) -> Cases:
         rng, scale = self.rng, self.scale
         counties = list(self.units.counties)
         picks = rng.permutation(len(counties))
@@ -124,7 +130,7 @@ class CaseGenerator:
         weights = rng.gamma(4.0, 1.0, size=len(counties))
         weights[int(picks[2])] = 0.0  # the small noisy unit gets a fixed handful of cases below
         counts = rng.multinomial(scale.n_cases - 4, weights / weights.sum())
-        unit_cases = [(c, int(n)) for c, n in zip(counties, counts, strict=True)] + [(noisy, 4)]
+        unit = np.concatenate([np.repeat(np.array(counties, dtype=object), counts), np.array([noisy] * 4)])
         officer_bias = self._pick_biased_officers({high, low, noisy})
         unit_bias = {high: BIAS_POSITION, low: -BIAS_POSITION, noisy: 0.0}
         self.truth.update(
@@ -134,26 +140,33 @@ class CaseGenerator:
                 {"officer_id": o, "direction": "high" if b > 0 else "low"} for o, b in officer_bias.items()
             ],
         )
-        cases: list[Case] = []
-        serials: dict[tuple[str, int], int] = {}
+        n = len(unit)
         span_days = (scale.end_date - scale.start_date).days + 1
-        for unit, n in unit_cases:
-            for _ in range(n):
-                day = scale.start_date + timedelta(days=int(rng.integers(0, span_days)))
-                discovered = datetime.combine(day, datetime.min.time()) + timedelta(
-                    minutes=int(rng.integers(480, 1080))
-                )
-                key = (unit, day.year)
-                serials[key] = serials.get(key, 0) + 1
-                case = self._draw_case(unit, discovered, serials[key])
-                position = unit_bias.get(unit, 0.0) + officer_bias.get(case.officers[0], 0.0)
-                if unit == noisy:
-                    position = 0.45  # looks high on four cases; partial pooling must not flag it
-                self._decide_fine(case, position, noise=0.0 if unit == noisy else 0.3)
-                self._draw_timeline(case)
-                cases.append(case)
-        cases.sort(key=lambda c: (c.discovered_at, c.case_id))
-        return cases
+        day = rng.integers(0, span_days, size=n)
+        minute = rng.integers(480, 1080, size=n)
+        discovered = (
+            pd.Timestamp(scale.start_date)
+            + pd.to_timedelta(day, unit="D")
+            + pd.to_timedelta(minute, unit="min")
+        )
+        f = pd.DataFrame(dict(unit_code=unit, discovered_at=discovered))
+        f["serial"] = f.groupby(["unit_code", f.discovered_at.dt.year], sort=False).cumcount() + 1
+        f["case_id"] = [
+            f"C{u}{y}{s:05d}"
+            for u, y, s in zip(
+                f.unit_code.tolist(), f.discovered_at.dt.year.tolist(), f.serial.tolist(), strict=True
+            )
+        ]
+        f = f.sort_values(["discovered_at", "case_id"], kind="stable").reset_index(drop=True)
+        items = self._draw_cases(f)
+        position = f.unit_code.map(unit_bias).fillna(0.0) + f.lead.map(officer_bias).fillna(0.0)
+        position = np.where(
+            f.unit_code == noisy, 0.45, position
+        )  # looks high on four cases; pooling must not flag it
+        noise = np.where(f.unit_code == noisy, 0.0, 0.3)
+        self._decide_fine(f, items, position, noise)
+        self._draw_timeline(f)
+        return Cases(f, items)
 
     def _pick_biased_officers(self, exclude: set[str]) -> dict[str, float]:
         pool = [u for u in self.units.counties if u not in exclude]
@@ -164,164 +177,165 @@ class CaseGenerator:
             out[officers[2]] = sign * BIAS_POSITION  # a rank-and-file officer, not the head
         return out
 
-    def _draw_case(self, unit: str, discovered: datetime, serial: int) -> Case:
-        rng = self.rng
-        mix = VIOLATION_MIX[int(rng.choice(len(VIOLATION_MIX), p=[m[1] for m in VIOLATION_MIX]))]
-        violation, _, (lo, hi), mean_lines = mix
-        entity = rng.random() < 0.2
-        retail = violation in ("NON_DESIGNATED_SOURCE", "SELLING_ILLEGAL_PRODUCTS", "SUPPLY_TO_UNLICENSED")
-        licence = licence_number(unit, entity, int(rng.integers(1, 99999))) if retail else None
-        province = self.units.province_of[unit]
-        items = self._draw_items(violation, province, discovered.date(), lo, hi, mean_lines, serial)
-        computed = round(sum(i["value"] for i in items), 2)
-        officers = self.unit_officers[unit]
-        lead = officers[int(rng.integers(1, len(officers) - 1))] if rng.random() < 0.9 else officers[2]
-        assistant = next(o for o in rng.permutation(officers[1:]) if o != lead)
-        priors = int(rng.choice([0, 0, 0, 0, 0, 0, 1, 1, 2, 3]))
-        return Case(
-            case_id=f"C{unit}{discovered.year}{serial:05d}",
-            unit_code=unit,
-            province_code=province,
-            violation_code=violation,
-            discovered_at=discovered,
-            party=make_party(rng, unit, self.unit_name[unit], entity),
-            party_type="entity" if entity else "individual",
-            licence_no=licence,
-            source=str(rng.choice(["inspection", "inspection", "inspection", "report", "assigned"])),
-            prior_offences=priors,
-            items=items,
-            computed_amount=computed,
-            officers=[str(lead), str(assistant)],
-            serial=serial,
-        )
-
-    def _draw_items(
-        self, violation: str, province: str, on: date, lo: int, hi: int, mean_lines: float, serial: int
-    ) -> list[dict[str, Any]]:
-        rng = self.rng
-        price_type = self.ref.price_type(province, on)
-        n_lines = 1 + int(rng.poisson(mean_lines - 1))
-        chosen = rng.choice(len(self.products), size=min(n_lines, len(self.products)), replace=False)
-        items = []
-        for line_no, idx in enumerate(chosen, start=1):
-            p = self.products[int(idx)]
-            unit = str(rng.choice(["carton"] * 17 + ["pack"] * 2 + ["stick"]))
-            qty = float(rng.integers(lo, hi + 1))
-            if unit == "pack":
-                qty = float(rng.integers(2, 10))
-            elif unit == "stick":
-                qty = float(rng.integers(1, 10) * 20)
-            price = self.book.price(p["product_code"], province, price_type, on)
-            assert price is not None, f"no {price_type} price for {p['product_code']} on {on}"
-            n_cartons = cartons(qty, unit, int(p["sticks_per_pack"]), int(p["packs_per_carton"]))
-            items.append(
-                dict(
-                    line_no=line_no,
-                    product_code=p["product_code"] if rng.random() < 0.9 else None,
-                    barcode=p["pack_barcode"] if unit == "pack" else p["carton_barcode"],
-                    spec_name_raw=p["spec_name"],
-                    quantity=qty,
-                    quantity_unit=unit,
-                    unit_price=price,
-                    cartons=n_cartons,
-                    value=round(n_cartons * price, 2),
-                    authenticity="counterfeit" if violation == "SELLING_ILLEGAL_PRODUCTS" else "genuine",
-                    spray_code=spray_code(
-                        on - timedelta(days=int(rng.integers(3, 60))),
-                        serial * 100 + line_no,
-                        int(rng.integers(1, 50)),
-                        "HNYC",
-                        licence_number(province[:2] + "0101", False, int(rng.integers(1, 99999))),
-                    )
-                    if violation == "NON_DESIGNATED_SOURCE" and unit == "carton" and rng.random() < 0.5
-                    else None,
-                )
+    def _draw_cases(self, f: pd.DataFrame) -> pd.DataFrame:
+        """Violation, party, licence, goods, officers, priors and source of every case; returns the items."""
+        rng, n = self.rng, len(f)
+        mix = rng.choice(len(VIOLATION_MIX), size=n, p=[m[1] for m in VIOLATION_MIX])
+        f["violation_code"] = np.array([m[0] for m in VIOLATION_MIX], dtype=object)[mix]
+        entity = rng.random(n) < 0.2
+        f["party_type"] = np.where(entity, "entity", "individual")
+        retail = f.violation_code.isin(RETAIL_VIOLATIONS).to_numpy()
+        serials = rng.integers(1, 99999, size=n).tolist()
+        f["licence_no"] = [
+            licence_number(u, e, s) if r else None
+            for u, e, s, r in zip(
+                f.unit_code.tolist(), entity.tolist(), serials, retail.tolist(), strict=True
             )
+        ]
+        f["province_code"] = f.unit_code.map(self.units.province_of)
+        parties = draw_parties(rng, f.unit_code.tolist(), f.unit_code.map(self.unit_name).tolist(), entity)
+        for col in parties.columns:
+            f[col] = parties[col].to_numpy()
+        low = np.array([m[2][0] for m in VIOLATION_MIX])[mix]
+        high = np.array([m[2][1] for m in VIOLATION_MIX])[mix]
+        items = draw_items(self, f, low, high, np.array([m[3] for m in VIOLATION_MIX])[mix])
+        self._draw_officers(f)
+        f["prior_offences"] = rng.choice([0, 0, 0, 0, 0, 0, 1, 1, 2, 3], size=n)
+        f["source"] = rng.choice(["inspection", "inspection", "inspection", "report", "assigned"], size=n)
         return items
 
-    def _decide_fine(self, case: Case, position: float, noise: float) -> None:
-        rng = self.rng
-        if case.violation_code == "UNLICENSED_RETAIL":
-            case.path = "transferred"  # fined by market regulation: the bureau transfers the case
-            return
-        if rng.random() < 0.01:
-            case.path = "withdrawn"
-            return
-        quantity = {"carton": sum(i["cartons"] for i in case.items)}
-        quantity["stick"] = quantity["carton"] * 200
-        case.tier = self.ref.select_tier(
-            case.province_code,
-            case.violation_code,
-            case.discovered_at.date(),
-            base_amount=case.computed_amount,
-            quantity=quantity,
-            prior_offences=case.prior_offences,
-        )
-        assert case.tier is not None, f"no tier for {case.violation_code} in {case.province_code}"
-        p = position + rng.normal(0.0, noise)
-        if (abs(p) > 0.9 and rng.random() < 0.6) or rng.random() < 0.02:
-            p = float(np.sign(p) or 1.0) * rng.uniform(1.15, 1.6)  # out of tier, with reason and approval
-            case.deviation = "approved"
-            case.deviation_reason = (
-                "当事人主动配合调查并如实陈述违法事实" if p < 0 else "当事人拒不配合调查，情节较重"
+    def _draw_officers(self, f: pd.DataFrame) -> None:
+        """Lead: mostly any officer but the head; the assistant is another officer of the unit."""
+        rng, n = self.rng, len(f)
+        names = sorted(self.unit_officers)
+        width = max(len(v) for v in self.unit_officers.values())
+        table = np.array([self.unit_officers[u] + [""] * (width - len(self.unit_officers[u])) for u in names])
+        row = pd.Index(names).get_indexer(f.unit_code)
+        size = np.array([len(self.unit_officers[u]) for u in names])[row]
+        lead = np.where(rng.random(n) < 0.9, rng.integers(1, size - 1), 2)
+        other = rng.integers(1, size - 1)  # one of officers[1:] other than the lead
+        other = np.where(other >= lead, other + 1, other)
+        f["lead"] = table[row, lead]
+        f["assistant"] = table[row, other].astype(object)
+
+    def _decide_fine(self, f: pd.DataFrame, items: pd.DataFrame, position: Any, noise: Any) -> None:
+        rng, n = self.rng, len(f)
+        path = np.where(f.violation_code == "UNLICENSED_RETAIL", "transferred", "decided").astype(object)
+        path[(path == "decided") & (rng.random(n) < 0.01)] = "withdrawn"  # else fined by market regulation
+        f["path"] = path
+        total_cartons = np.bincount(items.case, weights=items.cartons, minlength=n)
+        tier, tier_min, tier_max = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+        days = f.discovered_at.dt.date.to_numpy()
+        columns = (f.province_code.to_numpy(), f.violation_code.to_numpy(), f.computed_amount.to_numpy())
+        priors = f.prior_offences.to_numpy()
+        for i in np.flatnonzero(path == "decided"):
+            choice = self.ref.select_tier(
+                columns[0][i],
+                columns[1][i],
+                days[i],
+                base_amount=float(columns[2][i]),
+                quantity={"carton": float(total_cartons[i]), "stick": float(total_cartons[i]) * 200},
+                prior_offences=int(priors[i]),
             )
-        else:
-            p = float(np.clip(p, -0.9, 0.9))
-        case.rate = self.rate_at(case, p)
-        if case.tier.rate_min <= case.rate <= case.tier.rate_max:  # clamped back into the tier by the law
-            case.deviation, case.deviation_reason = None, None
-        case.fine = round(case.rate * case.computed_amount, 2)
-        case.stated_amount = case.computed_amount
+            assert choice is not None, f"no tier for {columns[1][i]} in {columns[0][i]}"
+            tier[i], tier_min[i], tier_max[i] = choice.tier, choice.rate_min, choice.rate_max
+        f["tier"], f["tier_rate_min"], f["tier_rate_max"] = tier, tier_min, tier_max
+        p = position + rng.normal(0.0, 1.0, size=n) * noise
+        deviate = ((np.abs(p) > 0.9) & (rng.random(n) < 0.6)) | (rng.random(n) < 0.02)
+        sign = np.where(np.sign(p) == 0, 1.0, np.sign(p))
+        p = np.where(deviate, sign * rng.uniform(1.15, 1.6, size=n), np.clip(p, -0.9, 0.9))  # out of tier
+        rate = self.rate_at(f, p)
+        inside = (tier_min <= rate) & (rate <= tier_max)  # clamped back into the tier by the law
+        decided = path == "decided"
+        deviation = np.where(deviate & ~inside & decided, "approved", NONE)
+        f["deviation"] = deviation
+        f["deviation_reason"] = np.where(
+            deviation == "approved",
+            np.where(p < 0, "当事人主动配合调查并如实陈述违法事实", "当事人拒不配合调查，情节较重"),
+            NONE,
+        )
+        f["rate"] = np.where(decided, rate, np.nan)
+        f["fine"] = np.round(f.rate * f.computed_amount, 2)
+        f["stated_amount"] = np.where(decided, f.computed_amount, np.nan)
 
-    def rate_at(self, case: Case, position: float) -> float:
-        tier = case.tier
-        mid, half = (tier.rate_min + tier.rate_max) / 2, (tier.rate_max - tier.rate_min) / 2
-        lo, hi = self.ref.statutory_range(case.violation_code)
+    def rate_at(self, f: pd.DataFrame, position: Any) -> Any:
+        """Fine rate at ``position`` inside each case's tier, kept inside the statutory range."""
+        lo_hi = {v: self.ref.statutory_range(v) for v in f.violation_code.unique()}
+        lo = f.violation_code.map(lambda v: np.nan if lo_hi[v][0] is None else lo_hi[v][0]).to_numpy(float)
+        hi = f.violation_code.map(lambda v: np.nan if lo_hi[v][1] is None else lo_hi[v][1]).to_numpy(float)
+        mid = (f.tier_rate_min.to_numpy() + f.tier_rate_max.to_numpy()) / 2
+        half = (f.tier_rate_max.to_numpy() - f.tier_rate_min.to_numpy()) / 2
         rate = mid + position * half
-        if lo is not None and hi is not None:  # an approved deviation still stays inside the law
-            rate = min(max(rate, lo + 0.002), hi - 0.002)
-        return round(rate, 4)
+        bounded = ~np.isnan(lo) & ~np.isnan(hi)  # an approved deviation still stays inside the law
+        rate = np.where(bounded, np.minimum(np.maximum(rate, lo + 0.002), hi - 0.002), rate)
+        return np.round(rate, 4)
 
-    def _draw_timeline(self, case: Case) -> None:
-        u = self.rng.uniform
-        off = case.off
-        off["filed"] = u(0.1, 5)
-        off["preservation"] = 0.05
-        off["preservation_handling"] = u(1, 6)
-        if case.path == "transferred":
-            off["transferred"] = off["filed"] + u(3, 15)
-            return
-        if case.path == "withdrawn":
-            off["withdrawn"] = off["filed"] + u(5, 30)
-            return
-        case.flags["extension"] = 0
-        self.refresh_thresholds(case)
-        if self.rng.random() < 0.05:
-            case.flags["extension"] = 30
-            off["extension"] = off["filed"] + 80
-            off["decided"] = off["filed"] + u(92, 115)
-        else:
-            off["decided"] = off["filed"] + u(15, 75)
-        off["prior_notice"] = off["decided"] - u(5, 10)
-        off["legal_review"] = off["decided"] - u(1, 3)
-        off["served"] = off["decided"] + u(0, 5)
-        off["published"] = off["decided"] + u(1, 6)
-        off["executed"] = off["served"] + u(1, 14)
-        off["closed"] = off["served"] + u(16, 45)
-        off["archived"] = off["closed"] + u(1, 20)
+    def _draw_timeline(self, f: pd.DataFrame) -> None:
+        rng, n = self.rng, len(f)
 
-    def case_no(self, case: Case) -> str:
-        """The filing number, e.g. 乐烟立〔2024〕第12号."""
-        filed = case.at("filed") or case.discovered_at
-        return document_number(self.unit_abbr[case.unit_code], "立", filed.year, case.serial)
+        def u(lo: float, hi: float) -> Any:
+            return rng.uniform(lo, hi, size=n)
 
-    def refresh_thresholds(self, case: Case) -> None:
+        path = f.path.to_numpy()
+        decided, nan = path == "decided", np.full(n, np.nan)
+        filed = u(0.1, 5)
+        f[off("filed")] = filed
+        f[off("preservation")] = 0.05
+        f[off("preservation_handling")] = u(1, 6)
+        f[off("transferred")] = np.where(path == "transferred", filed + u(3, 15), nan)
+        f[off("withdrawn")] = np.where(path == "withdrawn", filed + u(5, 30), nan)
+        extension = decided & (rng.random(n) < 0.05)
+        f["extension"] = np.where(extension, 30.0, np.where(decided, 0.0, nan))
+        f[off("extension")] = np.where(extension, filed + 80, nan)
+        d = np.where(extension, filed + u(92, 115), filed + u(15, 75))
+        d = np.where(decided, d, nan)
+        f[off("decided")] = d
+        f[off("prior_notice")] = d - u(5, 10)
+        f[off("legal_review")] = d - u(1, 3)
+        served = d + u(0, 5)
+        f[off("served")] = served
+        f[off("published")] = d + u(1, 6)
+        f[off("executed")] = served + u(1, 14)
+        closed = served + u(16, 45)
+        f[off("closed")] = closed
+        f[off("archived")] = closed + u(1, 20)
+        f["hearing_threshold"] = self._setting_per_case(f, "hearing_fine_threshold")
+        f["review_threshold"] = self._setting_per_case(f, "legal_review_fine_threshold")
+        f["missing_document"] = None
+        f["no_inspection_video"] = False
+        f["late_video_hours"] = np.nan
+        f["defect"] = None
+        self.refresh_thresholds(f, np.flatnonzero(decided))
+
+    def _setting_per_case(self, f: pd.DataFrame, key: str) -> np.ndarray:
+        values = by_period(
+            f.province_code, f.discovered_at, self.setting_changes, lambda p, d: self.ref.setting(key, p, d)
+        )
+        return np.array(values, dtype=float)
+
+    def refresh_thresholds(self, f: pd.DataFrame, rows: np.ndarray) -> None:
         """Hearing right and legal review follow the fine; call again whenever the fine changes."""
-        fine, on = case.fine or 0.0, case.discovered_at.date()
-        hearing = fine > float(self.ref.setting("hearing_fine_threshold", case.province_code, on))
-        review = fine > float(self.ref.setting("legal_review_fine_threshold", case.province_code, on))
-        case.flags.update(hearing=hearing, legal_review=review, collective=review)
+        fine = f.fine.to_numpy()[rows]
+        hearing = fine > f.hearing_threshold.to_numpy()[rows]
+        review = fine > f.review_threshold.to_numpy()[rows]
+        for col, value in (("hearing", hearing), ("legal_review", review), ("collective", review)):
+            if col not in f:
+                f[col] = False
+            f.loc[rows, col] = value
 
-    def reached(self, case: Case, step: str) -> bool:
-        when = case.at(step)
-        return when is not None and when <= self.export_at
+    def times(self, f: pd.DataFrame, step: str) -> pd.Series:
+        """When each case reaches ``step`` (NaT where it never does)."""
+        return (f.discovered_at + pd.to_timedelta(f[off(step)], unit="D")).dt.floor("us")
+
+    def seen(self, f: pd.DataFrame, step: str) -> pd.Series:
+        """The step's time where it happened before the export, else NaT."""
+        when = self.times(f, step)
+        return when.where(when <= pd.Timestamp(self.export_at))
+
+    def case_numbers(self, f: pd.DataFrame) -> list[str]:
+        """Filing numbers, e.g. 乐烟立〔2024〕第12号."""
+        years = self.times(f, "filed").dt.year
+        return [
+            document_number(self.unit_abbr[u], "立", y, s)
+            for u, y, s in zip(f.unit_code.tolist(), years.tolist(), f.serial.tolist(), strict=True)
+        ]

@@ -7,8 +7,10 @@ records, per file, what it really shows (number, date, party, cause, amounts) fo
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
-from datetime import datetime, timedelta
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,35 +18,10 @@ import numpy as np
 import pandas as pd
 
 from zhifa.documents import CaseContext, GoodsLine, build_document, render_docx, render_pdf, render_scan_png
-from zhifa.documents.doctypes import cover_number, document_number
-from zhifa.documents.doctypes import lookup as doc_type
-from zhifa.generator.cases import Case, CaseGenerator
+from zhifa.generator.cases import CaseGenerator, Cases
+from zhifa.generator.doc_rows import document_rows
+from zhifa.generator.rows import Seen
 
-# the step of the timeline on which each document is dated (offsets in days after it, if any)
-ISSUED_ON: dict[str, tuple[str, float]] = {
-    "report_record": ("discovered", -1),
-    "inspection_record": ("discovered", 0),
-    "preservation_approval": ("preservation", 0),
-    "preservation_notice": ("preservation", 0),
-    "filing_report": ("filed", 0),
-    "preservation_handling": ("preservation_handling", 0),
-    "inquiry_record": ("filed", 1),
-    "valuation_table": ("filed", 2),
-    "extension_approval": ("extension", 0),
-    "investigation_report": ("prior_notice", -2),
-    "handling_approval": ("prior_notice", -1),
-    "collective_discussion": ("legal_review", 0),
-    "prior_notice": ("prior_notice", 0),
-    "hearing_notice": ("prior_notice", 0),
-    "penalty_decision": ("decided", 0),
-    "payment_receipt": ("executed", 0),
-    "closing_report": ("closed", 0),
-    "transfer_letter": ("transferred", 0),
-    "withdrawal": ("withdrawn", 0),
-    "cover": ("archived", 0),
-    "contents": ("archived", 0),
-    "remarks": ("archived", 0),
-}
 RENDERED_TYPES = (
     "cover",
     "inspection_record",
@@ -69,209 +46,198 @@ DOCUMENT_DEFECTS = (
 )
 
 
-def _conditions(gen: CaseGenerator, case: Case, seen: dict[str, datetime | None]) -> set[str]:
-    cond = {"always", "preservation"}
-    decided = seen.get("decided") is not None
-    cond |= {
-        name
-        for name, on in (
-            ("decided", decided),
-            ("hearing_right", decided and case.flags.get("hearing")),
-            ("extension", bool(case.flags.get("extension")) and seen.get("extension") is not None),
-            ("collective_discussion", decided and case.flags.get("collective")),
-            ("transferred", seen.get("transferred") is not None),
-            ("withdrawn", seen.get("withdrawn") is not None),
-            ("report_source", case.source == "report"),
-            ("closed", seen.get("closed") is not None),
-        )
-        if on
-    }
-    return cond
+@dataclass
+class DossierJob:
+    """One case's dossier to render: everything a worker process needs, drawn up front so the result does not
+    depend on which worker renders it."""
+
+    case_id: str
+    fmt: str  # pdf | docx | png
+    defect: str | None
+    ctx: CaseContext
+    fine: float | None
+    docs: list[tuple[str, str, str | None, date, int]]  # document_id, doc_type, doc_no, issued on, scan seed
 
 
-def document_rows(
-    gen: CaseGenerator, cases: list[Case]
-) -> tuple[pd.DataFrame, dict[str, list[dict[str, Any]]]]:
-    """All documents of every case (the ``documents`` table), plus per case the list kept for rendering."""
-    rows: list[dict[str, Any]] = []
-    per_case: dict[str, list[dict[str, Any]]] = {}
-    for case in cases:
-        seen = {step: case.at(step) if gen.reached(case, step) else None for step in case.off}
-        seen["discovered"] = case.discovered_at
-        wanted = gen.ref.required_documents(_conditions(gen, case, seen))
-        missing = case.flags.get("missing_document")
-        year = (seen.get("filed") or case.discovered_at).year
-        abbr = gen.unit_abbr[case.unit_code]
-        docs: list[dict[str, Any]] = []
-        for code in sorted(wanted, key=gen.filing_order.__getitem__):
-            if code == missing or code == "service_receipt":
-                continue
-            step, shift = ISSUED_ON.get(code, ("filed", 0))
-            when = seen.get(step)
-            if step == "archived" and when is None:
-                when = seen.get("closed") or seen.get("filed")
-            if when is None:
-                continue
-            kind = doc_type(code).kind
-            docs.append(
-                dict(
-                    doc_type=code,
-                    issued_at=when + timedelta(days=shift),
-                    doc_no=document_number(abbr, kind, year, case.serial)
-                    if kind
-                    else (cover_number(abbr, year, case.serial) if code == "cover" else None),
-                )
-            )
-        served = [d for d in docs if doc_type(d["doc_type"]).external and d["doc_type"] != "transfer_letter"]
-        if "service_receipt" in wanted:
-            for sub, doc in enumerate(served, start=1):
-                when = seen.get("served") if doc["doc_type"] == "penalty_decision" else doc["issued_at"]
-                if when is not None:
-                    docs.append(
-                        dict(
-                            doc_type="service_receipt",
-                            issued_at=when,
-                            doc_no=document_number(abbr, "送", year, case.serial, sub),
-                        )
-                    )
-        for n, doc in enumerate(docs, start=1):
-            signers = (
-                case.officers
-                if doc["doc_type"] not in ("preservation_approval", "filing_report")
-                else [gen.unit_head[case.unit_code]]
-            )
-            rows.append(
-                dict(
-                    document_id=f"D{case.case_id[1:]}{n:02d}",
-                    case_id=case.case_id,
-                    doc_type=doc["doc_type"],
-                    doc_no=doc["doc_no"],
-                    issued_at=doc["issued_at"].strftime("%Y-%m-%dT%H:%M:%S"),
-                    signed_by=";".join(signers),
-                    file_path=None,
-                    sha256=None,
-                )
-            )
-            doc["document_id"] = rows[-1]["document_id"]
-        per_case[case.case_id] = docs
-    return pd.DataFrame(rows), per_case
+def plan_dossiers(
+    gen: CaseGenerator, cases: Cases, seen: Seen, rng: np.random.Generator
+) -> tuple[list[DossierJob], dict[str, list[str]]]:
+    """Choose the closed cases rendered as files, with their formats, planted defects and scan seeds.
 
-
-def render_dossiers(
-    gen: CaseGenerator,
-    cases: list[Case],
-    documents: pd.DataFrame,
-    per_case: dict[str, list[dict[str, Any]]],
-    out: Path,
-    rng: np.random.Generator,
-    progress: Any = None,
-) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, list[str]]]:
-    """Render files for a sample of closed cases; fill documents.file_path/sha256; return file truth."""
-    closed = [c for c in cases if gen.reached(c, "closed") and not c.defects]
+    Runs before the documents table exists, so rendering starts early: the chosen cases' documents are built
+    here on their own, numbered exactly as in the full table (numbers are per case).
+    """
+    f = cases.frame
+    closed = np.flatnonzero((seen["closed"].notna() & f.defect.isna()).to_numpy())
     n = min(gen.scale.dossier_file_cases, len(closed))
-    chosen = [closed[int(i)] for i in sorted(rng.choice(len(closed), size=n, replace=False))]
-    truth_files: list[dict[str, Any]] = []
+    chosen = closed[np.sort(rng.choice(len(closed), size=n, replace=False))]
+    sample_seen = {step: when.iloc[chosen].reset_index(drop=True) for step, when in seen.items()}
+    sample = Cases(f.iloc[chosen].reset_index(drop=True), cases.items.iloc[0:0])
+    documents = document_rows(gen, sample, sample_seen)
+    mine = documents[documents.doc_type.isin(RENDERED_TYPES)]
+    per_case = {c: g for c, g in mine.groupby("case_id", sort=False)}
+    jobs: list[DossierJob] = []
     doc_defects: dict[str, list[str]] = {}
-    index = {d: i for i, d in enumerate(documents.document_id)}
-    file_paths: list[str | None] = list(documents.file_path)
-    hashes: list[str | None] = list(documents.sha256)
-    for k, case in enumerate(chosen):
+    for k, row in enumerate(chosen.tolist()):
+        one = f.iloc[[row]]
+        case = one.iloc[0]
         fmt = "png" if k < gen.scale.scanned_file_cases else ("docx" if k % 4 == 1 else "pdf")
         defect = DOCUMENT_DEFECTS[k % len(DOCUMENT_DEFECTS)] if k % 5 in (1, 3) else None
         if defect:
             doc_defects[case.case_id] = [defect]
-        ctx = _context(gen, case)
-        docs = [d for d in per_case[case.case_id] if d["doc_type"] in RENDERED_TYPES]
-        victim = docs[len(docs) // 2]["doc_type"] if docs else None
-        for doc in docs:
-            doc_ctx = _with_defect(ctx, defect, doc["doc_type"], victim)
-            doc_no = doc["doc_no"]
-            if defect == "COVER_NO_MALFORMED" and doc["doc_type"] == "cover":
-                doc_no = f"{ctx.year}年{ctx.unit_abbr}{ctx.serial}号"  # 度 and 第 missing
-            content = build_document(
-                doc["doc_type"], doc_ctx, doc_no=doc_no, issued_at=doc["issued_at"].date()
+        docs = per_case.get(case.case_id, documents.iloc[0:0])
+        planned = [
+            (
+                str(d.document_id),
+                str(d.doc_type),
+                _py(d.doc_no),
+                pd.Timestamp(d.issued_at).date(),
+                int(rng.integers(0, 2**31)) if fmt == "png" else 0,
             )
-            if defect == "VALUATION_ONE_SIGNATURE" and doc["doc_type"] == "valuation_table":
-                content.signatures = content.signatures[:1]
-            data = (
-                render_pdf(content)
-                if fmt == "pdf"
-                else render_docx(content)
-                if fmt == "docx"
-                else render_scan_png(content, seed=int(rng.integers(0, 2**31)))
-            )
-            rel = f"files/{case.case_id}/{doc['document_id']}_{doc['doc_type']}.{fmt}"
-            (out / rel).parent.mkdir(parents=True, exist_ok=True)
-            (out / rel).write_bytes(data)
-            i = index[doc["document_id"]]
-            file_paths[i], hashes[i] = rel, hashlib.sha256(data).hexdigest()
-            truth_files.append(
-                dict(
-                    document_id=doc["document_id"],
-                    case_id=case.case_id,
-                    doc_type=doc["doc_type"],
-                    file_path=rel,
-                    file_format=fmt,
-                    doc_no=doc_no,
-                    issued_on=doc["issued_at"].date().isoformat(),
-                    party_name=doc_ctx.party_name,
-                    cause=doc_ctx.cause,
-                    fine_amount=case.fine
-                    if doc["doc_type"] in ("prior_notice", "penalty_decision")
-                    else None,
+            for d in docs.itertuples(index=False)
+        ]
+        ctx = _context(gen, one, cases.items[cases.items.case == row])
+        jobs.append(DossierJob(case.case_id, fmt, defect, ctx, _py(case.fine), planned))
+    return jobs, doc_defects
+
+
+def render_dossier(job: DossierJob, out: Path) -> list[dict[str, Any]]:
+    """Write one case's files; return the file truth of each (plus its sha256)."""
+    ctx, defect = job.ctx, job.defect
+    victim = job.docs[len(job.docs) // 2][1] if job.docs else None
+    results = []
+    for document_id, code, doc_no, issued_on, seed in job.docs:
+        doc_ctx = _with_defect(ctx, defect, code, victim)
+        if defect == "COVER_NO_MALFORMED" and code == "cover":
+            doc_no = f"{ctx.year}年{ctx.unit_abbr}{ctx.serial}号"  # 度 and 第 missing
+        content = build_document(code, doc_ctx, doc_no=doc_no, issued_at=issued_on)
+        if defect == "VALUATION_ONE_SIGNATURE" and code == "valuation_table":
+            content.signatures = content.signatures[:1]
+        data = (
+            render_pdf(content)
+            if job.fmt == "pdf"
+            else render_docx(content)
+            if job.fmt == "docx"
+            else render_scan_png(content, seed=seed)
+        )
+        rel = f"files/{job.case_id}/{document_id}_{code}.{job.fmt}"
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(data)
+        truth = dict(
+            document_id=document_id,
+            case_id=job.case_id,
+            doc_type=code,
+            file_path=rel,
+            file_format=job.fmt,
+            doc_no=doc_no,
+            issued_on=issued_on.isoformat(),
+            party_name=doc_ctx.party_name,
+            cause=doc_ctx.cause,
+            fine_amount=job.fine if code in ("prior_notice", "penalty_decision") else None,
+        )
+        results.append({**truth, "sha256": hashlib.sha256(data).hexdigest()})
+    return results
+
+
+class DossierRenderer:
+    """Renders the planned dossiers in worker processes while the caller goes on building and writing tables.
+
+    Rendering (fonts, PDF, PNG compression) is the largest single cost of a national world and needs nothing
+    but its jobs, so it overlaps with everything else. ``workers=0`` renders in this process on ``collect``.
+    """
+
+    def __init__(self, jobs: list[DossierJob], out: Path, workers: int) -> None:
+        self._jobs, self._out = jobs, out
+        self._pool = (
+            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            if workers > 0 and jobs
+            else None
+        )
+        self._futures = [self._pool.submit(render_dossier, job, out) for job in jobs] if self._pool else []
+
+    def collect(
+        self, documents: pd.DataFrame, progress: Any = None
+    ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+        """Wait for every file (in plan order); fill documents.file_path/sha256; return the file truth."""
+        file_paths = documents.file_path.to_numpy(dtype=object, copy=True)
+        hashes = documents.sha256.to_numpy(dtype=object, copy=True)
+        truth_files: list[dict[str, Any]] = []
+        try:
+            for k, job in enumerate(self._jobs):
+                truth_files.extend(
+                    self._futures[k].result() if self._pool else render_dossier(job, self._out)
                 )
-            )
-        if progress is not None:
-            progress(1)
-    documents = documents.assign(file_path=file_paths, sha256=hashes)
-    return documents, truth_files, doc_defects
+                if progress is not None:
+                    progress(1)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+        rows = pd.Index(documents.document_id).get_indexer([t["document_id"] for t in truth_files])
+        assert (rows >= 0).all(), "a rendered document is missing from the documents table"
+        file_paths[rows] = [t["file_path"] for t in truth_files]
+        hashes[rows] = [t["sha256"] for t in truth_files]
+        return documents.assign(file_path=file_paths, sha256=hashes), [
+            {k: v for k, v in t.items() if k != "sha256"} for t in truth_files
+        ]
 
 
-def _context(gen: CaseGenerator, case: Case) -> CaseContext:
-    filed = case.at("filed")
+def _py(value: Any) -> Any:
+    """Plain Python values for the document model (no NaN, NaT or numpy scalars)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value
+
+
+def _context(gen: CaseGenerator, one: pd.DataFrame, items: pd.DataFrame) -> CaseContext:
+    case = one.iloc[0]
+    filed = _py(gen.times(one, "filed").iloc[0])
     assert filed is not None
     goods = [
         GoodsLine(
-            line_no=i["line_no"],
-            barcode=i["barcode"],
-            spec_name=i["spec_name_raw"],
-            quantity=round(i["cartons"], 2),
+            line_no=int(i.line_no),
+            barcode=i.barcode,
+            spec_name=i.spec_name_raw,
+            quantity=round(float(i.cartons), 2),
             unit="条",
-            unit_price=i["unit_price"],
-            subtotal=i["value"],
+            unit_price=float(i.unit_price),
+            subtotal=float(i.value),
         )
-        for i in case.items
+        for i in items.itertuples(index=False)
     ]
     violation = gen.ref.violation(case.violation_code)
+    officers = [o for o in (case.lead, _py(case.assistant)) if o is not None]
+    total = float(case.computed_amount)
     return CaseContext(
         unit_name=gen.unit_name[case.unit_code],
         unit_abbr=gen.unit_abbr[case.unit_code],
-        case_no=gen.case_no(case),
+        case_no=gen.case_numbers(one)[0],
         cause="涉嫌" + str(violation["name_zh"]),
-        party_name=case.party["party_name"],
+        party_name=case.party_name,
         party_type="单位" if case.party_type == "entity" else "个人",
-        party_id_no=case.party["party_id_no"],
-        address=case.party["address"],
-        licence_no=case.licence_no,
-        officers=[(gen.officer_name[o], gen.officer_cert[o]) for o in case.officers],
-        discovered_at=case.discovered_at,
+        party_id_no=case.party_id_no,
+        address=case.address,
+        licence_no=_py(case.licence_no),
+        officers=[(gen.officer_name[o], gen.officer_cert[o]) for o in officers],
+        discovered_at=_py(case.discovered_at),
         filed_at=filed,
-        place=case.party["address"],
+        place=case.address,
         goods=goods,
-        total_value=case.computed_amount,
+        total_value=total,
         legal_basis=str(violation["legal_basis"]),
-        facts_text=f"当事人{case.party['party_name']}{violation['name_zh']}，涉案烟草专卖品案值{case.computed_amount:.2f}元。",
-        fine_amount=case.fine,
-        fine_rate=case.rate,
-        decided_at=case.at("decided"),
-        served_at=case.at("served"),
+        facts_text=f"当事人{case.party_name}{violation['name_zh']}，涉案烟草专卖品案值{total:.2f}元。",
+        fine_amount=_py(case.fine),
+        fine_rate=_py(case.rate),
+        decided_at=_py(gen.times(one, "decided").iloc[0]),
+        served_at=_py(gen.times(one, "served").iloc[0]),
         hearing_deadline_days=5,
         payment_days=15,
         handler_opinion_at=filed - timedelta(hours=6),
         dept_opinion_at=filed - timedelta(hours=4),
         head_opinion_at=filed,
         year=filed.year,
-        serial=case.serial,
+        serial=int(case.serial),
     )
 
 

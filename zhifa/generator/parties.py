@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from zhifa.generator import names
-from zhifa.generator.world import person_name
+from zhifa.generator.world import person_names
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
@@ -28,16 +30,32 @@ def spray_code(sorted_on: date, case_serial: int, carton_serial: int, letters: s
     return f"{sorted_on.year % 10}{sorted_on:%m%d}{case_serial:09d}{carton_serial:02d}{letters}{licence}"
 
 
-def make_party(rng: np.random.Generator, county: str, unit_name: str, entity: bool) -> dict[str, str]:
-    road = f"{rng.choice(names.ROAD_WORDS)}路{int(rng.integers(1, 400))}号"
-    place = unit_name.replace("烟草专卖局", "")
-    if entity:
-        shop = "".join(rng.choice(names.SHOP_WORDS, size=2)) + str(rng.choice(names.SHOP_KINDS))
-        credit = f"92{county}{int(rng.integers(0, 10**9)):09d}{int(rng.integers(0, 10))}"
-        return {"party_name": f"{place}{shop}", "party_id_no": credit, "address": f"{place}{road}"}
-    birth = date(1960, 1, 1) + timedelta(days=int(rng.integers(0, 365 * 40)))
-    return {
-        "party_name": person_name(rng),
-        "party_id_no": id_card_number(county, birth, int(rng.integers(1, 999))),
-        "address": f"{place}{road}{int(rng.integers(1, 30))}单元",
-    }
+def draw_parties(
+    rng: np.random.Generator, counties: Any, unit_names: Any, entity: np.ndarray
+) -> pd.DataFrame:
+    """A party per case, all drawn at once: shops (entities) with a credit code, people with a resident ID."""
+    n = len(entity)
+    road = rng.choice(names.ROAD_WORDS, size=n).tolist()
+    road_no = rng.integers(1, 400, size=n).tolist()
+    shop = rng.choice(names.SHOP_WORDS, size=(n, 2)).tolist()
+    kind = rng.choice(names.SHOP_KINDS, size=n).tolist()
+    credit = rng.integers(0, 10**9, size=n).tolist()
+    credit_check = rng.integers(0, 10, size=n).tolist()
+    birth_day = rng.integers(0, 365 * 40, size=n).tolist()
+    id_serial = rng.integers(1, 999, size=n).tolist()
+    flat = rng.integers(1, 30, size=n).tolist()
+    people = person_names(rng, n)
+    born = date(1960, 1, 1)
+    rows: list[tuple[str, str, str]] = []
+    for i, (county, unit_name, is_entity) in enumerate(
+        zip(counties, unit_names, entity.tolist(), strict=True)
+    ):
+        place = unit_name.replace("烟草专卖局", "")
+        street = f"{place}{road[i]}路{road_no[i]}号"
+        if is_entity:
+            credit_code = f"92{county}{credit[i]:09d}{credit_check[i]}"
+            rows.append((f"{place}{shop[i][0]}{shop[i][1]}{kind[i]}", credit_code, street))
+        else:
+            birth = born + timedelta(days=birth_day[i])
+            rows.append((people[i], id_card_number(county, birth, id_serial[i]), f"{street}{flat[i]}单元"))
+    return pd.DataFrame(rows, columns=["party_name", "party_id_no", "address"])

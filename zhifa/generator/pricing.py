@@ -7,35 +7,71 @@ Line value = round(cartons × price, 2); case value = sum of line values.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
+import numpy as np
 import pandas as pd
-
-PriceKey = tuple[str, str | None, str]  # product_code, province_code (None = national), price_type
 
 
 class PriceBook:
+    """Catalog prices for many seized lines at once: one merge per scope, not one dict walk a line."""
+
     def __init__(self, prices: pd.DataFrame) -> None:
-        self._rows: dict[PriceKey, list[tuple[date, date | None, float]]] = defaultdict(list)
-        for row in prices.itertuples(index=False):
-            province = None if pd.isna(row.province_code) else row.province_code
-            valid_to = None if pd.isna(row.valid_to) else row.valid_to
-            self._rows[(row.product_code, province, row.price_type)].append(
-                (row.valid_from, valid_to, float(row.price_per_carton))
+        p = prices[["product_code", "province_code", "price_type", "price_per_carton"]].copy()
+        p["valid_from"] = pd.to_datetime(prices.valid_from)
+        p["valid_to"] = pd.to_datetime(prices.valid_to)
+        self._provincial = p[p.province_code.notna()]
+        self._national = p[p.province_code.isna()].drop(columns="province_code")
+
+    def prices(self, product_code: Any, province_code: Any, price_type: Any, on: Any) -> np.ndarray:
+        """Price per carton of each line (NaN where the catalog has none); ``on`` holds datetimes."""
+        query = pd.DataFrame(
+            dict(
+                product_code=product_code,
+                province_code=province_code,
+                price_type=price_type,
+                on=pd.to_datetime(on),
+                row=np.arange(len(product_code)),
             )
+        )
+        out = np.full(len(query), np.nan)
+        for rows, keys in (
+            (self._provincial, ["product_code", "province_code", "price_type"]),  # provincial first
+            (self._national, ["product_code", "price_type"]),
+        ):
+            m = query.merge(rows, on=keys)
+            m = m[(m.valid_from <= m.on) & (m.valid_to.isna() | (m.on <= m.valid_to))]
+            row = m.row.to_numpy()
+            todo = np.isnan(out[row])
+            out[row[todo]] = m.price_per_carton.to_numpy()[todo]
+        return out
 
-    def price(self, product_code: str, province_code: str, price_type: str, on: date) -> float | None:
-        for scope in (province_code, None):
-            for valid_from, valid_to, value in self._rows.get((product_code, scope, price_type), ()):
-                if valid_from <= on and (valid_to is None or on <= valid_to):
-                    return value
-        return None
+
+def cartons(
+    quantity: np.ndarray, unit: np.ndarray, sticks_per_pack: np.ndarray, packs_per_carton: np.ndarray
+) -> Any:
+    """Quantities in cartons; ``unit`` holds carton / pack / stick."""
+    return np.where(
+        unit == "pack",
+        quantity / packs_per_carton,
+        np.where(unit == "stick", quantity / (sticks_per_pack * packs_per_carton), quantity),
+    )
 
 
-def cartons(quantity: float, unit: str, sticks_per_pack: int, packs_per_carton: int) -> float:
-    if unit == "pack":
-        return quantity / packs_per_carton
-    if unit == "stick":
-        return quantity / (sticks_per_pack * packs_per_carton)
-    return quantity
+def by_period(
+    keys: Sequence[Any], days: Any, boundaries: Sequence[Any], look_up: Callable[[Any, date], Any]
+) -> list[Any]:
+    """``look_up(key, day)`` for every (key, day) pair, asking once per key and validity period.
+
+    Reference answers change only on the dates in ``boundaries`` (valid_from, day after valid_to), so one
+    question per period stands for every day in it: a national world asks 33 provinces × 365 days otherwise.
+    """
+    day = pd.to_datetime(pd.Series(days)).dt.normalize().to_numpy()
+    cuts = np.unique(pd.to_datetime(pd.Series(list(boundaries))).dropna().dt.normalize().to_numpy())
+    period = np.searchsorted(cuts, day, side="right")
+    frame = pd.DataFrame(dict(key=list(keys), period=period, day=day))
+    firsts = frame.groupby(["key", "period"], sort=True).day.min()
+    answers = {k: look_up(k[0], pd.Timestamp(d).date()) for k, d in firsts.items()}
+    return [answers[k] for k in zip(frame.key, frame.period, strict=True)]

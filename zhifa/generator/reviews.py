@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from zhifa.generator.cases import Case, CaseGenerator
+from zhifa.generator.cases import CaseGenerator, Cases
+from zhifa.generator.pricing import by_period
+from zhifa.generator.rows import Seen
 
 REVIEW_SHARE = 0.25  # closed cases drawn for human review
 RE_REVIEW_SHARE = 0.5  # of those, a second blind review
@@ -20,64 +21,87 @@ def grade(score: float, excellent: float, passing: float) -> str:
     return "优秀" if score >= excellent else "合格" if score >= passing else "不合格"
 
 
+def _draw_reviewers(
+    rng: np.random.Generator, units: np.ndarray, parent: np.ndarray, other: np.ndarray | None
+) -> np.ndarray:
+    """A reviewer per case from outside the case's own city (and not ``other``); redrawn until it fits."""
+    pick = rng.integers(0, len(units), size=len(parent))
+    while True:
+        bad = units[pick] == parent
+        if other is not None:
+            bad |= pick == other
+        if not bad.any():
+            return pick
+        pick[bad] = rng.integers(0, len(units), size=int(bad.sum()))
+
+
 def review_rows(
-    gen: CaseGenerator, cases: list[Case], officers: pd.DataFrame, rng: np.random.Generator
+    gen: CaseGenerator, cases: Cases, seen: Seen, officers: pd.DataFrame, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     reviewers = officers[officers.roles.str.split(";").map(lambda r: "reviewer" in r)]
-    ids, units = list(reviewers.officer_id), list(reviewers.unit_code)
+    ids, units = np.array(reviewers.officer_id, dtype=object), np.array(reviewers.unit_code, dtype=object)
     order = rng.permutation(len(ids))
-    offsets = {ids[int(i)]: 0.0 for i in order}
-    for k, i in enumerate(order[:4]):
-        offsets[ids[int(i)]] = REVIEWER_OFFSET if k < 2 else -REVIEWER_OFFSET
-    gen.truth["lenient_reviewers"] = sorted(ids[int(i)] for i in order[:2])
-    gen.truth["harsh_reviewers"] = sorted(ids[int(i)] for i in order[2:4])
+    offsets = np.zeros(len(ids))
+    offsets[order[:2]], offsets[order[2:4]] = REVIEWER_OFFSET, -REVIEWER_OFFSET
+    gen.truth["lenient_reviewers"] = sorted(ids[order[:2]].tolist())
+    gen.truth["harsh_reviewers"] = sorted(ids[order[2:4]].tolist())
     rules = gen.ref.review_rules
     deductible = rules[~rules.veto.astype(bool)]
     rule_ids, rule_points = list(deductible.rule_id), [float(p) for p in deductible.deduct_points]
-    reviews: list[dict[str, Any]] = []
-    items: list[dict[str, Any]] = []
-    for case in cases:
-        closed = case.at("closed")
-        if closed is None or not gen.reached(case, "closed") or rng.random() >= REVIEW_SHARE:
-            continue
-        parent = case.unit_code[:4] + "00"
-        eligible = [i for i, u in enumerate(units) if u != parent]  # never the case's own city
-        true_score = 100.0 - DEFECT_POINTS * len(case.defects) - float(rng.integers(4, 40)) * 0.5
-        n_reviews = 2 if rng.random() < RE_REVIEW_SHARE else 1
-        chosen = rng.choice(len(eligible), size=n_reviews, replace=False)
-        first_id = None
-        for k, pick in enumerate(chosen):
-            reviewer = ids[eligible[int(pick)]]
-            started = closed + timedelta(days=float(rng.uniform(10, 60)) + 20 * k)
-            submitted = started + timedelta(hours=float(rng.uniform(1, 48)))
-            if submitted > gen.export_at:
-                break
-            score = float(np.clip(true_score + offsets[reviewer] + rng.normal(0, 1.5), 0, 100))
-            score = round(score * 2) / 2
-            review_id = f"R{case.case_id[1:]}{k + 1}"
-            on = started.date()
-            reviews.append(
+    f = cases.frame
+    closed_rows = np.flatnonzero(seen["closed"].notna().to_numpy())
+    rows = closed_rows[rng.random(len(closed_rows)) < REVIEW_SHARE]
+    m = len(rows)
+    closed = seen["closed"].to_numpy()[rows]
+    parent = np.array([u[:4] + "00" for u in f.unit_code.to_numpy()[rows]], dtype=object)
+    true_score = 100.0 - DEFECT_POINTS * f.defect.notna().to_numpy()[rows] - rng.integers(4, 40, size=m) * 0.5
+    second = rng.random(m) < RE_REVIEW_SHARE
+    first_pick = _draw_reviewers(rng, units, parent, None)
+    picks = (first_pick, _draw_reviewers(rng, units, parent, first_pick))
+    case_ids = f.case_id.to_numpy()[rows]
+    province = f.province_code.to_numpy()[rows]
+    export_at = pd.Timestamp(gen.export_at)
+    ok = np.ones(m, dtype=bool)
+    parts = []
+    for k, pick in enumerate(picks):
+        started = pd.Series(closed + pd.to_timedelta(rng.uniform(10, 60, size=m) + 20 * k, unit="D"))
+        submitted = started + pd.to_timedelta(rng.uniform(1, 48, size=m), unit="h")
+        ok = ok & (submitted <= export_at).to_numpy() & (second if k else True)
+        score = np.clip(true_score + offsets[pick] + rng.normal(0, 1.5, size=m), 0, 100)
+        score = np.round(score * 2) / 2
+        mode = np.full(m, "re_review", dtype=object) if k else rng.choice(["pool", "sample"], size=m)
+        thresholds = [
+            np.array(by_period(province, started, gen.setting_changes, _setting(gen, key)), dtype=float)
+            for key in ("grade_excellent_min", "grade_pass_min")
+        ]
+        grades = [grade(*v) for v in zip(score.tolist(), *(t.tolist() for t in thresholds), strict=True)]
+        parts.append(
+            pd.DataFrame(
                 dict(
-                    review_id=review_id,
-                    case_id=case.case_id,
-                    reviewer_id=reviewer,
-                    mode="re_review" if k else str(rng.choice(["pool", "sample"])),
-                    parent_review_id=first_id,
-                    started_at=started.strftime("%Y-%m-%dT%H:%M:%S"),
-                    submitted_at=submitted.strftime("%Y-%m-%dT%H:%M:%S"),
+                    review_id=[f"R{c[1:]}{k + 1}" for c in case_ids],
+                    case_id=case_ids,
+                    reviewer_id=ids[pick],
+                    mode=mode,
+                    parent_review_id=[f"R{c[1:]}1" for c in case_ids] if k else None,
+                    started_at=started,
+                    submitted_at=submitted,
                     total_score=score,
-                    grade=grade(
-                        score,
-                        float(gen.ref.setting("grade_excellent_min", case.province_code, on)),
-                        float(gen.ref.setting("grade_pass_min", case.province_code, on)),
-                    ),
+                    grade=grades,
+                    _case=rows,
+                    _k=k,
                 )
-            )
-            items.extend(_items(review_id, 100.0 - score, rule_ids, rule_points, rng))
-            first_id = first_id or review_id
-    return pd.DataFrame(reviews), pd.DataFrame(
-        items, columns=["review_id", "rule_id", "deducted_points", "comment"]
-    )
+            )[ok]
+        )
+    reviews = pd.concat(parts, ignore_index=True).sort_values(["_case", "_k"], kind="stable")
+    reviews = reviews.drop(columns=["_case", "_k"]).reset_index(drop=True)
+    items: list[dict[str, Any]] = []
+    for review_id, score in zip(reviews.review_id, reviews.total_score.tolist(), strict=True):
+        items.extend(_items(review_id, 100.0 - score, rule_ids, rule_points, rng))
+    return reviews, pd.DataFrame(items, columns=["review_id", "rule_id", "deducted_points", "comment"])
+
+
+def _setting(gen: CaseGenerator, key: str) -> Any:
+    return lambda province, on: gen.ref.setting(key, province, on)
 
 
 def _items(

@@ -18,17 +18,19 @@ import pandas as pd
 
 from ingestion.contract import SETTING_KEYS
 from zhifa.generator.badrows import plant_bad_rows
-from zhifa.generator.cases import Case, CaseGenerator
+from zhifa.generator.cases import CaseGenerator, Cases
 from zhifa.generator.defects import plant_defects
-from zhifa.generator.dossiers import document_rows, render_dossiers
+from zhifa.generator.doc_rows import document_rows
+from zhifa.generator.dossiers import DossierRenderer, plan_dossiers
 from zhifa.generator.output import write_tables
 from zhifa.generator.reviews import review_rows
-from zhifa.generator.rows import case_rows
+from zhifa.generator.rows import case_rows, seen_steps
 from zhifa.generator.scales import Scale
 from zhifa.generator.world import build_officers, build_prices, build_products, build_units
 from zhifa.reference import load_reference
 
 TRUTH_DIR = "ground_truth"
+RENDER_WORKERS = min(2, os.cpu_count() or 1)  # processes rendering dossier files beside the table writing
 
 
 class GenerateError(Exception):
@@ -74,31 +76,42 @@ def generate_world(
     step("案件 cases", 0, scale.n_cases)
     cases = gen.generate()
     procedural = plant_defects(gen, cases, rng)
-    tables = case_rows(gen, cases)
-    documents, per_case = document_rows(gen, cases)
-    reviews, review_items = review_rows(gen, cases, officers, rng)
-    done = [0]
-
-    def tick(n: int) -> None:
-        done[0] += n
-        step("案卷文件 dossier files", done[0], scale.dossier_file_cases)
-
-    documents, truth_files, doc_defects = render_dossiers(gen, cases, documents, per_case, out, rng, tick)
+    seen = seen_steps(gen, cases.frame)
+    jobs, doc_defects = plan_dossiers(gen, cases, seen, rng)
+    renderer = DossierRenderer(jobs, out, RENDER_WORKERS)
+    case_tables = case_rows(gen, cases, seen)
+    documents = document_rows(gen, cases, seen)
+    reviews, review_items = review_rows(gen, cases, seen, officers, rng)
+    del seen
     tables = {
         "units": units.table,
         "officers": officers,
         "products": products.drop(columns=["list_wholesale"]),
         "prices": prices,
-        **tables,
-        "documents": documents,
+        **case_tables,
         "reviews": reviews,
         "review_items": review_items,
     }
+    del case_tables, reviews, review_items
     good_counts = {name: len(frame) for name, frame in tables.items()}
+    good_counts["documents"] = len(documents)
     tables = plant_bad_rows(tables, rng)
     tables.update(_reference_tables(ref, provinces))
     step("写出 writing tables", 0, 1)
     bad_rows = write_tables(tables, out, mixed)
+    del tables
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        step("案卷文件 dossier files", done[0], len(jobs))
+
+    # the documents table waits for the rendered files' paths and hashes, so it is written last
+    documents, truth_files = renderer.collect(documents, tick)
+    tables = plant_bad_rows({"documents": documents}, rng)
+    del documents
+    bad_rows += write_tables(tables, out, mixed)
+    tables = _reference_tables(ref, provinces)
     for name in ("discretion_tiers", "price_basis", "settings"):
         good_counts[name] = len(tables[name])
     (out / "manifest.json").write_text(
@@ -136,7 +149,7 @@ def _reference_tables(ref: Any, provinces: list[str]) -> dict[str, pd.DataFrame]
 def _write_truth(
     folder: Path,
     gen: CaseGenerator,
-    cases: list[Case],
+    cases: Cases,
     procedural: dict[str, list[str]],
     bad_rows: list[dict[str, object]],
     good_counts: dict[str, int],
@@ -146,7 +159,8 @@ def _write_truth(
     scale: Scale,
 ) -> None:
     folder.mkdir()
-    unapproved = sorted(c.case_id for c in cases if c.deviation == "unapproved")
+    f = cases.frame
+    unapproved = sorted(f.case_id[f.deviation == "unapproved"])
     anomalies = {
         "seed": seed,
         "scale": scale.name,
@@ -162,24 +176,21 @@ def _write_truth(
         json.dumps(anomalies, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
     )
     truth_cases = pd.DataFrame(
-        [
-            dict(
-                case_id=c.case_id,
-                unit_code=c.unit_code,
-                province_code=c.province_code,
-                violation_code=c.violation_code,
-                lead_officer_id=c.officers[0],
-                computed_amount=c.computed_amount,
-                stated_amount=c.stated_amount,
-                tier=None if c.tier is None else c.tier.tier,
-                rate=c.rate,
-                fine_amount=c.fine,
-                deviation=c.deviation,
-                path=c.path,
-                defects=";".join(c.defects) or None,
-            )
-            for c in cases
-        ]
+        dict(
+            case_id=f.case_id,
+            unit_code=f.unit_code,
+            province_code=f.province_code,
+            violation_code=f.violation_code,
+            lead_officer_id=f.lead,
+            computed_amount=f.computed_amount,
+            stated_amount=f.stated_amount,
+            tier=f.tier,
+            rate=f.rate,
+            fine_amount=f.fine,
+            deviation=f.deviation.astype(object),
+            path=f.path,
+            defects=f.defect.astype(object),
+        )
     )
     truth_cases.to_parquet(folder / "cases.parquet", index=False)
     pd.DataFrame(truth_files).to_parquet(folder / "document_files.parquet", index=False)

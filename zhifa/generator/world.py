@@ -12,18 +12,37 @@ from ingestion.contract import ean13_check_digit
 from zhifa.generator import names
 from zhifa.generator.scales import Scale
 
+PLACE_NAME_TRIES = 50  # clashes before a place name gets a third syllable
+
 
 def person_name(rng: np.random.Generator) -> str:
     given = "".join(rng.choice(names.GIVEN_CHARS, size=int(rng.integers(1, 3))))
     return str(rng.choice(names.SURNAMES)) + given
 
 
+def person_names(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` names drawn at once: a surname and one or two given characters."""
+    surnames = rng.choice(names.SURNAMES, size=n)
+    two = rng.integers(1, 3, size=n) == 2
+    given = rng.choice(names.GIVEN_CHARS, size=(n, 2))
+    return [
+        s + g[0] + (g[1] if t else "")
+        for s, g, t in zip(surnames.tolist(), given.tolist(), two.tolist(), strict=True)
+    ]
+
+
 def place_name(rng: np.random.Generator, used: set[str]) -> str:
+    """A place name not in ``used``. Two syllables give 1,705 names, fewer than the 2,426 counties of the
+    national world, so after repeated clashes a third syllable is added (else the loop never ends)."""
+    clashes = 0
     while True:
         stem = str(rng.choice(names.PLACE_FIRST)) + str(rng.choice(names.PLACE_SECOND))
+        if clashes >= PLACE_NAME_TRIES:
+            stem += str(rng.choice(names.PLACE_SECOND))
         if stem not in used:
             used.add(stem)
             return stem
+        clashes += 1
 
 
 @dataclass
