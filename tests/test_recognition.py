@@ -173,6 +173,15 @@ def test_image_only_pdf_is_ocred(demo_world: Path, truth: pd.DataFrame) -> None:
     assert doc.value("issued_on") == row.issued_on
 
 
+def test_upside_down_scan_is_turned_round(demo_world: Path, truth: pd.DataFrame) -> None:
+    row = truth[(truth.file_format == "png") & (truth.doc_type == "filing_report")].iloc[0]
+    buf = io.BytesIO()
+    Image.open(demo_world / row.file_path).rotate(180).save(buf, format="PNG")
+    doc = recognise_bytes(buf.getvalue(), "upside-down.png")
+    assert doc.doc_type == "filing_report"
+    assert doc.value("doc_no") == row.doc_no
+
+
 # --- classification of noisy titles ----------------------------------------------------------------
 
 

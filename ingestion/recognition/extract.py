@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ingestion.recognition.ocr import OcrLine, ocr_image
+from ingestion.recognition.ocr import OcrLine, ocr_page
 from ingestion.recognition.sniff import is_encrypted_office, sniff
 
 Source = Literal["text_layer", "docx", "ocr", "none"]
@@ -148,7 +148,7 @@ def _page_scan_lines(page: object) -> list[OcrLine] | None:
             images.append(image)
     if not images:
         return None
-    return ocr_image(max(images, key=lambda im: im.size[0] * im.size[1]))
+    return ocr_page(max(images, key=lambda im: im.size[0] * im.size[1]))
 
 
 def _docx(data: bytes) -> ExtractedText:
@@ -180,7 +180,7 @@ def _image(data: bytes) -> ExtractedText:
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         return _failed(_error("图像文件无法打开", f"cannot open image: {exc}"))
-    lines = ocr_image(ImageOps.exif_transpose(image))  # phone photos store their orientation in EXIF
+    lines = ocr_page(ImageOps.exif_transpose(image))  # phone photos store their orientation in EXIF
     if not lines:
         return ExtractedText("", "ocr", 1, [_error("图像中未识别到文字", "no text found on the image")])
     return ExtractedText("\n".join(line.text for line in lines), "ocr", 1, [], [line.score for line in lines])

@@ -26,6 +26,7 @@ DET_UNCLIP_RATIO = 2.0
 # The 180° direction classifier judges each crop alone and turns lone digits upside down (9 → 6, 7 → 1);
 # document pages are upright, so it stays off.
 USE_DIRECTION_CLASSIFIER = False
+MIN_LINES_UPRIGHT = 3  # fewer lines read: try the page turned round
 _engine: Any = None
 _lock = threading.Lock()
 
@@ -63,6 +64,16 @@ def ocr_image(image: Image.Image) -> list[OcrLine]:
         return []
     boxes = [(np.asarray(box, dtype=float), str(text), float(score)) for box, text, score in result]
     return _lines(boxes)
+
+
+def ocr_page(image: Image.Image) -> list[OcrLine]:
+    """:func:`ocr_image`, turning the page round when it reads as (almost) nothing: a sheet scanned
+    upside down. The recogniser drops what it reads upside down, so the right way up gives more text."""
+    lines = ocr_image(image)
+    if len(lines) >= MIN_LINES_UPRIGHT:
+        return lines
+    turned = ocr_image(image.rotate(180, expand=True))
+    return turned if sum(len(x.text) for x in turned) > sum(len(x.text) for x in lines) else lines
 
 
 def _skew(boxes: list[tuple[np.ndarray, str, float]]) -> float:
