@@ -34,7 +34,7 @@ SELECT_FILTERS = (
 )
 
 
-def _dump(data: dict[str, Any]) -> str:
+def dump_yaml(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -251,17 +251,17 @@ def dashboard_yaml(board: Board) -> dict[str, Any]:
 def bundle_files() -> dict[str, str]:
     """Relative path → YAML text of every file of the bundle."""
     files = {
-        "metadata.yaml": _dump(
+        "metadata.yaml": dump_yaml(
             {"version": VERSION, "type": "Dashboard", "timestamp": "2025-01-01T00:00:00+00:00"}
         ),
-        "databases/zhifa_snapshot.yaml": _dump(database_yaml()),
+        "databases/zhifa_snapshot.yaml": dump_yaml(database_yaml()),
     }
     for ds in DATASETS:
-        files[f"datasets/zhifa_snapshot/{ds.table}.yaml"] = _dump(dataset_yaml(ds))
+        files[f"datasets/zhifa_snapshot/{ds.table}.yaml"] = dump_yaml(dataset_yaml(ds))
     for board in BOARDS:
         for chart in board.charts:
-            files[f"charts/{chart.key}.yaml"] = _dump(chart_yaml(chart))
-        files[f"dashboards/{board.slug}.yaml"] = _dump(dashboard_yaml(board))
+            files[f"charts/{chart.key}.yaml"] = dump_yaml(chart_yaml(chart))
+        files[f"dashboards/{board.slug}.yaml"] = dump_yaml(dashboard_yaml(board))
     return files
 
 
@@ -300,7 +300,7 @@ def zip_bundle(snapshot: Path, endpoint: str, folder: Path = BUNDLE_DIR) -> byte
                     **data,
                     "sqlalchemy_uri": data["sqlalchemy_uri"].replace(SNAPSHOT_PLACEHOLDER, str(snapshot)),
                 }
-            zf.writestr(f"{ROOT_FOLDER}/{rel}", _dump(data))
+            zf.writestr(f"{ROOT_FOLDER}/{rel}", dump_yaml(data))
     return buffer.getvalue()
 
 

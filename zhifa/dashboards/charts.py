@@ -103,6 +103,9 @@ def table(
         "allow_rearrange_columns": False,
         "percent_metrics": [],
         "order_desc": not ascending,
+        "column_config": {
+            name: {"d3NumberFormat": col.fmt} for name in columns if (col := ds.column(name)).fmt
+        },
     }
     if metrics:
         params = {
@@ -242,7 +245,7 @@ def heatmap(
         "legend_type": "continuous",
         "show_legend": True,
         "show_percentage": False,
-        "show_values": False,
+        "show_values": not temporal,
         "xscale_interval": -1,
         "yscale_interval": -1,
         "left_margin": "auto",
@@ -283,7 +286,7 @@ def box_plot(
         "groupby": groups,
         "metrics": [metric],
         "whiskerOptions": "Tukey",
-        "x_ticks_layout": "auto",
+        "x_ticks_layout": "45°",
         "number_format": ds.metric(metric).d3format or "SMART_NUMBER",
         "date_format": "smart_date",
         "color_scheme": "supersetColors",

@@ -79,6 +79,10 @@ class SupersetClient:
         """uuid → id of every chart Superset knows."""
         return {str(r["uuid"]): int(r["id"]) for r in self._list("chart", "id,uuid")}
 
+    def chart_titles(self) -> dict[str, str]:
+        """uuid → title of every chart Superset knows."""
+        return {str(r["uuid"]): str(r["slice_name"]) for r in self._list("chart", "uuid,slice_name")}
+
     def dashboards(self) -> dict[str, dict[str, Any]]:
         """slug → {id, dashboard_title, uuid}."""
         return {str(r["slug"]): r for r in self._list("dashboard", "id,uuid,slug,dashboard_title")}

@@ -38,6 +38,7 @@ class SupersetSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ZHIFA_SUPERSET_", env_file=".env", extra="ignore")
 
     venv: Path = Field(default=PROJECT_ROOT / ".superset-venv", description="Superset's own virtualenv")
+    home_dir: Path | None = Field(default=None, description="Superset's state; default ZHIFA_HOME/superset")
     secret_key: str | None = Field(default=None, description="Flask secret; default generated once in home")
     database_url: str | None = Field(default=None, description="metadata DB; default SQLite under home")
     admin_user: str = Field(default="admin")
@@ -49,7 +50,7 @@ class SupersetSettings(BaseSettings):
 
     @property
     def home(self) -> Path:
-        return get_settings().home_dir / "superset"
+        return self.home_dir or get_settings().home_dir / "superset"
 
     @property
     def metadata_url(self) -> str:

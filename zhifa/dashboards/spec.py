@@ -30,6 +30,7 @@ class Column:
     label: str  # Chinese label shown on charts
     expression: str | None = None  # calculated column (SQL over the dataset's own columns)
     description: str | None = None
+    fmt: str | None = None  # d3 number format in tables
 
     @property
     def is_dttm(self) -> bool:

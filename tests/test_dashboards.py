@@ -1,0 +1,240 @@
+"""The real Superset (own venv, gunicorn on 127.0.0.1) serving the committed bundle from a snapshot that the
+pipeline published from a generated world. Expected numbers are computed here from the snapshot with
+DuckDB, not taken from Superset or the spec.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
+from dagster_defs.resources import WarehouseResource
+from dagster_defs.runner import run_pipeline
+from ingestion.landing import land
+from ingestion.snapshot import publish_snapshot
+from ingestion.warehouse import connect
+from zhifa.cli import app
+from zhifa.dashboards.boards import BOARDS
+from zhifa.dashboards.bootstrap import prepare, publish
+from zhifa.dashboards.browser import screenshot_dashboards
+from zhifa.dashboards.bundle import BUNDLE_DIR, bundle_files, dump_yaml, read_bundle
+from zhifa.dashboards.client import ChartResult, SupersetClient
+from zhifa.dashboards.preflight import check_snapshot
+from zhifa.dashboards.service import Instance, SupersetError, SupersetSettings, running
+from zhifa.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+
+
+@dataclass
+class Served:
+    inst: Instance
+    snapshot: Path
+    build: Path
+    results: dict[str, ChartResult]  # chart title → first replay after import
+
+    def client(self) -> SupersetClient:
+        return SupersetClient(self.inst.settings.url, self.inst.settings.admin_user, self.inst.admin_password)
+
+    def mart(self, sql: str) -> Any:
+        con = duckdb.connect(str(self.snapshot), read_only=True)
+        try:
+            row = con.execute(sql).fetchone()
+            assert row is not None
+            return row[0]
+        finally:
+            con.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, demo_world: Path) -> Iterator[Served]:
+    home = tmp_path_factory.mktemp("zhifa_home")
+    resource = WarehouseResource(
+        database=str(home / "warehouse.duckdb"),
+        serve_database=str(home / "serve" / "warehouse.duckdb"),
+        landing=str(home / "landing"),
+    )
+    land(demo_world, resource.landing_dir, 1 << 30)
+    everything_but_ocr = dg.AssetSelection.all() - dg.AssetSelection.assets(DOCUMENT_FIELDS_KEY)
+    assert run_pipeline(
+        resources={"warehouse": resource}, selection=everything_but_ocr, log_level="ERROR"
+    ).success
+    settings = SupersetSettings(
+        home_dir=home / "superset", port=_free_port(), workers=1, admin_password="test-admin-密码"
+    )
+    inst = prepare(settings, resource.serve_path)
+    with running(inst):
+        results = publish(inst, resource.serve_path)
+        yield Served(inst, resource.serve_path, resource.path, {r.title: r for r in results})
+
+
+def test_the_committed_bundle_is_what_the_spec_generates() -> None:
+    generated = bundle_files()
+    committed = {
+        str(p.relative_to(BUNDLE_DIR)): p.read_text(encoding="utf-8") for p in BUNDLE_DIR.rglob("*.yaml")
+    }
+    assert committed == generated, "run `zhifa dashboards bundle` and commit dashboards/bundle/"
+
+
+def test_every_chart_answers_with_rows(served: Served) -> None:
+    titles = {c.title for b in BOARDS for c in b.charts}
+    assert set(served.results) == titles
+    for result in served.results.values():
+        assert result.error is None, result.describe()
+        assert result.rows, result.describe()
+
+
+def _value(result: ChartResult) -> Any:
+    assert len(result.rows) == 1, result.describe()
+    return next(iter(result.rows[0].values()))
+
+
+def test_fine_consistency_headlines_equal_the_marts(served: Served) -> None:
+    r = served.results
+    fines = "marts.fct_case_fines"
+    assert _value(r["已评估案件数"]) == served.mart(f"SELECT count(*) FROM {fines} WHERE rate IS NOT NULL")
+    assert _value(r["超出法定幅度案件数"]) == served.mart(
+        f"SELECT count(*) FROM {fines} WHERE fine_status = 'ok' AND NOT in_statutory_range"
+    )
+    assert _value(r["未经审批的偏离"]) == served.mart(
+        f"SELECT count(*) FROM {fines} WHERE deviation_unapproved"
+    )
+    assert _value(r["偏离突出的单位（单位·年度）"]) == served.mart(
+        "SELECT count(*) FROM marts.unit_fine_consistency WHERE flagged"
+    )
+    # the ranking lists every unit-year with the mart's effect and interval
+    ranking = r["单位偏离效应排名（含区间）"].rows
+    assert len(ranking) == served.mart("SELECT count(*) FROM marts.unit_fine_consistency")
+    top = max(ranking, key=lambda row: row["effect_max"])
+    assert top["effect_max"] == pytest.approx(
+        served.mart("SELECT max(effect) FROM marts.unit_fine_consistency")
+    )
+    out_of_range = {row["case_id"] for row in r["超出法定幅度的案件"].rows}
+    con = duckdb.connect(str(served.snapshot), read_only=True)
+    try:
+        expected = {
+            c for (c,) in con.execute(f"SELECT case_id FROM {fines} WHERE NOT in_statutory_range").fetchall()
+        }
+    finally:
+        con.close()
+    assert out_of_range == expected
+
+
+def test_quality_and_risk_headlines_equal_the_marts(served: Served) -> None:
+    r = served.results
+    assert _value(r["一票否决案卷数"]) == served.mart(
+        "SELECT count(*) FROM marts.fct_dossier_quality WHERE veto"
+    )
+    agreement = served.mart(
+        "SELECT avg((machine_grade = human_grade)::INT) FROM marts.fct_dossier_quality "
+        "WHERE human_grade IS NOT NULL"
+    )
+    assert _value(r["机审与人工等级一致率"]) == pytest.approx(agreement)
+    assert _value(r["风险信号总数"]) == served.mart("SELECT count(*) FROM marts.case_risk_signals")
+
+
+def test_no_personal_data_on_any_chart() -> None:
+    forbidden = ("party", "name_of", "id_card", "phone", "address", "evidence")
+    for rel, data in read_bundle().items():
+        if rel.startswith("datasets/"):
+            for column in data["columns"]:
+                assert not any(f in column["column_name"] for f in forbidden), (rel, column["column_name"])
+
+
+def test_reimport_is_idempotent_and_changed_charts_replace_old_ones(served: Served, tmp_path: Path) -> None:
+    with served.client() as client:
+        before = client.chart_ids()
+        client.import_bundle(served.snapshot)
+        assert client.chart_ids() == before
+        changed = tmp_path / "bundle"
+        shutil.copytree(BUNDLE_DIR, changed)
+        chart_file = changed / "charts" / "fines_assessed.yaml"
+        chart = read_bundle(changed)["charts/fines_assessed.yaml"]
+        chart["slice_name"] = "已评估案件数（改）"
+        chart_file.write_text(dump_yaml(chart), encoding="utf-8")
+        try:
+            client.import_bundle(served.snapshot, changed)
+            assert client.chart_titles()[chart["uuid"]] == "已评估案件数（改）"
+        finally:
+            client.import_bundle(served.snapshot)
+        assert client.chart_ids() == before
+
+
+def test_republishing_the_snapshot_while_serving_breaks_no_query(served: Served) -> None:
+    errors: list[str] = []
+    stop = threading.Event()
+    with served.client() as client:
+        ids = list(client.chart_ids().values())
+
+        def query_loop() -> None:
+            i = 0
+            while not stop.is_set():
+                rows, error = client.chart_data(ids[i % len(ids)])
+                if error or not rows:
+                    errors.append(error or f"chart {ids[i % len(ids)]}: no rows")
+                i += 1
+
+        worker = threading.Thread(target=query_loop)
+        worker.start()
+        try:
+            for _ in range(3):  # the pipeline's last step, as `zhifa run` does it
+                con = connect(served.build)
+                try:
+                    publish_snapshot(con, served.snapshot)
+                finally:
+                    con.close()
+        finally:
+            stop.set()
+            worker.join()
+    assert errors == []
+
+
+def test_a_dataset_that_lost_a_column_names_its_charts(served: Served, tmp_path: Path) -> None:
+    broken = tmp_path / "old.duckdb"
+    shutil.copy(served.snapshot, broken)
+    con = duckdb.connect(str(broken))
+    con.execute("ALTER TABLE marts.fct_dossier_quality DROP COLUMN final_score")
+    con.close()
+    problems = check_snapshot(broken)
+    assert [p.dataset for p in problems] == ["v_dossier_quality"]
+    assert "final_score" in str(problems[0]) and "平均得分" in str(problems[0])
+    # the same snapshot behind Superset: the replay names the failing charts
+    with pytest.raises(SupersetError) as failure:
+        publish(served.inst, broken)
+    assert "平均得分" in str(failure.value) and "各单位案卷得分分布" in str(failure.value)
+    assert "已评估案件数" not in str(failure.value)  # charts on other datasets still answer
+    publish(served.inst, served.snapshot)
+
+
+def test_missing_snapshot_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["dashboards", "check", "--snapshot", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2
+    assert "未找到已发布的数据快照" in result.output and "zhifa run" in result.output
+
+
+def test_each_dashboard_renders_in_chromium_without_chart_errors(served: Served) -> None:
+    s = served.inst.settings
+    expected = {b.slug: len(b.charts) for b in BOARDS}
+    reports = screenshot_dashboards(s.url, s.admin_user, served.inst.admin_password, expected, SCREENSHOTS)
+    for report in reports:
+        assert report.charts == expected[report.slug], report
+        assert report.errors == [], report
+        assert report.screenshot.stat().st_size > 50_000
