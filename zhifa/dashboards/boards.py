@@ -79,6 +79,7 @@ FINES = Board(
                 across="case_id",
                 metric="case_rate",
                 where=ASSESSED,
+                height=100,
             ),
         ),
         (

@@ -277,6 +277,7 @@ def box_plot(
     metric: str,
     where: str | None = None,
     width: int = 12,
+    height: int = 60,
 ) -> Chart:
     """Distribution of ``metric`` over the ``across`` items (e.g. cases) within each group."""
     c = _Common(where)
@@ -286,7 +287,7 @@ def box_plot(
         "groupby": groups,
         "metrics": [metric],
         "whiskerOptions": "Tukey",
-        "x_ticks_layout": "45°",
+        "x_ticks_layout": "45°",  # long Chinese violation names
         "number_format": ds.metric(metric).d3format or "SMART_NUMBER",
         "date_format": "smart_date",
         "color_scheme": "supersetColors",
@@ -300,7 +301,7 @@ def box_plot(
         "orderby": [[metric, False]],
         "row_limit": 50000,
     }
-    return Chart(key, title, answers, ds, "box_plot", params, query, width=width, height=60)
+    return Chart(key, title, answers, ds, "box_plot", params, query, width=width, height=height)
 
 
 def pie(
