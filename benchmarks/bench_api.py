@@ -1,0 +1,334 @@
+"""Case-capture API benchmark: case create under 50 concurrent clients vs a bare FastAPI endpoint,
+``POST /scan`` latency per 1-megapixel photo, and the decode rate of the barcode chain vs each decoder.
+
+    uv run python benchmarks/bench_api.py [--runs N] [--per-client N] [--profile]
+
+Both servers are real uvicorn processes on 127.0.0.1 (only loopback traffic), started the same way; the
+API uses a SQLite store under a temporary ZHIFA_HOME seeded with the API tests' catalog and users. Every
+figure is the median over ``--runs`` repetitions and is printed with the 1-minute load average at the
+time it was taken: on a shared machine the figures move with that load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENTS = 50
+TARGET_MS = 50.0
+MEGAPIXEL = 1_000_000
+
+
+def baseline_app() -> FastAPI:
+    """The floor: a bare FastAPI JSON endpoint (sync, like ``POST /cases``), same server, same body."""
+    app = FastAPI()
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/echo", status_code=201)
+    def echo(body: dict[str, Any]) -> dict[str, Any]:
+        return {"received": len(body)}
+
+    return app
+
+
+def _test_helpers() -> Any:
+    """The API tests' helpers (catalog, users, case body): reused, not duplicated."""
+    sys.path.insert(0, str(ROOT / "tests" / "api"))
+    import apitest_support
+    import conftest
+
+    return apitest_support, conftest
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+# --- servers -------------------------------------------------------------------------------------------
+@contextmanager
+def uvicorn_server(factory: str, env: dict[str, str], app_dir: Path = ROOT) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--app-dir", str(app_dir)]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    cmd += ["--timeout-keep-alive", "75"]  # a client idle 5 s under load must not find its socket closed
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{factory} exited with {proc.returncode}")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{factory} did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+# --- (1) case create under 50 concurrent clients --------------------------------------------------------
+async def _burst(
+    url: str, path: str, request: Callable[[int, int], dict[str, Any]], per_client: int
+) -> tuple[list[float], float, float]:
+    """``CLIENTS`` clients, each with its own connection, each sending ``per_client`` requests in turn.
+    Also returns the cores the client itself used: on 2 shared cores the client competes with the server."""
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+
+        async def one(i: int, j: int) -> None:
+            start = time.perf_counter()
+            r = await client.post(path, **request(i, j))
+            latencies.append(time.perf_counter() - start)
+            if r.status_code != 201:
+                raise RuntimeError(f"{path}: {r.status_code} {r.text[:300]}")
+
+        await asyncio.gather(*(one(i, -1) for i in range(CLIENTS)))  # open the connections, warm up
+        latencies.clear()
+
+        async def client_loop(i: int) -> None:
+            for j in range(per_client):
+                await one(i, j)
+
+        start, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(client_loop(i) for i in range(CLIENTS)))
+        wall = time.perf_counter() - start
+    return latencies, wall, (time.process_time() - cpu) / wall
+
+
+def measure_burst(url: str, path: str, request: Callable[[int, int], dict[str, Any]], args: Any) -> dict:
+    runs = []
+    for _ in range(args.runs):
+        lat, wall, client_cpu = asyncio.run(_burst(url, path, request, args.per_client))
+        p50, p95 = _pct(lat, 0.5), _pct(lat, 0.95)
+        runs.append({"p50": p50, "p95": p95, "rps": len(lat) / wall, "cpu": client_cpu, "load": _load()})
+    return {k: _median([r[k] for r in runs]) for k in ("p50", "p95", "rps", "cpu", "load")} | {"runs": runs}
+
+
+def case_create(url: str, support: Any, args: Any) -> dict:
+    r = httpx.post(f"{url}/auth/token", data={"username": "li", "password": support.PASSWORD}, timeout=60)
+    r.raise_for_status()
+    auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    body = support.case_body()
+    tag = uuid.uuid4().hex[:8]
+    counter = iter(range(10**9))
+
+    def request(i: int, j: int) -> dict[str, Any]:
+        key = f"bench-{tag}-{next(counter)}-{i}-{j}"  # every create is a new case
+        return {"json": body, "headers": {**auth, "Idempotency-Key": key}}
+
+    return measure_burst(url, "/cases", request, args)
+
+
+# --- (2) POST /scan per 1-megapixel photo ---------------------------------------------------------------
+def photos(support: Any) -> list[tuple[Path, str]]:
+    found = sorted(support.BARCODES.glob("*/*.png"))
+    return [(p, p.with_suffix(".txt").read_text().strip()) for p in found]
+
+
+def megapixel(path: Path, fmt: str) -> bytes:
+    img = Image.open(path)
+    scale = (MEGAPIXEL / (img.width * img.height)) ** 0.5
+    big = img.resize((round(img.width * scale), round(img.height * scale)), Image.Resampling.BICUBIC)
+    buf = io.BytesIO()
+    big.save(buf, fmt, **({"quality": 90} if fmt == "JPEG" else {}))
+    return buf.getvalue()
+
+
+def scan(url: str, auth: dict[str, str], images: list[tuple[bytes, str]], runs: int, mime: str) -> dict:
+    """One client, photos in turn (latency, not throughput); checks every answer against the .txt."""
+    out = []
+    with httpx.Client(base_url=url, headers=auth, timeout=120) as client:
+        client.post("/scan", files={"file": ("warm.img", images[0][0], mime)})
+        for _ in range(runs):
+            lat, right, wrong = [], 0, 0
+            for data, expected in images:
+                start = time.perf_counter()
+                r = client.post("/scan", files={"file": ("photo.img", data, mime)})
+                lat.append(time.perf_counter() - start)
+                got = r.json()
+                right += got["codes"] == [expected]
+                wrong += bool(got["codes"]) and not got["ambiguous"] and got["codes"] != [expected]
+            out.append({"p50": _pct(lat, 0.5), "p95": _pct(lat, 0.95), "max": max(lat), "load": _load()})
+    summary = {k: _median([r[k] for r in out]) for k in ("p50", "p95", "max", "load")}
+    return summary | {"right": right, "wrong": wrong, "n": len(images), "runs": out}
+
+
+# --- (3) decode rate: chain vs each decoder alone ------------------------------------------------------
+def decode_rates(support: Any, runs: int) -> list[dict]:
+    from api.services import barcodes
+
+    images = [(barcodes.open_image(p.read_bytes()), code) for p, code in photos(support)]
+    variants: dict[str, Callable[[Any], tuple[list[str], bool]]] = {
+        "chain (zxing-cpp → pyzbar, rotations, confirmation)": lambda im: _scan(barcodes.decode_image(im)),
+        "zxing-cpp alone (one pass, upright)": lambda im: _plain(barcodes.DECODERS["zxing-cpp"](im)),
+        "pyzbar alone (one pass, upright)": lambda im: _plain(barcodes.DECODERS["pyzbar"](im)),
+        "zxing-cpp alone + the chain's rotations": lambda im: _scan(
+            barcodes.decode_image(im, ("zxing-cpp",))
+        ),
+        "pyzbar alone + the chain's rotations": lambda im: _scan(barcodes.decode_image(im, ("pyzbar",))),
+    }
+    rows = []
+    for name, fn in variants.items():
+        per_run = []
+        for _ in range(runs):
+            right = wrong = ambiguous = 0
+            times = []
+            for img, expected in images:
+                start = time.perf_counter()
+                codes, amb = fn(img)
+                times.append(time.perf_counter() - start)
+                right += codes == [expected]
+                ambiguous += amb
+                wrong += bool(codes) and not amb and codes != [expected]
+            per_run.append((_median(times), _load()))
+        rows.append(
+            {
+                "variant": name,
+                "right": right,
+                "wrong": wrong,
+                "ambiguous": ambiguous,
+                "n": len(images),
+                "ms": 1000 * _median([t for t, _ in per_run]),
+                "load": _median([ld for _, ld in per_run]),
+            }
+        )
+    return rows
+
+
+def _scan(result: Any) -> tuple[list[str], bool]:
+    return list(result.codes), bool(result.ambiguous)
+
+
+def _plain(codes: list[str]) -> tuple[list[str], bool]:
+    distinct = sorted(set(codes))
+    return distinct, len(distinct) > 1
+
+
+def profile_scan(images: list[tuple[bytes, str]]) -> None:
+    """Where a scan's time goes, in process: image decoding vs each decoder pass vs the retries."""
+    from api.services import barcodes
+
+    names = ("PIL decode", "open_image", "zxing@0", "pyzbar@0", "decode_image")
+    stages: dict[str, list[float]] = {name: [] for name in names}
+    retried = []
+    for data, _ in images:
+        tp = time.perf_counter()
+        Image.open(io.BytesIO(data)).load()  # the file format's decoding alone
+        t0 = time.perf_counter()
+        img = barcodes.open_image(data)
+        t1 = time.perf_counter()
+        barcodes.DECODERS["zxing-cpp"](img)
+        t2 = time.perf_counter()
+        barcodes.DECODERS["pyzbar"](img)
+        t3 = time.perf_counter()
+        result = barcodes.decode_image(img)
+        t4 = time.perf_counter()
+        for key, value in zip(names, (t0 - tp, t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            stages[key].append(value)
+        if len(result.tried) > 1:
+            retried.append((t4 - t3, len(result.tried)))
+    for key, values in stages.items():
+        print(f"  {key:13s} p50 {1000 * _pct(values, 0.5):6.1f} ms  p95 {1000 * _pct(values, 0.95):6.1f} ms")
+    slow = ", ".join(f"{1000 * t:.0f} ms/{n} passes" for t, n in sorted(retried, reverse=True))
+    print(f"  photos past the first pass: {len(retried)}/{len(images)} ({slow}); load {_load()}")
+
+
+# --- main ------------------------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of each measurement")
+    parser.add_argument("--per-client", type=int, default=10, help="creates per client per run")
+    parser.add_argument("--profile", action="store_true", help="break a 1 MP scan down by stage")
+    args = parser.parse_args()
+    support, conftest = _test_helpers()
+    print(f"nproc {os.cpu_count()}, load average at start {os.getloadavg()}")
+
+    with tempfile.TemporaryDirectory(prefix="zhifa-bench-api-") as tmp:
+        home = Path(tmp)
+        conftest._seed(f"sqlite:///{home / 'api.sqlite3'}", home)  # migrate, catalog, users
+        env = {"ZHIFA_HOME": str(home), "ZHIFA_SECRET_KEY": support.SECRET}
+        os.environ.pop("ZHIFA_DATABASE_URL", None)  # the server must use the SQLite store under home
+
+        with uvicorn_server("bench_api:baseline_app", {}, app_dir=ROOT / "benchmarks") as url:
+            body = support.case_body()
+            base = measure_burst(url, "/echo", lambda i, j: {"json": body}, args)
+        with uvicorn_server("api.main:create_app", env) as url:
+            create = case_create(url, support, args)
+            r = httpx.post(f"{url}/auth/token", data={"username": "li", "password": support.PASSWORD})
+            auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            scans = {}
+            for fmt, mime in (("PNG", "image/png"), ("JPEG", "image/jpeg")):
+                images = [(megapixel(p, fmt), code) for p, code in photos(support)]
+                scans[fmt] = scan(url, auth, images, args.runs, mime)
+    rates = decode_rates(support, max(3, args.runs // 2))
+
+    n = CLIENTS * args.per_client
+    print(f"\n(1) {CLIENTS} concurrent clients × {args.per_client} requests = {n} per run, {args.runs} runs")
+    for label, m in (("bare FastAPI POST /echo", base), ("POST /cases (SQLite)", create)):
+        print(
+            f"  {label:24s} p50 {1000 * m['p50']:6.1f} ms  p95 {1000 * m['p95']:6.1f} ms  "
+            f"{m['rps']:6.0f} req/s  client CPU {m['cpu']:.2f} cores  (load {m['load']})"
+        )
+    verdict = "met" if create["p95"] * 1000 <= TARGET_MS else "MISSED"
+    ratio = create["rps"] / base["rps"]
+    print(f"  create p95 target ≤ {TARGET_MS:.0f} ms: {verdict}; throughput create / bare {ratio:.2f}")
+    print(f"\n(2) POST /scan, one client, 89 photos upscaled to ~1 MP, {args.runs} runs")
+    for fmt, m in scans.items():
+        print(
+            f"  {fmt:4s} p50 {1000 * m['p50']:6.1f} ms  p95 {1000 * m['p95']:6.1f} ms  "
+            f"max {1000 * m['max']:6.1f} ms  right {m['right']}/{m['n']} wrong {m['wrong']}  "
+            f"(load {m['load']})"
+        )
+    print("\n(3) decode rate on the 89 real photos (original size, in process)")
+    for row in rates:
+        print(
+            f"  {row['variant']:52s} {row['right']:2d}/{row['n']} ({100 * row['right'] / row['n']:.1f} %)  "
+            f"wrong {row['wrong']}  ambiguous {row['ambiguous']}  median {row['ms']:.1f} ms  "
+            f"(load {row['load']})"
+        )
+    if args.profile:
+        print("\nprofile of a 1 MP PNG scan (in process):")
+        profile_scan([(megapixel(p, "PNG"), code) for p, code in photos(support)])
+
+
+if __name__ == "__main__":
+    main()
