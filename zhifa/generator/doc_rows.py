@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from zhifa.documents.doctypes import cover_number, document_number
 from zhifa.documents.doctypes import lookup as doc_type
@@ -87,16 +91,72 @@ def _numbers(
     return [None] * len(rows)
 
 
+class _Parts:
+    """Documents collected one type at a time as arrays (Arrow for text); sorted and assembled at the end.
+
+    A national world has ~3.6M documents: per-type DataFrames, concat and sort would copy them thrice, and
+    Python strings for every id and number would take gigabytes.
+    """
+
+    def __init__(self, gen: CaseGenerator, f: pd.DataFrame) -> None:
+        self.f = f
+        self.officers = pa.array(officer_list(f), pa.large_string())
+        self.heads = pa.array(f.unit_code.map(gen.unit_head).to_numpy(dtype=object), pa.large_string())
+        self.codes: list[str] = []
+        self.columns: dict[str, list[Any]] = {
+            k: [] for k in ("case", "n", "code", "head", "issued", "doc_no")
+        }
+
+    def add(
+        self, rows: np.ndarray, order: Any, code: str, issued: np.ndarray, numbers: list[str | None]
+    ) -> None:
+        c = self.columns
+        c["case"].append(rows)
+        c["n"].append(np.broadcast_to(np.asarray(order, dtype=np.int64), rows.shape))
+        c["code"].append(np.full(len(rows), len(self.codes), dtype=np.int32))
+        c["head"].append(np.full(len(rows), code in HEAD_SIGNS))
+        c["issued"].append(issued.astype("datetime64[us]"))
+        c["doc_no"].append(pa.array(numbers, pa.large_string()))
+        self.codes.append(code)
+
+    def frame(self) -> pd.DataFrame:
+        c = self.columns
+        case, n = np.concatenate(c.pop("case")), np.concatenate(c.pop("n"))
+        order = np.lexsort((n, case))
+        case = case[order]
+        starts = np.flatnonzero(np.r_[True, case[1:] != case[:-1]])
+        number = np.arange(len(case)) - np.repeat(starts, np.diff(np.r_[starts, len(case)])) + 1
+        case_ids = pa.array(self.f.case_id.to_numpy(dtype=object), pa.large_string())
+        prefix = pc.utf8_replace_slice(case_ids, 0, 1, "D")  # D + the case id's digits
+        two_digits = pa.array([f"{k:02d}" for k in range(int(number.max(initial=0)) + 1)], pa.large_string())
+        head = np.concatenate(c.pop("head"))[order]
+        table = pa.table(
+            dict(
+                document_id=pc.binary_join_element_wise(
+                    prefix.take(case), two_digits.take(number), pa.scalar("", pa.large_string())
+                ),
+                case_id=case_ids.take(case),
+                doc_type=pa.array(self.codes, pa.large_string()).take(np.concatenate(c.pop("code"))[order]),
+                doc_no=pa.concat_arrays(c.pop("doc_no")).take(order),
+                issued_at=pa.array(np.concatenate(c.pop("issued"))[order]),
+                signed_by=pc.if_else(head, self.heads.take(case), self.officers.take(case)),
+            )
+        )
+        frame = table.to_pandas()
+        frame["file_path"] = None
+        frame["sha256"] = None
+        return frame
+
+
 def document_rows(gen: CaseGenerator, cases: Cases, seen: Seen) -> pd.DataFrame:
     """All documents of every case (the ``documents`` table), numbered per case in filing order."""
     f = cases.frame
     required = _required(gen, f, seen)
     year = seen["filed"].fillna(f.discovered_at).dt.year.to_numpy()
     missing = f.missing_document.to_numpy()
-    officers = np.array(officer_list(f), dtype=object)
     abbr = f.unit_code.map(gen.unit_abbr).to_numpy(dtype=object)
-    parts: list[pd.DataFrame] = []
-    served: list[tuple[str, np.ndarray, pd.Series]] = []
+    parts = _Parts(gen, f)
+    served: list[tuple[np.ndarray, pd.Series]] = []
     for code, needed in required.items():
         if code == "service_receipt":
             continue
@@ -106,71 +166,31 @@ def document_rows(gen: CaseGenerator, cases: Cases, seen: Seen) -> pd.DataFrame:
             when = when.fillna(seen["closed"]).fillna(seen["filed"])
         issued = when + pd.Timedelta(days=shift)
         rows = np.flatnonzero(needed & (missing != code) & when.notna().to_numpy())
-        parts.append(
-            _part(gen, f, officers, rows, code, issued.to_numpy()[rows], _numbers(f, abbr, rows, code, year))
+        parts.add(
+            rows, gen.filing_order[code], code, issued.to_numpy()[rows], _numbers(f, abbr, rows, code, year)
         )
-        parts[-1]["_n"] = gen.filing_order[code]
-        info = doc_type(code)
-        if info.external and code != "transfer_letter":
-            on = seen["served"] if code == "penalty_decision" else issued
-            served.append((code, rows, on))
+        if doc_type(code).external and code != "transfer_letter":
+            served.append((rows, seen["served"] if code == "penalty_decision" else issued))
     if "service_receipt" in required:
-        parts.extend(_receipts(gen, f, officers, required["service_receipt"], served, year))
-    docs = pd.concat(parts, ignore_index=True).sort_values(["_case", "_n"], kind="stable")
-    n = docs.groupby("_case", sort=False).cumcount().to_numpy() + 1
-    docs.insert(
-        0, "document_id", [f"D{c[1:]}{k:02d}" for c, k in zip(docs.case_id.tolist(), n.tolist(), strict=True)]
-    )
-    return docs.drop(columns=["_case", "_n"]).reset_index(drop=True)
+        _receipts(f, parts, abbr, required["service_receipt"], served, year)
+    return parts.frame()
 
 
 def _receipts(
-    gen: CaseGenerator,
     f: pd.DataFrame,
-    officers: np.ndarray,
+    parts: _Parts,
+    abbr: np.ndarray,
     wanted: np.ndarray,
-    served: list[tuple[str, np.ndarray, pd.Series]],
+    served: list[tuple[np.ndarray, pd.Series]],
     year: np.ndarray,
-) -> list[pd.DataFrame]:
+) -> None:
     """A 送达回证 for each external document, numbered by its position among the case's served ones."""
     sub = np.zeros(len(f), dtype=np.int64)
-    abbr = f.unit_code.map(gen.unit_abbr).to_numpy(dtype=object)
     serial = f.serial.to_numpy()
-    parts = []
-    for _, rows, on in served:
+    for rows, on in served:
         sub[rows] += 1
         keep = rows[wanted[rows] & on.notna().to_numpy()[rows]]
         numbers: list[str | None] = [
             document_number(abbr[i], "送", int(year[i]), int(serial[i]), int(sub[i])) for i in keep.tolist()
         ]
-        part = _part(gen, f, officers, keep, "service_receipt", on.to_numpy()[keep], numbers)
-        part["_n"] = RECEIPT_ORDER + sub[keep]
-        parts.append(part)
-    return parts
-
-
-def _part(
-    gen: CaseGenerator,
-    f: pd.DataFrame,
-    officers: np.ndarray,
-    rows: np.ndarray,
-    code: str,
-    issued: np.ndarray,
-    numbers: list[str | None],
-) -> pd.DataFrame:
-    if code in HEAD_SIGNS:
-        signed = [gen.unit_head[u] for u in f.unit_code.to_numpy(dtype=object)[rows].tolist()]
-    else:
-        signed = officers[rows]
-    return pd.DataFrame(
-        dict(
-            case_id=f.case_id.to_numpy()[rows],
-            doc_type=code,
-            doc_no=numbers,
-            issued_at=issued,
-            signed_by=signed,
-            file_path=None,
-            sha256=None,
-            _case=rows,
-        )
-    )
+        parts.add(keep, RECEIPT_ORDER + sub[keep], "service_receipt", on.to_numpy()[keep], numbers)

@@ -144,6 +144,8 @@ class DossierRenderer:
 
     Rendering (fonts, PDF, PNG compression) is the largest single cost of a national world and needs nothing
     but its jobs, so it overlaps with everything else. ``workers=0`` renders in this process on ``collect``.
+    Worker processes are spawned, not forked: a script calling ``generate_world`` needs the usual
+    ``if __name__ == "__main__":`` guard.
     """
 
     def __init__(self, jobs: list[DossierJob], out: Path, workers: int) -> None:
@@ -162,11 +164,15 @@ class DossierRenderer:
         file_paths = documents.file_path.to_numpy(dtype=object, copy=True)
         hashes = documents.sha256.to_numpy(dtype=object, copy=True)
         truth_files: list[dict[str, Any]] = []
+        done: dict[int, list[dict[str, Any]]] = {}
         try:
-            for k, job in enumerate(self._jobs):
-                truth_files.extend(
-                    self._futures[k].result() if self._pool else render_dossier(job, self._out)
-                )
+            # workers take jobs from the front; this process, idle otherwise, takes the ones nobody started
+            for k in reversed(range(len(self._jobs))):
+                if self._pool is not None and not self._futures[k].cancel():
+                    break
+                done[k] = render_dossier(self._jobs[k], self._out)
+            for k in range(len(self._jobs)):
+                truth_files.extend(done[k] if k in done else self._futures[k].result())
                 if progress is not None:
                     progress(1)
         finally:

@@ -41,6 +41,7 @@ TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
 DATE_FORMAT = "%Y-%m-%d"
 CSV_CHUNK_ROWS = 250_000  # rows turned into text at a time: bounds memory on national-size tables
 NEEDS_QUOTES = r'[,"\r\n]'
+_QUOTE, _COMMA, _NEWLINE, _EMPTY = (pa.scalar(t, pa.large_string()) for t in ('"', ",", "\n", ""))
 
 
 def _kind(s: pd.Series) -> str:
@@ -74,16 +75,20 @@ def _text(s: pd.Series, kind: str, time_format: str) -> pa.Array:
         unit = "D" if time_format == DATE_FORMAT else "s"
         values: np.ndarray = s.to_numpy(dtype=f"datetime64[{unit}]")
         text = np.datetime_as_string(values, unit="D" if unit == "D" else "s")
-        return pa.array(text.astype(object), pa.string(), mask=s.isna().to_numpy())
+        return pa.array(text, pa.large_string(), mask=s.isna().to_numpy())
     if kind == "bool":
-        return pa.array([None if v is None or v != v else ("true" if v else "false") for v in s], pa.string())
+        return pa.array(
+            [None if v is None or v != v else ("true" if v else "false") for v in s], pa.large_string()
+        )
     if kind == "object":
-        return pa.array([_cell(v, time_format) for v in s], pa.string())
+        return pa.array([_cell(v, time_format) for v in s], pa.large_string())
     if kind == "integral":
         s = s.astype("Int64")
-    if kind == "plain" and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
-        return pa.array(s.to_numpy(dtype=object), pa.string(), from_pandas=True)
-    return pa.array(s.astype("string"), pa.string())
+    if kind == "plain" and hasattr(s.array, "__arrow_array__"):  # Arrow-backed text: no Python strings
+        return pc.cast(pa.array(s.array), pa.large_string())
+    if kind == "plain" and s.dtype == object:
+        return pa.array(s.to_numpy(), pa.large_string(), from_pandas=True)
+    return pc.cast(pa.array(s.astype("string")), pa.large_string())
 
 
 def _may_need_quotes(arr: pa.Array) -> bool:
@@ -103,10 +108,10 @@ def _csv_lines(columns: list[pa.Array]) -> bytes:
     for arr in columns:
         arr = pc.fill_null(arr, "")
         if _may_need_quotes(arr):
-            quoted = pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', "")
+            quoted = pc.binary_join_element_wise(_QUOTE, pc.replace_substring(arr, '"', '""'), _QUOTE, _EMPTY)
             arr = pc.if_else(pc.match_substring_regex(arr, NEEDS_QUOTES), quoted, arr)
         cells.append(arr)
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, ","), "\n", "")
+    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*cells, _COMMA), _NEWLINE, _EMPTY)
     lines = pc.cast(lines, pa.large_string())
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
@@ -159,7 +164,7 @@ def write_table(name: str, frame: pd.DataFrame, folder: Path, fmt: str) -> tuple
     if fmt == "parquet":
         path = folder / f"{name}.parquet"
         table = pa.table(
-            {c: pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a) for c, a in texts.items()}
+            {c: pc.cast(pc.if_else(pc.equal(a, ""), None, a), pa.string()) for c, a in texts.items()}
         )
         pq.write_table(table, path, compression="zstd")
         return path, 1
