@@ -15,6 +15,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import numpy
 import pytest
 from typer.testing import CliRunner
 
@@ -136,6 +137,25 @@ def test_fine_consistency_headlines_equal_the_marts(served: Served) -> None:
     finally:
         con.close()
     assert out_of_range == expected
+    # the distribution table: median rate of each violation · tier, recomputed with numpy
+    con = duckdb.connect(str(served.snapshot), read_only=True)
+    try:
+        cases = con.execute(
+            f"""SELECT v.name_zh || ' · 第' || f.tier || '档', f.rate FROM {fines} f
+            JOIN ref.ref_violation_types v USING (violation_code) WHERE f.fine_status = 'ok'"""
+        ).fetchall()
+    finally:
+        con.close()
+    by_group: dict[str, list[float]] = {}
+    for group, rate in cases:
+        by_group.setdefault(group, []).append(rate)
+    distribution = r["罚款比例分布（按违法类型与档次）"].rows
+    assert {row["violation_tier"] for row in distribution} == set(by_group)
+    for row in distribution:
+        rates = by_group[row["violation_tier"]]
+        assert row["n_assessed"] == len(rates)
+        assert row["rate_p50"] == pytest.approx(float(numpy.median(rates)))
+        assert row["rate_p90"] == pytest.approx(float(numpy.percentile(rates, 90)))
 
 
 def test_quality_and_risk_headlines_equal_the_marts(served: Served) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zhifa.dashboards import datasets as d
-from zhifa.dashboards.charts import bar, big_number, box_plot, heatmap, line, pie, table
+from zhifa.dashboards.charts import bar, big_number, heatmap, line, pie, table
 from zhifa.dashboards.spec import PERIOD, Chart, Dataset
 from zhifa.dashboards.spec import stable_uuid as _uuid
 
@@ -70,16 +70,15 @@ FINES = Board(
             ),
         ),
         (
-            box_plot(
+            table(
                 "fines_rate_distribution",
                 "罚款比例分布（按违法类型与档次）",
                 d.CASE_FINES,
-                "同一违法类型、同一档次内，各案件罚款比例分布有多宽？离群案件在哪里？",
-                groups=["violation_tier"],
-                across="case_id",
-                metric="case_rate",
+                "同一违法类型、同一档次内，各案件罚款比例分布有多宽？（分位数按所选范围内的全部案件计算）",
+                columns=["violation_tier", "tier_label"],
+                metrics=["n_assessed", *d.quantile_names("rate"), "rate_min", "rate_max"],
+                order_by="n_assessed",
                 where=ASSESSED,
-                height=100,
             ),
         ),
         (
@@ -201,14 +200,15 @@ QUALITY = Board(
             ),
         ),
         (
-            box_plot(
+            table(
                 "quality_score_by_unit",
                 "各单位案卷得分分布",
                 d.DOSSIER_QUALITY,
-                "各单位案卷得分的分布如何？哪些单位整体偏低或离散较大？",
-                groups=["unit_code"],
-                across="case_id",
-                metric="dossier_score",
+                "各单位案卷得分的分布如何？哪些单位整体偏低（按中位数升序）？",
+                columns=["unit_code"],
+                metrics=["n_dossiers", *d.quantile_names("score")],
+                order_by="score_p50",
+                ascending=True,
                 width=6,
             ),
             bar(

@@ -266,44 +266,6 @@ def heatmap(
     return Chart(key, title, answers, ds, "heatmap_v2", params, query, width=width, height=70)
 
 
-def box_plot(
-    key: str,
-    title: str,
-    ds: Dataset,
-    answers: str,
-    *,
-    groups: list[str],
-    across: str,
-    metric: str,
-    where: str | None = None,
-    width: int = 12,
-    height: int = 60,
-) -> Chart:
-    """Distribution of ``metric`` over the ``across`` items (e.g. cases) within each group."""
-    c = _Common(where)
-    params = {
-        **c.params,
-        "columns": [across],
-        "groupby": groups,
-        "metrics": [metric],
-        "whiskerOptions": "Tukey",
-        "x_ticks_layout": "45°",  # long Chinese violation names
-        "number_format": ds.metric(metric).d3format or "SMART_NUMBER",
-        "date_format": "smart_date",
-        "color_scheme": "supersetColors",
-        "row_limit": 50000,
-    }
-    query = {
-        **c.query,
-        "columns": [*groups, across],
-        "metrics": [metric],
-        "series_columns": [*groups],
-        "orderby": [[metric, False]],
-        "row_limit": 50000,
-    }
-    return Chart(key, title, answers, ds, "box_plot", params, query, width=width, height=height)
-
-
 def pie(
     key: str,
     title: str,

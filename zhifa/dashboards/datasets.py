@@ -26,6 +26,21 @@ def _count(name: str, label: str, condition: str | None = None) -> Metric:
     return Metric(name, expr, label, ",d")
 
 
+QUANTILES = ((10, "P10"), (25, "下四分位"), (50, "中位数"), (75, "上四分位"), (90, "P90"))
+
+
+def quantile_names(prefix: str) -> list[str]:
+    return [f"{prefix}_p{q}" for q, _ in QUANTILES]
+
+
+def _quantiles(prefix: str, column: str, label: str, fmt: str) -> tuple[Metric, ...]:
+    """Distribution as SQL quantiles over every case in the filtered range (no row sample, any scale)."""
+    return tuple(
+        Metric(f"{prefix}_p{q}", f"quantile_cont({column}, {q / 100})", f"{label}{name}", fmt)
+        for q, name in QUANTILES
+    )
+
+
 def _flag_label(positive: str) -> Column:
     return Column(
         "flag_label", "VARCHAR", "标记", expression=f"CASE WHEN flagged THEN '{positive}' ELSE '—' END"
@@ -81,7 +96,9 @@ LEFT JOIN ref.ref_violation_types v ON v.violation_code = f.violation_code""",
         _count("n_dev_approved", "经审批的偏离", "deviation_approved"),
         _count("n_dev_unapproved", "未经审批的偏离", "deviation_unapproved"),
         Metric("avg_rate", "AVG(rate)", "平均罚款比例", ".1%"),
-        Metric("case_rate", "MAX(rate)", "罚款比例", ".1%"),
+        *_quantiles("rate", "rate", "比例", ".1%"),
+        Metric("rate_min", "MIN(rate)", "最低比例", ".1%"),
+        Metric("rate_max", "MAX(rate)", "最高比例", ".1%"),
     ),
 )
 
@@ -180,7 +197,7 @@ FROM marts.fct_dossier_quality q{_CASE_CONTEXT.format(alias="q")}""",
         _count("n_dossiers", "案卷数"),
         _count("n_veto", "一票否决案卷数", "veto"),
         Metric("avg_final_score", "AVG(final_score)", "平均得分", ".1f"),
-        Metric("dossier_score", "MAX(final_score)", "案卷得分", ".1f"),
+        *_quantiles("score", "final_score", "得分", ".1f"),
         _count("n_human", "人工评查案卷数", "human_grade IS NOT NULL"),
         Metric(
             "agreement_rate",
