@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from zhifa.commands import api as api_commands
 from zhifa.commands import dashboards as dashboard_commands
+from zhifa.commands import demo as demo_commands
 from zhifa.commands import pipeline as pipeline_commands
 from zhifa.settings import get_settings
 
@@ -28,6 +29,7 @@ err = Console(stderr=True)
 api_commands.register(app, serve_app)
 dashboard_commands.register(app, serve_app)
 pipeline_commands.register(app)
+app.command()(demo_commands.demo)
 
 
 def fail(message: str) -> None:
@@ -94,21 +96,6 @@ def generate(
             fail(str(exc))
     rows = ", ".join(f"{k} {v}" for k, v in summary.rows.items())
     typer.echo(f"wrote {summary.out}: {rows}; {summary.files} dossier files")
-
-
-@app.command()
-def demo(seed: int = typer.Option(42)) -> None:
-    """Generate the demo world under ZHIFA_HOME and bring the platform up on it."""
-    from zhifa.generator import generate_world, get_scale
-
-    settings = get_settings()
-    world = settings.home_dir / "demo-world"
-    if not world.exists():
-        summary = generate_world(world, get_scale("demo"), seed)
-        typer.echo(f"demo world written to {summary.out} ({summary.rows['cases']} cases)")
-    else:
-        typer.echo(f"demo world already at {world}")
-    typer.echo("pipeline, dashboards and API arrive with the ingestion, metrics, dashboard and API issues.")
 
 
 if __name__ == "__main__":
