@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from zhifa.dashboards.bundle import BUNDLE_DIR
 from zhifa.dashboards.client import ChartResult, SupersetClient
 from zhifa.dashboards.preflight import check_snapshot
@@ -34,7 +36,8 @@ def prepare(
             "快照与仪表板不匹配 / the snapshot does not fit the dashboards:\n" + "\n".join(map(str, problems))
         )
     inst = configure(settings)
-    log(f"initialising Superset metadata at {settings.metadata_url}")
+    shown = make_url(settings.metadata_url).render_as_string(hide_password=True)
+    log(f"initialising Superset metadata at {shown}")
     initialise(inst)
     return inst
 
