@@ -5,7 +5,9 @@ re-parses through ``prepare_if_dev``). Every model, seed and test runs inside on
 warehouse writer pool, against the file of the ``warehouse`` resource; dbt tests become asset checks.
 """
 
+import fcntl
 import os
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -35,11 +37,33 @@ def _dbt_executable() -> str:
 def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     project.prepare_if_dev()
-    if not project.manifest_path.exists():  # `dagster definitions validate`, tests, `zhifa run`
-        DbtCliResource(
-            project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=_dbt_executable()
-        ).cli(["parse", "--quiet"]).wait()
+    if not project.manifest_path.exists():  # a fresh clone: `zhifa run`, tests, definitions validate
+        _parse_once(project.manifest_path)
     return project
+
+
+def _parse_once(manifest: Path) -> None:
+    """Write target/manifest.json with `dbt parse`, one process at a time (test workers import together).
+
+    The dagster-dbt CLI wrapper would write into a per-invocation target folder, so dbt runs directly."""
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with (manifest.parent / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest.exists():
+            subprocess.run(
+                [
+                    _dbt_executable(),
+                    "parse",
+                    "--quiet",
+                    "--project-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--profiles-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--target-path",
+                    str(manifest.parent),
+                ],
+                check=True,
+            )
 
 
 class ZhifaDbtTranslator(DagsterDbtTranslator):
