@@ -30,7 +30,9 @@ from zhifa.generator.world import build_officers, build_prices, build_products, 
 from zhifa.reference import load_reference
 
 TRUTH_DIR = "ground_truth"
-RENDER_WORKERS = min(2, os.cpu_count() or 1)  # processes rendering dossier files beside the table writing
+# processes rendering dossier files beside the table work: one per core besides this process's own (which
+# also renders once its tables are written); more would only compete for the same cores
+RENDER_WORKERS = max(0, min(2, (os.cpu_count() or 1) - 1))
 
 
 class GenerateError(Exception):
