@@ -258,3 +258,6 @@ def test_each_dashboard_renders_in_chromium_without_chart_errors(served: Served)
         assert report.charts == expected[report.slug], report
         assert report.errors == [], report
         assert report.screenshot.stat().st_size > 50_000
+        # native filters for province, unit, period and violation type, in Chinese
+        for name in ("省级局", "办案单位（市／县）", "期间", "违法类型"):
+            assert name in report.text, (report.slug, name)

@@ -33,6 +33,7 @@ class PageReport:
     screenshot: Path
     charts: int
     errors: list[str] = field(default_factory=list)
+    text: str = ""  # the page's visible text (filter bar, titles)
 
 
 def _login(page: Page, url: str, user: str, password: str) -> None:
@@ -81,7 +82,8 @@ def screenshot_dashboards(
                 errors = [e.inner_text()[:300] for e in page.locator(CHART_ERROR).all()]
                 shot = out_dir / f"dashboard-{slug}.png"
                 page.screenshot(path=str(shot), full_page=True)
-                reports.append(PageReport(slug, shot, count, errors))
+                text = page.locator("body").inner_text()
+                reports.append(PageReport(slug, shot, count, errors, text))
         finally:
             browser.close()
     return reports
