@@ -13,6 +13,10 @@ from zhifa.settings import get_settings
 dashboards_app = typer.Typer(help="Superset dashboards as code.", no_args_is_help=True)
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def serve_dashboards(
     snapshot: Path | None = typer.Option(None, help="DuckDB snapshot to serve (default: the published one)"),
     port: int | None = typer.Option(None, help="port (default ZHIFA_SUPERSET_PORT or 8088)"),
@@ -22,6 +26,8 @@ def serve_dashboards(
     from zhifa.dashboards.bootstrap import prepare, publish
     from zhifa.dashboards.service import SupersetError, SupersetSettings, running
 
+    # SIGTERM (e.g. from `zhifa demo`) unwinds like Ctrl-C, so gunicorn is stopped at any step
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = SupersetSettings()
     if port is not None:
         settings.port = port
@@ -38,11 +44,6 @@ def serve_dashboards(
                     f"password: in {settings.home / 'admin_password'} (or set ZHIFA_SUPERSET_ADMIN_PASSWORD)"
                 )
             typer.echo("Ctrl-C stops it.")
-
-            def _stop(signum: int, frame: FrameType | None) -> None:
-                raise KeyboardInterrupt
-
-            signal.signal(signal.SIGTERM, _stop)
             try:
                 proc.wait()
             except KeyboardInterrupt:
@@ -50,6 +51,9 @@ def serve_dashboards(
     except SupersetError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(code=130) from None
 
 
 @dashboards_app.command("bundle")
