@@ -224,6 +224,7 @@ class CaseGenerator:
         path[(path == "decided") & (rng.random(n) < 0.01)] = "withdrawn"  # else fined by market regulation
         f["path"] = path
         total_cartons = np.bincount(items.case, weights=items.cartons, minlength=n)
+        total_sticks = np.bincount(items.case, weights=items.sticks, minlength=n)  # 16- and 20-stick packs
         tier, tier_min, tier_max = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         days = f.discovered_at.dt.date.to_numpy()
         columns = (f.province_code.to_numpy(), f.violation_code.to_numpy(), f.computed_amount.to_numpy())
@@ -234,7 +235,7 @@ class CaseGenerator:
                 columns[1][i],
                 days[i],
                 base_amount=float(columns[2][i]),
-                quantity={"carton": float(total_cartons[i]), "stick": float(total_cartons[i]) * 200},
+                quantity={"carton": float(total_cartons[i]), "stick": float(total_sticks[i])},
                 prior_offences=int(priors[i]),
             )
             assert choice is not None, f"no tier for {columns[1][i]} in {columns[0][i]}"

@@ -83,6 +83,9 @@ def draw_items(
             unit_price=price,
             stated_unit_price=np.nan,  # set where a VALUATION_MISMATCH is planted
             cartons=n_cartons,
+            sticks=n_cartons
+            * products.sticks_per_pack.to_numpy()[product]
+            * products.packs_per_carton.to_numpy()[product],
             value=value,
             authenticity=np.where(violation == "SELLING_ILLEGAL_PRODUCTS", "counterfeit", "genuine"),
         )
