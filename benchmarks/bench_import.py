@@ -94,7 +94,9 @@ def step_floor(world: Path, work: Path) -> dict[str, float]:
         reader = {".csv": "read_csv", ".parquet": "read_parquet"}.get(path.suffix)
         if reader is None:  # XLSX has no bare DuckDB reader without an extension: not in the floor
             continue
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM {reader}('{path}')")
+        # all text, as the importer reads it first: typed sniffing would trip over the planted bad rows
+        options = ", all_varchar = true" if reader == "read_csv" else ""
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM {reader}('{path}'{options})")
         rows += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
     return {"floor_s": round(time.perf_counter() - started, 2), "rows": rows}
 
