@@ -87,15 +87,8 @@ def transition(case_id: str, body: TransitionIn, db: DB, user: Officer) -> Case:
     before = audit.snapshot(case)
     workflow.transition(db, case, body.to, body.reason, body.transferred_to)
     db.flush()
-    audit.record(
-        db,
-        user_id=user.id,
-        username=user.username,
-        action=f"transition:{body.to}",
-        entity="case",
-        entity_id=case.case_id,
-        before=before,
-        after=audit.snapshot(case),
+    audit.record_change(
+        db, user, case, action=f"transition:{body.to}", entity="case", entity_id=case.case_id, before=before
     )
     return case
 

@@ -97,15 +97,14 @@ def decide(
     if outcome == "approved":
         _apply(session, approval, case, approval.decided_at)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        user_id=user.id,
-        username=user.username,
+        user,
+        approval,
         action=f"decide:{outcome}",
         entity="approval",
         entity_id=str(approval.approval_id),
         before=before,
-        after=audit.snapshot(approval),
     )
     after_case = audit.snapshot(case)
     if after_case != before_case:

@@ -82,6 +82,22 @@ def add_created(session: Session, user: Any, row: Base, *, action: str, entity: 
     )
 
 
+def record_change(
+    session: Session, user: Any, row: Base, *, action: str, entity: str, entity_id: str, before: Any
+) -> None:
+    """Append ``user``'s change of ``row`` (its state now against ``before``) to the chain."""
+    record(
+        session,
+        user_id=user.id,
+        username=user.username,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=snapshot(row),
+    )
+
+
 def record(
     session: Session,
     *,

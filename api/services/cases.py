@@ -194,15 +194,8 @@ def update_case(session: Session, user: User, case: Case, body: CaseUpdate) -> C
     case.updated_at = now()
     _remember_retailer(session, case)
     session.flush()
-    audit.record(
-        session,
-        user_id=user.id,
-        username=user.username,
-        action="update",
-        entity="case",
-        entity_id=case.case_id,
-        before=before,
-        after=audit.snapshot(case),
+    audit.record_change(
+        session, user, case, action="update", entity="case", entity_id=case.case_id, before=before
     )
     return case
 
@@ -318,14 +311,7 @@ def set_fine(session: Session, user: User, case: Case, body: FineIn) -> tuple[bo
         )
         approval_id = approval.approval_id
     session.flush()
-    audit.record(
-        session,
-        user_id=user.id,
-        username=user.username,
-        action="set_fine",
-        entity="case",
-        entity_id=case.case_id,
-        before=before,
-        after=audit.snapshot(case),
+    audit.record_change(
+        session, user, case, action="set_fine", entity="case", entity_id=case.case_id, before=before
     )
     return within, approval_id
