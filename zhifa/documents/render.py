@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date, datetime
 
 from docx import Document
@@ -26,13 +25,13 @@ from zhifa.documents.layout import PAGE_HEIGHT, PAGE_WIDTH, Text, layout
 from zhifa.documents.model import DocumentContent
 from zhifa.documents.scan import render_scan_png
 from zhifa.documents.text import fmt_date, labelled
+from zhifa.reproducible import normalise_zip
 
 __all__ = ["render_docx", "render_pdf", "render_scan_png"]
 
 # Word documents name the fonts a clerk's machine has; LibreOffice maps them to Noto CJK.
 DOCX_BODY_FONT, DOCX_TITLE_FONT = "宋体", "黑体"
 FIXED_TIME = datetime(2000, 1, 1)  # metadata time when a document has no issue date
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # earliest date a zip entry can hold
 
 
 def render_pdf(doc: DocumentContent) -> bytes:
@@ -124,21 +123,8 @@ def render_docx(doc: DocumentContent) -> bytes:
     props.revision = 1
     buf = io.BytesIO()
     document.save(buf)
-    return _normalise_zip(buf.getvalue())
+    return normalise_zip(buf.getvalue())
 
 
 def _as_datetime(day: date | None) -> datetime:
     return datetime(day.year, day.month, day.day) if day else FIXED_TIME
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """The same entries, in the same order, with fixed dates and attributes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            fixed.create_system = 0
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()

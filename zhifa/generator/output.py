@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from openpyxl import Workbook
 
 from ingestion.contract import CONTRACT, LogicalType
 from zhifa.generator.badrows import BAD_COLUMN
+from zhifa.reproducible import normalise_zip
 
 XLSX_MAX_ROWS = 60_000  # above this a bureau's spreadsheet export would not be XLSX
 # table → format in --mixed mode (large tables fall back from xlsx to csv-gb18030)
@@ -34,7 +33,6 @@ MIXED_FORMATS = {
     "reviews": "xlsx",
     "review_items": "csv-utf8-sig",
 }
-FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -122,23 +120,6 @@ def _csv_lines(columns: list[pa.Array]) -> bytes:
     return b"" if data is None else data.to_pybytes()[first:last]
 
 
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite a zip (XLSX/DOCX) with fixed entry times so equal content gives equal bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                data = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2020-01-01T00:00:00Z", data
-                )
-            dst.writestr(entry, data)
-    return buf.getvalue()
-
-
 def write_table(name: str, frame: pd.DataFrame, folder: Path, fmt: str) -> tuple[Path, int]:
     """Write one table; return its path and the file line (or sheet row) of its first data row."""
     columns = [c for c in CONTRACT[name].column_names if c in frame.columns]
@@ -178,7 +159,7 @@ def write_table(name: str, frame: pd.DataFrame, folder: Path, fmt: str) -> tuple
     wb.properties.creator = "zhifa generate"
     buf = io.BytesIO()
     wb.save(buf)
-    path.write_bytes(normalize_zip(buf.getvalue()))
+    path.write_bytes(normalise_zip(buf.getvalue(), pin_core_times=True))
     return path, 2
 
 
