@@ -165,7 +165,9 @@ def test_planted_procedural_defects_are_in_the_data(
         approvals[(approvals.kind == "discretion_deviation") & (approvals.outcome == "approved")].case_id
     )
     assert planted["DEVIATION_UNAPPROVED"].isdisjoint(approved)
-    assert set(demo_truth["unapproved_deviations"]) == planted["DEVIATION_UNAPPROVED"]
+    # recomputed from the exported fine and the benchmark, not read back from the truth file
+    position = _positions(validated).set_index("case_id").position
+    assert (position.reindex(sorted(planted["DEVIATION_UNAPPROVED"])).abs() > 1).all()
     ref = load_reference()
     for case_id in planted["FINE_OUTSIDE_STATUTORY_RANGE"]:
         c = cases.loc[case_id]
