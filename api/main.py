@@ -59,12 +59,18 @@ def create_app(
         cases,
         catalog,
         documents,
+        dossiers,
         health,
+        review_rules,
+        review_tasks,
+        sampling,
         uploads,
         valuation,
     )
 
-    for module in (health, auth, catalog, cases, valuation, approvals, documents, uploads, audit_log):
+    capture = (health, auth, catalog, cases, valuation, approvals, documents, uploads, audit_log)
+    review = (dossiers, review_rules, review_tasks, sampling)
+    for module in (*capture, *review):
         app.include_router(module.router)
     return app
 

@@ -13,9 +13,10 @@ from api.models import Officer, Unit, User
 from api.services import audit
 from api.services.clock import now
 
-ROLES = ("officer", "approver", "legal_reviewer", "reviewer", "manager", "admin")
+# quality = 评查管理: review rules, sampling plans, publishing tasks, arbitration
+ROLES = ("officer", "approver", "legal_reviewer", "reviewer", "quality", "manager", "admin")
 # Roles whose holder sees its unit's whole subtree, not just its own unit.
-SUBTREE_ROLES = frozenset({"approver", "manager", "reviewer", "legal_reviewer", "admin"})
+SUBTREE_ROLES = frozenset({"approver", "manager", "reviewer", "quality", "legal_reviewer", "admin"})
 
 
 def create_user(

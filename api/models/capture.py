@@ -1,4 +1,4 @@
-"""Tables of the operational store. Column names follow ../shared/CONTRACT.md where it has one."""
+"""Case-capture tables. Column names follow ../shared/CONTRACT.md where it has one."""
 
 from __future__ import annotations
 
