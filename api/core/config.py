@@ -17,6 +17,14 @@ class ApiSettings(BaseSettings):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest accepted upload")
     max_scan_bytes: int = Field(default=15 * 1024 * 1024, description="largest accepted scan image")
     pool_size: int = Field(default=20, description="database connection pool size")
+    # dossier upload (issue #7): limits that keep a hostile zip from filling memory or disk
+    dossier_max_files: int = Field(default=300, description="most files one dossier upload may unpack")
+    dossier_max_unpacked_bytes: int = Field(
+        default=500 * 1024 * 1024, description="largest total uncompressed size of one uploaded zip"
+    )
+    dossier_max_zip_ratio: float = Field(
+        default=200.0, description="largest uncompressed/compressed ratio of a zip member (zip-bomb guard)"
+    )
 
 
 @lru_cache
