@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import io
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -134,10 +135,46 @@ async def _burst(
     return latencies, wall, (time.process_time() - cpu) / wall
 
 
+async def _paced(
+    url: str, path: str, request: Callable[[int, int], dict[str, Any]], per_client: int, rate: float
+) -> tuple[list[float], float, float]:
+    """Open loop: ``CLIENTS`` clients, each sending ``per_client`` requests at exponential intervals so the
+    aggregate arrival rate is ``rate`` req/s (a field officer does not retry the instant an answer comes).
+    The seeded intervals make every run offer the same load."""
+    rng = random.Random(7)
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+
+        async def one(i: int, j: int) -> None:
+            start = time.perf_counter()
+            r = await client.post(path, **request(i, j))
+            latencies.append(time.perf_counter() - start)
+            if r.status_code != 201:
+                raise RuntimeError(f"{path}: {r.status_code} {r.text[:300]}")
+
+        await asyncio.gather(*(one(i, -1) for i in range(CLIENTS)))
+        latencies.clear()
+        gaps = [[rng.expovariate(rate / CLIENTS) for _ in range(per_client)] for _ in range(CLIENTS)]
+
+        async def client_loop(i: int) -> None:
+            for j, gap in enumerate(gaps[i]):
+                await asyncio.sleep(gap)
+                await one(i, j)
+
+        start, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(client_loop(i) for i in range(CLIENTS)))
+        wall = time.perf_counter() - start
+    return latencies, wall, (time.process_time() - cpu) / wall
+
+
 def measure_burst(url: str, path: str, request: Callable[[int, int], dict[str, Any]], args: Any) -> dict:
     runs = []
     for _ in range(args.runs):
-        lat, wall, client_cpu = asyncio.run(_burst(url, path, request, args.per_client))
+        if args.rate:
+            lat, wall, client_cpu = asyncio.run(_paced(url, path, request, args.per_client, args.rate))
+        else:
+            lat, wall, client_cpu = asyncio.run(_burst(url, path, request, args.per_client))
         p50, p95 = _pct(lat, 0.5), _pct(lat, 0.95)
         runs.append({"p50": p50, "p95": p95, "rps": len(lat) / wall, "cpu": client_cpu, "load": _load()})
     return {k: _median([r[k] for r in runs]) for k in ("p50", "p95", "rps", "cpu", "load")} | {"runs": runs}
@@ -278,6 +315,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each measurement")
     parser.add_argument("--per-client", type=int, default=10, help="creates per client per run")
     parser.add_argument("--profile", action="store_true", help="break a 1 MP scan down by stage")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="open loop: aggregate req/s offered by the 50 clients (0 = closed)",
+    )
+    parser.add_argument("--create-only", action="store_true", help="skip the scan and decode measurements")
     args = parser.parse_args()
     support, conftest = _test_helpers()
     print(f"nproc {os.cpu_count()}, load average at start {os.getloadavg()}")
@@ -296,13 +340,17 @@ def main() -> None:
             r = httpx.post(f"{url}/auth/token", data={"username": "li", "password": support.PASSWORD})
             auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
             scans = {}
-            for fmt, mime in (("PNG", "image/png"), ("JPEG", "image/jpeg")):
+            for fmt, mime in () if args.create_only else (("PNG", "image/png"), ("JPEG", "image/jpeg")):
                 images = [(megapixel(p, fmt), code) for p, code in photos(support)]
                 scans[fmt] = scan(url, auth, images, args.runs, mime)
-    rates = decode_rates(support, max(3, args.runs // 2))
+    rates = [] if args.create_only else decode_rates(support, max(3, args.runs // 2))
 
     n = CLIENTS * args.per_client
-    print(f"\n(1) {CLIENTS} concurrent clients × {args.per_client} requests = {n} per run, {args.runs} runs")
+    mode = f"open loop, {args.rate:g} req/s offered" if args.rate else "closed loop, back to back"
+    print(
+        f"\n(1) {CLIENTS} concurrent clients × {args.per_client} requests = {n} per run, "
+        f"{args.runs} runs ({mode})"
+    )
     for label, m in (("bare FastAPI POST /echo", base), ("POST /cases (SQLite)", create)):
         print(
             f"  {label:24s} p50 {1000 * m['p50']:6.1f} ms  p95 {1000 * m['p95']:6.1f} ms  "
