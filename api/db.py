@@ -64,8 +64,9 @@ def is_postgres(session_or_engine: Session | Engine) -> bool:
     return bind.dialect.name == "postgresql"
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(engine: Engine, audit_secret: str | None = None) -> sessionmaker[Session]:
+    """Sessions carry the audit chain's key in ``Session.info`` (see api.services.audit)."""
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False, info={"audit_secret": audit_secret})
 
 
 @contextmanager

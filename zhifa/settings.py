@@ -22,11 +22,19 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path("var"), description="folder holding all platform state")
     database_url: str | None = Field(default=None, description="API store; default SQLite under home")
     secret_key: str | None = Field(default=None, description="token signing key; required to serve the API")
+    audit_key: str | None = Field(
+        default=None,
+        description="key of the API audit chain's HMAC; defaults to secret_key (set it apart to rotate that)",
+    )
     pseudonym_key: str | None = Field(default=None, description="key for pseudonymising personal data")
     max_bad_row_share: float = Field(default=0.2, description="a load above this share of bad rows fails")
     max_import_unzipped_bytes: int = Field(
         default=8 * 1024**3, description="cap on the total uncompressed size of an imported .zip"
     )
+
+    @property
+    def audit_secret(self) -> str | None:
+        return self.audit_key or self.secret_key
 
     @property
     def home_dir(self) -> Path:

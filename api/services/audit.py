@@ -1,8 +1,15 @@
-"""Append-only, hash-chained audit log of every write, and its verification."""
+"""Append-only, hash-chained audit log of every write, and its verification.
+
+Each entry's hash is an HMAC-SHA256 keyed with the audit secret (ZHIFA_AUDIT_KEY, else ZHIFA_SECRET_KEY)
+over its content and the previous entry's hash. A plain hash chain only proves that nobody edited a row
+*without recomputing the chain*; someone with write access to the store could recompute it. With a key
+they also need the secret, which never lives in the database.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -39,7 +46,23 @@ def snapshot(obj: Base | None) -> dict[str, Any] | None:
     return {c.key: getattr(obj, c.key) for c in mapper.column_attrs if c.key != "password_hash"}
 
 
+class AuditKeyMissing(RuntimeError):
+    pass
+
+
+def _key(session: Session) -> bytes:
+    secret = session.info.get("audit_secret")
+    if not secret:
+        raise AuditKeyMissing(
+            "审计链密钥未设置（ZHIFA_AUDIT_KEY 或 ZHIFA_SECRET_KEY）/ audit key missing: set ZHIFA_AUDIT_KEY "
+            "or ZHIFA_SECRET_KEY"
+        )
+    # a derived key: the same secret signs tokens, and the two uses must not be interchangeable
+    return hashlib.sha256(b"zhifa-audit-chain-v1\x00" + str(secret).encode()).digest()
+
+
 def entry_hash(
+    key: bytes,
     prev_hash: str,
     seq: int,
     at: str,
@@ -55,7 +78,7 @@ def entry_hash(
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
 def _at_text(at: datetime) -> str:
@@ -118,7 +141,9 @@ def record(
     at = datetime.now(UTC)
     seq = head.seq + 1
     before_s, after_s = dumps(before), dumps(after)
-    digest = entry_hash(head.hash, seq, _at_text(at), user_id, action, entity, entity_id, before_s, after_s)
+    digest = entry_hash(
+        _key(session), head.hash, seq, _at_text(at), user_id, action, entity, entity_id, before_s, after_s
+    )
     entry = AuditEntry(
         seq=seq,
         at=at,
@@ -147,6 +172,7 @@ class ChainReport:
 
 def verify_chain(session: Session) -> ChainReport:
     """Recompute every hash: an edited row, a deleted row or a cut tail all break the chain."""
+    key = _key(session)
     problems: list[str] = []
     prev, expected_seq, count = GENESIS, 1, 0
     for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
@@ -156,7 +182,16 @@ def verify_chain(session: Session) -> ChainReport:
         if e.prev_hash != prev:
             problems.append(f"seq {e.seq}: prev_hash does not match the previous entry")
         digest = entry_hash(
-            e.prev_hash, e.seq, _at_text(e.at), e.user_id, e.action, e.entity, e.entity_id, e.before, e.after
+            key,
+            e.prev_hash,
+            e.seq,
+            _at_text(e.at),
+            e.user_id,
+            e.action,
+            e.entity,
+            e.entity_id,
+            e.before,
+            e.after,
         )
         if digest != e.hash:
             problems.append(f"seq {e.seq}: content edited (hash mismatch)")
@@ -169,13 +204,13 @@ def verify_chain(session: Session) -> ChainReport:
     return ChainReport(ok=not problems, entries=count, problems=problems)
 
 
-def verify_database(url: str) -> ChainReport:
+def verify_database(url: str, audit_secret: str | None) -> ChainReport:
     """For ``zhifa audit verify``: open the store at ``url`` read-only in spirit and check the chain."""
     from api.db import make_engine, make_sessionmaker
 
     engine = make_engine(url, pool_size=1)
     try:
-        with make_sessionmaker(engine)() as session:
+        with make_sessionmaker(engine, audit_secret)() as session:
             return verify_chain(session)
     finally:
         engine.dispose()

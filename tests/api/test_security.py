@@ -155,3 +155,59 @@ def test_audit_chain_detects_edit_and_delete(client: TestClient, app: Any, as_us
         cut = verify_chain(s)
     assert not cut.ok and any("tail" in p for p in cut.problems)
     assert client.get("/audit/verify", headers=admin).json()["ok"] is False
+
+
+def _rechain(conn: Any, key: bytes | None) -> None:
+    """What a forger with write access to the store does after an edit: recompute every hash and the head,
+    with a plain SHA-256 (no key) or with a key of their choosing."""
+    import hmac
+    import json
+
+    rows = conn.execute(
+        text("SELECT seq, at, user_id, action, entity, entity_id, before, after FROM audit_log ORDER BY seq")
+    ).all()
+    prev = "0" * 64
+    for seq, at, user_id, action, entity, entity_id, before, after in rows:
+        at_text = at if isinstance(at, str) else at.replace(tzinfo=None).isoformat(timespec="microseconds")
+        at_text = at_text.replace(" ", "T")
+        payload = json.dumps(
+            [prev, seq, at_text, user_id, action, entity, entity_id, before, after],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        digest = (hmac.new(key, payload, hashlib.sha256) if key else hashlib.sha256(payload)).hexdigest()
+        conn.execute(
+            text("UPDATE audit_log SET prev_hash = :p, hash = :h WHERE seq = :s"),
+            {"p": prev, "h": digest, "s": seq},
+        )
+        prev = digest
+    conn.execute(text("UPDATE audit_head SET hash = :h WHERE id = 1"), {"h": prev})
+
+
+def test_audit_chain_is_keyed_so_a_recomputed_chain_is_caught(
+    client: TestClient, app: Any, as_user: Any
+) -> None:
+    li = as_user("li")
+    case_id = _case(client, li)
+    client.patch(f"/cases/{case_id}", json={"party_name": "王五"}, headers=li)
+    with app.state.sessionmaker() as s:
+        assert verify_chain(s).ok
+    for forged_key in (None, b"guessed key"):
+        with app.state.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE audit_log SET after = replace(after, '王五', '赵六') WHERE action = 'update'")
+            )
+            _rechain(conn, forged_key)
+        with app.state.sessionmaker() as s:
+            report = verify_chain(s)
+        assert not report.ok and any("edited" in p for p in report.problems), forged_key
+    # control: the forger's recomputation is faithful — with the store's real key it would pass, so the
+    # failures above come from the key alone
+    from api.services.audit import _key
+
+    with app.state.sessionmaker() as s:
+        real_key = _key(s)
+    with app.state.engine.begin() as conn:
+        _rechain(conn, real_key)
+    with app.state.sessionmaker() as s:
+        assert verify_chain(s).ok

@@ -26,7 +26,7 @@ def api_session() -> Iterator[Session]:
     engine = make_engine(settings.api_database_url, pool_size=1)
     try:
         upgrade(engine)
-        with make_sessionmaker(engine)() as session:
+        with make_sessionmaker(engine, settings.audit_secret)() as session:
             yield session
     finally:
         engine.dispose()
@@ -90,7 +90,8 @@ def verify_audit() -> None:
     """Check the audit chain; exits non-zero when any entry was edited or deleted."""
     from api.services.audit import verify_database
 
-    report = verify_database(get_settings().api_database_url)
+    settings = get_settings()
+    report = verify_database(settings.api_database_url, settings.audit_secret)
     typer.echo(f"{report.entries} audit entries checked")
     for problem in report.problems:
         typer.echo(f"problem: {problem}", err=True)
