@@ -1,0 +1,123 @@
+"""Request and response bodies of rule management (评查规则录入) and the dry run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Category = Literal[
+    "form", "subject", "facts", "evidence", "procedure", "legal_basis", "discretion", "documents"
+]
+
+
+class RuleIn(BaseModel):
+    """A new rule, or a new version of one. ``condition`` empty = only a human can check it."""
+
+    rule_id: str | None = Field(
+        default=None, pattern=r"^[A-Z][A-Z0-9_]{1,19}$", description="server picks Q001… when absent"
+    )
+    category: Category
+    name_zh: str = Field(min_length=1, max_length=200)
+    description_zh: str | None = None
+    legal_basis: str | None = None
+    condition: str | None = Field(default=None, max_length=4000)
+    evidence_template_zh: str | None = Field(default=None, max_length=1000)
+    deduct_points: float = Field(ge=0, le=100)
+    veto: bool = False
+    needs_human: bool = False
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class RuleEdit(BaseModel):
+    """Changes for the next version; fields left out keep the latest version's value."""
+
+    category: Category | None = None
+    name_zh: str | None = Field(default=None, min_length=1, max_length=200)
+    description_zh: str | None = None
+    legal_basis: str | None = None
+    condition: str | None = Field(default=None, max_length=4000)
+    evidence_template_zh: str | None = Field(default=None, max_length=1000)
+    deduct_points: float | None = Field(default=None, ge=0, le=100)
+    veto: bool | None = None
+    needs_human: bool | None = None
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class RuleVersionOut(BaseModel):
+    rule_id: str
+    version: int
+    category: str
+    name_zh: str
+    description_zh: str | None
+    legal_basis: str | None
+    condition: str | None
+    evidence_template_zh: str | None
+    deduct_points: float
+    veto: bool
+    needs_human: bool
+    origin: Literal["reference", "api"]
+    status: Literal["in_force", "draft", "retired"]
+    note: str | None = None
+    created_at: datetime | None = None
+
+
+class RuleOut(BaseModel):
+    rule_id: str
+    version_in_force: int | None
+    latest_version: int
+    current: RuleVersionOut  # the version in force, else the latest one
+    versions: list[RuleVersionOut] = []
+
+
+class RuleListOut(BaseModel):
+    rule_set_version: int
+    rules: list[RuleVersionOut]
+
+
+class ActivateIn(BaseModel):
+    version: int | None = Field(default=None, ge=1, description="default: the latest version")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class RuleSetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    version: int
+    rule_versions: dict[str, int]
+    note: str | None
+    created_at: datetime | None
+
+
+class DryRunIn(BaseModel):
+    """Either an existing rule (a draft, by id and optional version) or a candidate condition."""
+
+    rule_id: str | None = None
+    version: int | None = Field(default=None, ge=1)
+    condition: str | None = Field(default=None, max_length=4000)
+    evidence_template_zh: str | None = Field(default=None, max_length=1000)
+    deduct_points: float = Field(default=0, ge=0, le=100)
+    veto: bool = False
+    max_examples: int = Field(default=20, ge=0, le=200)
+
+
+class DryRunExample(BaseModel):
+    case_id: str
+    dossier_id: int
+    machine_review_id: int
+    evidence: str
+
+
+class DryRunOut(BaseModel):
+    rule_id: str | None
+    version: int | None
+    condition: str
+    population: int
+    n_fail: int
+    n_pass: int
+    n_not_applicable: int
+    n_veto: int
+    points_deducted: float
+    facts_used: list[str]
+    settings_used: list[str]
+    examples: list[DryRunExample]
