@@ -1,0 +1,196 @@
+"""Electronic dossiers (电子案卷): one per case; uploads add recognised files and re-run machine review.
+
+Other parts of the API call :func:`review_dossier` (e.g. after a rule is switched on) and read the
+:class:`~api.models.MachineReview` rows it writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.core.config import ApiSettings
+from api.core.errors import ApiError
+from api.models import Case, Dossier, DossierFile, MachineReview, Unit, User
+from api.services import audit, machine_review, storage
+from api.services.clock import local_date, now
+from api.services.dossier_unpack import Part, unpack
+from api.services.users import visible_units
+from ingestion.recognition import recognise_bytes
+from ingestion.recognition.sniff import is_encrypted_office, sniff
+
+MEDIA = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "image": "image/*",
+}
+
+
+def review_dossier(db: Session, dossier: Dossier) -> MachineReview:
+    """Re-run machine review of ``dossier`` with the rule set in force now (caller commits)."""
+    return machine_review.run(db, dossier)
+
+
+def get_visible(db: Session, user: User, dossier_id: int) -> Dossier:
+    dossier = db.get(Dossier, dossier_id)
+    units = visible_units(db, user)
+    if dossier is None or (units is not None and dossier.unit_code not in units):
+        raise ApiError(404, "DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
+    return dossier
+
+
+def _check_uploader(user: User, unit_code: str) -> None:
+    if "admin" in user.role_set:
+        return
+    if "officer" not in user.role_set or user.unit_code != unit_code:
+        raise ApiError(
+            403,
+            "NOT_CASE_UNIT",
+            "只有承办单位的执法人员可上传案卷 / only officers of the handling unit upload its dossiers",
+        )
+
+
+def open_dossier(
+    db: Session, user: User, case_id: str, unit_code: str | None, violation_code: str | None
+) -> Dossier:
+    """The case's dossier, created on first upload. A case captured here fixes unit and violation."""
+    case = db.get(Case, case_id)
+    existing = db.scalars(select(Dossier).where(Dossier.case_id == case_id)).first()
+    unit = case.unit_code if case is not None else (existing.unit_code if existing else unit_code)
+    unit = unit or user.unit_code
+    units = visible_units(db, user)
+    if (case is not None or existing is not None) and units is not None and unit not in units:
+        raise ApiError(404, "CASE_NOT_FOUND", f"案件不存在 / case {case_id} not found")
+    if unit_code and unit_code != unit and (case is not None or existing is not None):
+        raise ApiError(422, "UNIT_MISMATCH", "案件不属于该单位 / the case belongs to another unit")
+    if db.get(Unit, unit) is None:
+        raise ApiError(422, "UNKNOWN_UNIT", f"单位不存在 / unknown unit {unit}")
+    _check_uploader(user, unit)
+    if existing is not None:
+        if violation_code and not existing.violation_code:
+            existing.violation_code = violation_code
+        return existing
+    at = now()
+    dossier = Dossier(
+        case_id=case_id,
+        unit_code=unit,
+        violation_code=case.violation_code if case is not None else violation_code,
+        decided_on=local_date(case.decided_at) if case is not None and case.decided_at else None,
+        status="received",
+        uploaded_by=user.id,
+        created_at=at,
+        updated_at=at,
+    )
+    audit.add_created(db, user, dossier, action="create", entity="dossier", entity_id="dossier_id")
+    return dossier
+
+
+@dataclass
+class Incoming:
+    filename: str | None
+    data: bytes
+
+
+def _error_code(data: bytes, messages: list[str]) -> str:
+    kind = sniff(data)
+    if kind == "ole":
+        return "PASSWORD_PROTECTED" if is_encrypted_office(data) else "LEGACY_DOC"
+    if kind == "unknown":
+        return "UNSUPPORTED_TYPE"
+    if kind == "pdf" and any("加密" in m for m in messages):
+        return "ENCRYPTED_PDF"
+    return "UNREADABLE"
+
+
+def _recognised_row(part: Part, user: User, dossier: Dossier, root: Path, db: Session) -> DossierFile:
+    data = part.data or b""
+    row = DossierFile(
+        dossier_id=dossier.dossier_id,
+        filename=part.filename,
+        size=part.size,
+        uploaded_by=user.id,
+        uploaded_at=now(),
+        fields=[],
+    )
+    if part.data is None:
+        row.status, row.error_code, row.error = "error", part.error_code, part.error
+        return row
+    kind = sniff(data)
+    if kind in MEDIA:
+        row.media_type = MEDIA[kind]
+        row.sha256 = storage.put(db, root, data, row.media_type)
+    doc = recognise_bytes(data, part.filename)
+    row.method = {"text_layer": "text", "docx": "docx", "ocr": "ocr"}.get(doc.text_source)
+    row.pages = doc.pages
+    if doc.doc_type is None:
+        row.status = "error"
+        row.error_code = "UNKNOWN_DOC_TYPE" if doc.text.strip() else _error_code(data, doc.errors)
+        row.error = (
+            "；".join(doc.errors) or f"未识别到文字：{part.filename} / no text recognised: {part.filename}"
+        )
+        return row
+    row.status, row.doc_type = "recognised", doc.doc_type
+    row.fields = [{"field": f.name, "value": f.value, "confidence": f.confidence} for f in doc.fields]
+    if doc.errors:  # readable, with a problem on some page
+        row.error = "；".join(doc.errors)
+    return row
+
+
+def add_files(
+    db: Session,
+    user: User,
+    dossier: Dossier,
+    incoming: list[Incoming],
+    root: Path,
+    settings: ApiSettings,
+) -> list[DossierFile]:
+    """Unpack, store, recognise and attach ``incoming``; a file already in the dossier (same bytes) is not
+    added twice. Raises 422 when nothing in the request could be read (nothing is stored then)."""
+    if not incoming:
+        raise ApiError(422, "NO_FILES", "没有上传文件 / no files sent")
+    parts = [p for item in incoming for p in unpack(item.filename, item.data, settings)]
+    if len(parts) > settings.dossier_max_files:
+        parts = parts[: settings.dossier_max_files]
+    known = set(
+        db.scalars(
+            select(DossierFile.sha256).where(
+                DossierFile.dossier_id == dossier.dossier_id, DossierFile.sha256.is_not(None)
+            )
+        )
+    )
+    rows: list[DossierFile] = []
+    duplicates = 0
+    for part in parts:
+        digest = hashlib.sha256(part.data).hexdigest() if part.data is not None else None
+        if digest is not None and digest in known:
+            duplicates += 1
+            continue
+        rows.append(_recognised_row(part, user, dossier, root, db))
+        if digest is not None:
+            known.add(digest)
+    if not duplicates and not any(r.status == "recognised" for r in rows):
+        raise ApiError(
+            422,
+            "NOTHING_USABLE",
+            "上传的文件均无法识别，未保存 / none of the uploaded files could be read; nothing was saved",
+            detail=[{"filename": r.filename, "error_code": r.error_code, "error": r.error} for r in rows],
+        )
+    db.add_all(rows)
+    dossier.updated_at = now()
+    db.flush()
+    return rows
+
+
+def update_decided_on(dossier: Dossier, review: MachineReview) -> None:
+    """Dossiers of cases not captured here take their decision date from what the review knows."""
+    if dossier.decided_on is None:
+        value: Any = review.facts.get("decision_date")
+        if isinstance(value, str) and len(value) == 10:
+            from datetime import date
+
+            dossier.decided_on = date.fromisoformat(value)
