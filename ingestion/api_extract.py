@@ -1,9 +1,12 @@
 """Incremental extraction from the case-capture API store into the same raw tables as bulk imports.
 
 Cases changed since the watermark (``cases.updated_at``) are extracted with their items, officers,
-approvals and documents, plus the small reference tables in full. The rows are written as a contract
-folder and loaded with ``load_folder``: the same checks, quarantine and idempotent upsert as a bulk
-import. Naive timestamps read back from the store (SQLite) are UTC, as the API writes them.
+approvals and documents, plus the small reference tables in full; human dossier reviews changed since
+their own watermark (``human_reviews.updated_at``) go to the contract ``reviews`` / ``review_items``. The
+rows are written as a contract folder and loaded with ``load_folder``: the same checks, quarantine and
+idempotent upsert as a bulk import. The rest of the review work (rules, rule sets, machine reviews,
+dossiers, tasks, sampling draws) goes to ``raw.api_*`` tables (:mod:`ingestion.api_review_extract`).
+Naive timestamps read back from the store (SQLite) are UTC, as the API writes them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
+from ingestion.api_review_extract import (
+    OWN_TABLES,
+    ensure_own_tables,
+    human_review_frames,
+    own_queries,
+    to_frame,
+    upsert_own,
+)
 from ingestion.warehouse import LoadSummary, ensure_schema, load_folder
 
 SOURCE = "api_store"
@@ -38,12 +49,24 @@ def _frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(columns), dtype="str")
 
 
-def get_watermark(con: duckdb.DuckDBPyConnection) -> datetime | None:
+UNIT_COLUMNS = ["unit_code", "name", "level", "parent_code", "abbreviation"]
+OFFICER_COLUMNS = ["officer_id", "name", "unit_code", "cert_no", "cert_valid_from", "cert_valid_to", "roles"]
+
+
+def get_watermark(con: duckdb.DuckDBPyConnection, table: str = "cases") -> datetime | None:
     ensure_schema(con)
     row = con.execute(
-        "SELECT max(watermark) FROM ops.watermarks WHERE source = ? AND table_name = 'cases'", [SOURCE]
+        "SELECT max(watermark) FROM ops.watermarks WHERE source = ? AND table_name = ?", [SOURCE, table]
     ).fetchone()
     return row[0] if row and row[0] is not None else None
+
+
+def _utc(stamp: datetime | None) -> datetime | None:
+    return stamp.replace(tzinfo=UTC) if stamp is not None and stamp.tzinfo is None else stamp
+
+
+def _load_id(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S%fZ") + "-api"
 
 
 def extract_changes(
@@ -66,13 +89,8 @@ def extract_changes(
         frames = {"cases": _frame(cases, case_cols)}
         ids = [r.case_id for r in cases]
         watermark = max((r.updated_at for r in cases), default=None)
-        frames["units"] = _frame(
-            db.execute(sa.select(m.Unit)).all(), ["unit_code", "name", "level", "parent_code", "abbreviation"]
-        )
-        frames["officers"] = _frame(
-            db.execute(sa.select(m.Officer)).all(),
-            ["officer_id", "name", "unit_code", "cert_no", "cert_valid_from", "cert_valid_to", "roles"],
-        )
+        frames["units"] = _frame(db.execute(sa.select(m.Unit)).all(), UNIT_COLUMNS)
+        frames["officers"] = _frame(db.execute(sa.select(m.Officer)).all(), OFFICER_COLUMNS)
         if ids:
             frames.update(_children(db, ids))
     if watermark is not None and watermark.tzinfo is None:
@@ -135,17 +153,83 @@ def _children(db: sa.Connection, ids: list[str]) -> dict[str, pd.DataFrame]:
 def extract_to_warehouse(
     con: duckdb.DuckDBPyConnection, engine: sa.Engine, *, since: datetime | None = None
 ) -> LoadSummary | None:
-    """Extract changes after the stored watermark (or after ``since``) and load them; None if none."""
+    """Extract case changes after the stored watermark (or after ``since``) and load them; None if none."""
     start = since if since is not None else get_watermark(con)
     frames, watermark = extract_changes(engine, start)
     if watermark is None:
         return None
+    return _load(con, frames, "cases", watermark)
+
+
+def extract_reviews(
+    con: duckdb.DuckDBPyConnection, engine: sa.Engine, *, since: datetime | None = None
+) -> LoadSummary | None:
+    """Human reviews changed after their watermark into the contract ``reviews`` / ``review_items``; None if
+    none. A load of its own, never refused for its bad-row share: a review whose reviewer is no officer is
+    quarantined with its reason and the others go on (they never hold back case changes)."""
+    from api import models as m
+
+    start = since if since is not None else get_watermark(con, "reviews")
+    with engine.connect() as db:
+        frames, watermark = human_review_frames(db, start)
+        if watermark is None:
+            return None
+        frames["units"] = _frame(db.execute(sa.select(m.Unit)).all(), UNIT_COLUMNS)
+        frames["officers"] = _frame(db.execute(sa.select(m.Officer)).all(), OFFICER_COLUMNS)
+    return _load(con, frames, "reviews", _utc(watermark), max_bad_row_share=1.0)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    frames: dict[str, pd.DataFrame],
+    table: str,
+    watermark: datetime | None,
+    max_bad_row_share: float | None = None,
+) -> LoadSummary:
     now = datetime.now(UTC)
-    load_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-api"
+    load_id = _load_id(now)
     with tempfile.TemporaryDirectory(prefix="zhifa-api-") as tmp:
         for name, frame in frames.items():
             if len(frame):
                 frame.to_parquet(Path(tmp) / f"{name}.parquet", index=False)
-        summary = load_folder(con, tmp, load_id, exported_at=now, source=SOURCE)
-    con.execute("INSERT INTO ops.watermarks VALUES (?, 'cases', ?, ?, ?)", [SOURCE, watermark, load_id, now])
+        summary = load_folder(
+            con, tmp, load_id, exported_at=now, source=SOURCE, max_bad_row_share=max_bad_row_share
+        )
+    con.execute("INSERT INTO ops.watermarks VALUES (?, ?, ?, ?, ?)", [SOURCE, table, watermark, load_id, now])
     return summary
+
+
+def extract_review_tables(
+    con: duckdb.DuckDBPyConnection, engine: sa.Engine, *, since: datetime | None = None
+) -> dict[str, int]:
+    """Upsert the ``raw.api_*`` tables from the store; returns new or changed rows per table. Tables with a
+    watermark column are read after their stored watermark (or ``since``); the others in full."""
+    ensure_own_tables(con)
+    now = datetime.now(UTC)
+    load_id = _load_id(now)
+    marks = {
+        t: since if since is not None else get_watermark(con, t) for t, s in OWN_TABLES.items() if s.watermark
+    }
+    changed: dict[str, int] = {}
+    with engine.connect() as db:
+        fetched = {name: db.execute(query).all() for name, query in own_queries(marks).items()}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "INSERT INTO ops.loads VALUES (?, ?, ?, NULL, ?) ON CONFLICT DO NOTHING",
+            [load_id, SOURCE, now, now],
+        )
+        for name, rows in fetched.items():
+            table = OWN_TABLES[name]
+            changed[name] = upsert_own(con, table, to_frame(rows, table.column_names), load_id, now)
+            mark = max((getattr(r, table.watermark) for r in rows), default=None) if table.watermark else None
+            if mark is not None:
+                con.execute(
+                    "INSERT INTO ops.watermarks VALUES (?, ?, ?, ?, ?)",
+                    [SOURCE, name, _utc(mark), load_id, now],
+                )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return changed
