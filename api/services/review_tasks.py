@@ -260,6 +260,7 @@ def claim(session: Session, user: User, task_id: int) -> ReviewTask:
     _qualified(session, user, task.mode)
     found = session.execute(_claimable(session, user).where(ReviewTask.task_id == task_id)).first()
     if found is None:
+        session.refresh(task)  # the row as of now: another claim may have committed meanwhile
         if task.status != "open":
             raise ApiError(409, "TASK_TAKEN", "任务已被领取或已完成 / task already claimed or done")
         raise ApiError(
