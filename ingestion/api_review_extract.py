@@ -18,7 +18,7 @@ Own tables keep the raw layout: typed columns plus ``_load_id``, ``_source_file`
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -294,3 +294,16 @@ def upsert_own(
         con.unregister("api_incoming")
         con.execute("DROP TABLE IF EXISTS api_typed")
         con.execute("DROP TABLE IF EXISTS api_changed")
+
+
+def staged(session: duckdb.DuckDBPyConnection, name: str, source: Callable[[], Any]) -> Any:
+    """For the dbt staging models: the typed columns of ``raw.<name>`` (``source()``, without the load
+    columns), or an empty relation with the same columns when the API store was never extracted here."""
+    table = OWN_TABLES[name]
+    present = session.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?", [name]
+    ).fetchall()[0][0]
+    if not present:
+        nulls = ", ".join(f'CAST(NULL AS {sql}) AS "{c}"' for c, sql in table.columns)
+        return session.sql(f"SELECT {nulls} WHERE false")
+    return source().project(", ".join(f'CAST("{c}" AS {sql}) AS "{c}"' for c, sql in table.columns))

@@ -1,8 +1,9 @@
-"""Machine review: every machine-checkable rule of ref_review_rules evaluated on every dossier.
+"""Machine review: every machine-checkable rule in force (int_review_rules: the seed overlaid by the API's
+newest rule set) evaluated on every dossier.
 
 The rules are evaluated by zhifa.rules.evaluate_rules — the function the API calls for one dossier — over
 int_dossier_facts, once per settings version (province × period), so `setting('key')` in a condition reads the
-thresholds in force for that case. Adding a rule row needs no code change here. The evidence sentence is
+thresholds in force for that case. A new rule (seed row or API rule) needs no code change here. The evidence is
 rendered in SQL (macro render_evidence) in marts.rule_results.
 """
 
@@ -24,7 +25,7 @@ def _setting_value(raw):
 def model(dbt, session):
     dbt.config(materialized="table")
     facts = dbt.ref("int_dossier_facts").df()
-    rules = dbt.ref("ref_review_rules").df()
+    rules = dbt.ref("int_review_rules").df()
     doc_types = dbt.ref("ref_document_types").df()["doc_type"]
     versions = dbt.ref("int_settings_versions").df()
     vocabulary = facts_vocabulary(doc_types)

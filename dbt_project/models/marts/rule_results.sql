@@ -14,8 +14,8 @@ select
     -- the sentence is written where a rule failed (what a reviewer must see); passed and not-checked rows keep
     -- their facts in int_dossier_facts — rendering 57 sentences per dossier would dominate the build
     case when r.passed = false
-         then cast({{ render_evidence(ref('ref_review_rules'), ref('int_dossier_facts'), 'r', 'f') }} as varchar)
+         then cast({{ render_evidence(ref('int_review_rules'), ref('int_dossier_facts'), 'r', 'f') }} as varchar)
     end as evidence
 from {{ ref('int_rule_results') }} as r
-join {{ ref('ref_review_rules') }} as q on q.rule_id = r.rule_id
+join {{ ref('int_review_rules') }} as q on q.rule_id = r.rule_id
 left join {{ ref('int_dossier_facts') }} as f on f.case_id = r.case_id and r.passed = false
