@@ -102,6 +102,7 @@ class MachineReport(BaseModel):
     findings: list[Finding]
     file_errors: list[FileError]
     files: list[DossierFileOut]
+    facts: dict[str, Any]  # the dossier facts the rules were evaluated on (docs/review-rules.md)
 
 
 class DossierDetail(BaseModel):

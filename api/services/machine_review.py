@@ -57,13 +57,40 @@ def _violation(code: str | None) -> dict[str, Any] | None:
         return None
 
 
+def violation_from_cause(causes: list[str]) -> str | None:
+    """The violation whose name the cause (案由) spells, e.g. 涉嫌零售户未在当地烟草专卖批发企业进货 →
+    NON_DESIGNATED_SOURCE; the longest name wins; None when no cause names one."""
+    table = refdata.reference().violation_types
+    names = sorted(
+        zip(table["name_zh"].astype(str), table["violation_code"].astype(str), strict=True),
+        key=lambda p: -len(p[0]),
+    )
+    for cause in causes:
+        for name, code in names:
+            if name and name in cause:
+                return code
+    return None
+
+
+def _inferred_status(doc_types: list[str]) -> str | None:
+    """A dossier not captured here: closed when it holds a closing report, decided when it holds a decision
+    (so rules that apply to decided or closed cases apply); else unknown."""
+    if "closing_report" in doc_types:
+        return "closed"
+    return "decided" if "penalty_decision" in doc_types else None
+
+
 def build_facts(session: Session, dossier: Dossier, files: list[DossierFile]) -> dict[str, Any]:
     case = session.get(Case, dossier.case_id)
     known = case_facts(session, case) if case is not None else {}
+    doc_types = [f.doc_type for f in files if f.status == "recognised" and f.doc_type]
     known.setdefault("province_code", province_of(session, dossier.unit_code))
     known.setdefault("unit_code", dossier.unit_code)
-    known.setdefault("violation_code", dossier.violation_code)
-    doc_types = [f.doc_type for f in files if f.status == "recognised" and f.doc_type]
+    if case is None:
+        fields = field_rows(files)
+        causes = [str(v) for v in fields.loc[fields["field"] == "cause", "value"]]
+        known["violation_code"] = dossier.violation_code or violation_from_cause(causes)
+        known["case_status"] = _inferred_status(doc_types)
     return dossier_facts(
         dossier.case_id,
         field_rows(files),
@@ -204,6 +231,8 @@ def run(session: Session, dossier: Dossier) -> MachineReview:
         )
     )
     facts = build_facts(session, dossier, files)
+    if dossier.violation_code is None and facts.get("violation_code"):
+        dossier.violation_code = facts["violation_code"]  # read from the cause: sampling filters on it
     on = dossier.decided_on or _parse(facts.get("decision_date")) or today()
     settings = _settings(facts.get("province_code"), on)
     view = current_rule_set(session)

@@ -68,6 +68,7 @@ def report(dossier: Dossier, review: MachineReview, files: list[DossierFile]) ->
             if f.status == "error"
         ],
         files=[DossierFileOut.model_validate(f) for f in files],
+        facts=review.facts,
     )
 
 

@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apitest_support import PASSWORD
+from apitest_support import PASSWORD, case_body
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader, PdfWriter
 
+from api.core.config import ApiSettings
+from api.services.dossier_unpack import unpack
 from api.services.users import create_user
 
 DEFECT_RULE = {  # = tests/test_metrics.py DEFECT_RULE (kept literal: this file must not import a slow module)
@@ -144,3 +149,213 @@ def _files_fields(client: Any, headers: dict[str, str], dossier_id: int) -> list
     with app.state.sessionmaker() as session:
         rows = session.query(DossierFile).filter_by(dossier_id=dossier_id, doc_type="valuation_table").all()
         return [f for row in rows for f in row.fields]
+
+
+# --- scans ----------------------------------------------------------------------------------------------
+def test_a_scanned_dossier_is_recognised_by_ocr_and_reviewed(
+    client: Any, as_user: Any, demo_world: Path
+) -> None:
+    """Image-only PNG pages: the smallest scanned dossier's first pages (OCR ~1.7 s a page)."""
+    scans = [p for p in sorted((demo_world / "files").iterdir()) if next(p.iterdir()).suffix == ".png"]
+    folder = min(scans, key=lambda p: sum(f.stat().st_size for f in p.iterdir()))
+    pages = [
+        p
+        for p in sorted(folder.iterdir())
+        if p.stem.endswith(("_cover", "_valuation_table", "_filing_report"))
+    ]
+    r = _upload(client, as_user("li"), folder.name, [(p.name, p.read_bytes()) for p in pages])
+    assert r.status_code == 201, r.text
+    report = r.json()["report"]
+    assert {f["filename"]: (f["method"], f["doc_type"]) for f in report["files"]} == {
+        p.name: ("ocr", p.stem.split("_", 1)[1]) for p in pages
+    }
+    findings = _by_rule(report)
+    assert findings["R003"]["outcome"] in ("passed", "failed")  # retention read from the scanned cover
+    assert findings["R036"]["outcome"] in (
+        "passed",
+        "failed",
+    )  # signatures read from the scanned valuation table
+    assert report["n_checked"] > 0 and report["score"] <= 100
+
+
+# --- reports --------------------------------------------------------------------------------------------
+def test_report_downloads_name_the_failed_rules_and_the_score(
+    client: Any, as_user: Any, demo_world: Path, demo_truth: Any
+) -> None:
+    text_cases = set(_text_cases(demo_world))
+    case_id = next(
+        c
+        for c, kinds in sorted(demo_truth["document_defects"].items())
+        if "COVER_NO_MALFORMED" in kinds and c in text_cases
+    )
+    li = as_user("li")
+    body = _upload_zip(client, li, case_id, _case_files(demo_world, case_id)).json()
+    dossier_id, report = body["dossier"]["dossier_id"], body["report"]
+    failed = {f["rule_id"] for f in report["failures"]}
+    assert "R002" in failed
+    score = f"{report['score']:g}"
+
+    r = client.get(f"/dossiers/{dossier_id}/report.xlsx", headers=li)
+    assert r.status_code == 200
+    book = load_workbook(io.BytesIO(r.content))
+    summary = {row[0]: row[1] for row in book["概要"].iter_rows(min_row=2, values_only=True)}
+    assert summary["得分"] == score and summary["等级"] == report["grade"]
+    rows = {row[0]: row for row in book["评查项"].iter_rows(min_row=2, values_only=True)}
+    assert {rid for rid, row in rows.items() if row[4] == "不通过"} == failed
+    assert "封面案卷号" in str(rows["R002"][8])  # the evidence sentence
+
+    r = client.get(f"/dossiers/{dossier_id}/report.docx", headers=li)
+    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    text += "\n".join(
+        c.text for t in Document(io.BytesIO(r.content)).tables for row in t.rows for c in row.cells
+    )
+    assert all(rule in text for rule in failed) and f"得分：{score}" in text.replace(" ", "")
+
+    r = client.get(f"/dossiers/{dossier_id}/report.pdf", headers=li)
+    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+    assert all(rule in pdf_text for rule in failed) and score in pdf_text
+    assert client.get(f"/dossiers/{dossier_id}/report.exe", headers=li).status_code == 404
+
+
+# --- scope ----------------------------------------------------------------------------------------------
+def test_upload_and_reading_are_scoped(client: Any, reviewer: str, as_user: Any, demo_world: Path) -> None:
+    case_id = _text_cases(demo_world)[0]
+    files = _case_files(demo_world, case_id)[:2]
+    assert _upload(client, {}, case_id, files).status_code == 401
+    assert _upload(client, as_user(reviewer), case_id, files).status_code == 403  # reviewers do not upload
+    assert (
+        _upload(client, as_user("li"), case_id, files, unit_code="410200").status_code == 403
+    )  # not li's unit
+    r = _upload(client, as_user("li"), case_id, files)
+    assert r.status_code == 201, r.text
+    dossier_id = r.json()["dossier"]["dossier_id"]
+    for user in ("li", "wang", "cityboss", reviewer):  # own unit, city manager, provincial reviewer
+        assert client.get(f"/dossiers/{dossier_id}", headers=as_user(user)).status_code == 200, user
+        assert [d["case_id"] for d in client.get("/dossiers", headers=as_user(user)).json()] == [case_id]
+    kaifeng = as_user("kaifeng")  # a sibling city: the dossier does not exist for it
+    assert client.get(f"/dossiers/{dossier_id}", headers=kaifeng).status_code == 404
+    assert client.get(f"/dossiers/{dossier_id}/machine-review", headers=kaifeng).status_code == 404
+    assert client.get(f"/dossiers/{dossier_id}/report.pdf", headers=kaifeng).status_code == 404
+    assert client.get("/dossiers", headers=kaifeng).json() == []
+    assert _upload(client, kaifeng, case_id, files, unit_code="410200").status_code == 404
+    # adding files extends the same dossier; the same bytes again are not added twice
+    more = _case_files(demo_world, case_id)[2:4]
+    r = client.post(
+        f"/dossiers/{dossier_id}/files",
+        files=[("files", (n.rsplit("/", 1)[-1], d)) for n, d in [*files, *more]],
+        headers=as_user("wang"),
+    )
+    assert r.status_code == 201, r.text
+    assert len(r.json()["files"]) == 4
+    assert client.get(
+        "/dossiers", params={"grade": r.json()["dossier"]["machine_grade"]}, headers=as_user("li")
+    ).json()
+
+
+def test_a_case_captured_in_the_store_lends_its_facts(client: Any, as_user: Any, demo_world: Path) -> None:
+    li = as_user("li")
+    case = client.post("/cases", json=case_body(), headers=li).json()
+    files = _case_files(demo_world, _text_cases(demo_world)[0])[:3]
+    r = _upload(client, li, case["case_id"], files, unit_code="")
+    assert r.status_code == 201, r.text
+    facts = r.json()["report"]["facts"]
+    assert facts["n_officers"] == 2 and facts["case_status"] == case["status"]
+    assert facts["violation_code"] == "NON_DESIGNATED_SOURCE" and facts["unit_code"] == "410122"
+    assert r.json()["dossier"]["violation_code"] == "NON_DESIGNATED_SOURCE"
+
+
+# --- bad input ------------------------------------------------------------------------------------------
+def _encrypted_pdf(plain: bytes) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(plain)))
+    writer.encrypt("secret-user-password")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# A password-protected Word file is an OLE compound file whose streams include "EncryptedPackage"; the
+# compound-file signature and that stream name are what identify it (a minimal stand-in, not a full CFB).
+PROTECTED_DOCX = (
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(64)
+)
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(200)
+MP4 = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + bytes(200)
+
+
+def test_bad_files_are_reported_per_file_and_the_rest_is_reviewed(
+    client: Any, as_user: Any, demo_world: Path
+) -> None:
+    case_id = _text_cases(demo_world)[1]
+    good = [(n, d) for n, d in _case_files(demo_world, case_id) if n.endswith(("_cover.pdf", "_cover.docx"))]
+    assert good
+    cover_name, cover = good[0]
+    plain_pdf = next(d for n, d in _case_files(demo_world, _pdf_case(demo_world)))
+    bundle = _zip(
+        [
+            (cover_name, cover),
+            ("inner.zip", _zip([("x.pdf", plain_pdf)])),
+            ("locked.pdf", _encrypted_pdf(plain_pdf)),
+            ("protected.docx", PROTECTED_DOCX),
+            ("setup.exe", EXE),
+            ("video.mp4", MP4),
+            ("../../etc/evil.pdf", plain_pdf),
+            ("empty.pdf", b""),
+            ("bomb.pdf", bytes(40 * 1024 * 1024)),
+        ]
+    )
+    r = _upload(client, as_user("li"), case_id, [("dossier.zip", bundle)])
+    assert r.status_code == 201, r.text
+    report = r.json()["report"]
+    errors = {e["filename"]: e for e in report["file_errors"]}
+    assert {name: e["error_code"] for name, e in errors.items()} == {
+        "inner.zip": "NESTED_ZIP",
+        "locked.pdf": "ENCRYPTED_PDF",
+        "protected.docx": "PASSWORD_PROTECTED",
+        "setup.exe": "UNSUPPORTED_TYPE",
+        "video.mp4": "UNSUPPORTED_TYPE",
+        "../../etc/evil.pdf": "UNSAFE_FILENAME",
+        "empty.pdf": "EMPTY_FILE",
+        "bomb.pdf": "ZIP_BOMB",
+    }
+    assert all(" / " in e["error"] for e in errors.values())  # Chinese / English
+    cover_file = next(f for f in report["files"] if f["status"] == "recognised")
+    assert cover_file["doc_type"] == "cover"
+    assert _by_rule(report)["R003"]["outcome"] == "passed"  # the cover was still reviewed
+
+
+def _pdf_case(world: Path) -> str:
+    return next(c for c in _text_cases(world) if next((world / "files" / c).iterdir()).suffix == ".pdf")
+
+
+def test_nothing_usable_is_a_4xx_and_stores_nothing(client: Any, as_user: Any) -> None:
+    li = as_user("li")
+    r = _upload(client, li, "C4101222099X0001", [("setup.exe", EXE), ("cut.pdf", b"%PDF-1.4 truncated")])
+    assert r.status_code == 422 and r.json()["code"] == "NOTHING_USABLE", r.text
+    assert {d["error_code"] for d in r.json()["detail"]} == {"UNSUPPORTED_TYPE", "UNREADABLE"}
+    assert client.get("/dossiers", params={"case_id": "C4101222099X0001"}, headers=li).json() == []
+    r = client.post("/dossiers", data={"case_id": "C4101222099X0001"}, headers=li)
+    assert r.status_code == 422  # no files at all
+
+
+def test_zip_limits_refuse_before_inflating() -> None:
+    members = [(f"f{i}.pdf", b"%PDF-1.4 " + bytes(600)) for i in range(3)]
+    small = ApiSettings(dossier_max_unpacked_bytes=1000)
+    assert [p.error_code for p in unpack("d.zip", _zip(members), small)] == ["ZIP_TOO_LARGE"]
+    few = ApiSettings(dossier_max_files=2)
+    assert [p.error_code for p in unpack("d.zip", _zip(members), few)] == [None, None, "TOO_MANY_FILES"]
+    assert [p.error_code for p in unpack("d.zip", b"PK\x03\x04broken", few)] == ["BAD_ZIP"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_main_flow_on_postgresql(client: Any, as_user: Any, demo_world: Path, demo_truth: Any) -> None:
+    text_cases = set(_text_cases(demo_world))
+    case_id, kinds = next(
+        (c, k) for c, k in sorted(demo_truth["document_defects"].items()) if c in text_cases
+    )
+    li = as_user("li")
+    r = _upload_zip(client, li, case_id, _case_files(demo_world, case_id))
+    assert r.status_code == 201, r.text
+    dossier_id = r.json()["dossier"]["dossier_id"]
+    report = client.get(f"/dossiers/{dossier_id}/machine-review", headers=li).json()
+    assert {DEFECT_RULE[k] for k in kinds} <= {f["rule_id"] for f in report["failures"]}
+    assert report == r.json()["report"]
