@@ -1,9 +1,91 @@
-"""Placeholder: filled in by the dossier-review work (issue #7)."""
+"""Sampling plans (抽查方案) and their logged, re-derivable draws (docs/review-workflow.md)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from api.deps import TxRoute
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
 
-router = APIRouter(route_class=TxRoute)
+from api.deps import DB, TxRoute, require
+from api.models import SamplingDraw, SamplingPlan, User
+from api.schemas_review_tasks import DrawDetail, DrawOut, PlanIn, PlanOut, StratumOut, VerifyOut
+from api.services import sampling
+from api.services.users import visible_units
+
+router = APIRouter(tags=["sampling"], route_class=TxRoute)
+Quality = Annotated[User, Depends(require("quality"))]
+Overseer = Annotated[User, Depends(require("quality", "manager"))]
+
+
+def _strata(rows: list[tuple[str, int, int]]) -> list[StratumOut]:
+    return [StratumOut(stratum=name, size=size, n=n) for name, size, n in rows]
+
+
+@router.post("/sampling-plans", response_model=PlanOut, status_code=201, summary="Create a sampling plan")
+def create_plan(body: PlanIn, db: DB, user: Quality) -> SamplingPlan:
+    return sampling.create_plan(db, user, body)
+
+
+@router.get("/sampling-plans", response_model=list[PlanOut], summary="Sampling plans in scope")
+def list_plans(db: DB, user: Overseer) -> list[SamplingPlan]:
+    stmt = select(SamplingPlan).order_by(SamplingPlan.plan_id)
+    units = visible_units(db, user)
+    if units is not None:
+        stmt = stmt.where(SamplingPlan.unit_code.in_(units))
+    return list(db.scalars(stmt))
+
+
+@router.get("/sampling-plans/{plan_id}", response_model=PlanOut, summary="One sampling plan")
+def get_plan(plan_id: int, db: DB, user: Overseer) -> SamplingPlan:
+    return sampling.get_plan(db, user, plan_id)
+
+
+@router.post(
+    "/sampling-plans/{plan_id}/draw",
+    response_model=DrawOut,
+    status_code=201,
+    summary="Draw and publish tasks",
+)
+def draw(plan_id: int, request: Request, db: DB, user: Quality) -> DrawOut:
+    plan = sampling.get_plan(db, user, plan_id)
+    record, task_ids, note = sampling.draw(db, user, plan, request.app.state.settings.serve_warehouse_path)
+    _, strata = sampling.draw_strata(db, record)
+    return DrawOut(
+        draw_id=record.draw_id,
+        plan_id=plan.plan_id,
+        seed=record.seed,
+        algorithm=record.algorithm,
+        population_size=len(record.population),
+        population_digest=record.population_digest,
+        strata=_strata(strata),
+        selected=list(record.selected),
+        task_ids=task_ids,
+        note=note or None,
+    )
+
+
+@router.get("/sampling-draws/{draw_id}", response_model=DrawDetail, summary="A logged draw, to re-derive")
+def get_draw(draw_id: int, db: DB, user: Overseer) -> DrawDetail:
+    record: SamplingDraw = sampling.get_draw(db, user, draw_id)
+    stratum_of, strata = sampling.draw_strata(db, record)
+    return DrawDetail(
+        draw_id=record.draw_id,
+        plan_id=record.plan_id,
+        seed=record.seed,
+        algorithm=record.algorithm,
+        population_size=len(record.population),
+        population_digest=record.population_digest,
+        strata=_strata(strata),
+        selected=list(record.selected),
+        population=list(record.population),
+        stratum_of=stratum_of,
+        weights=record.weights,
+        drawn_by=record.drawn_by,
+        drawn_at=record.drawn_at,
+    )
+
+
+@router.get("/sampling-draws/{draw_id}/verify", response_model=VerifyOut, summary="Recompute a draw")
+def verify(draw_id: int, db: DB, user: Overseer) -> VerifyOut:
+    return VerifyOut(**sampling.verify(db, sampling.get_draw(db, user, draw_id)))
