@@ -7,7 +7,6 @@ date (else today), as for a real review. Nothing is written except an audit line
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Any
 
@@ -20,7 +19,8 @@ from api.models import Dossier, MachineReview, User
 from api.schemas_review_rules import DryRunExample, DryRunIn, DryRunOut
 from api.services import audit
 from api.services.clock import today
-from api.services.review_rules import PLACEHOLDER, check_condition, rule_not_found, versions_of, vocabulary
+from api.services.evidence import evidence_value, render_evidence
+from api.services.review_rules import check_condition, rule_not_found, versions_of, vocabulary
 from api.services.users import province_of, visible_units
 from zhifa.reference import load_reference
 from zhifa.rules import evaluate_rules
@@ -47,25 +47,13 @@ def facts_frame(records: list[dict[str, Any]], vocab: dict[str, str]) -> pd.Data
     return out
 
 
-def _shown(value: Any, sql_type: str | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "—"
-    if sql_type == "BOOLEAN":
-        return "是" if bool(value) else "否"
-    if sql_type == "DOUBLE":
-        return f"{float(value):.2f}".rstrip("0").rstrip(".")
-    return str(value)[:10] if sql_type == "DATE" else str(value)
-
-
 def evidence(template: str | None, facts: dict[str, Any], facts_used: list[str]) -> str:
-    """The template with every {fact} filled (是/否, amounts without trailing zeros, — when unknown); with
-    no template, the facts the condition reads."""
+    """The template filled with the facts (as the machine report and the warehouse print it); with no
+    template, the facts the condition reads."""
     vocab = vocabulary()
     if template:
-        return PLACEHOLDER.sub(
-            lambda m: _shown(facts.get(m.group(1).lower()), vocab.get(m.group(1))), template
-        )
-    return "；".join(f"{f}：{_shown(facts.get(f), vocab.get(f))}" for f in facts_used)
+        return render_evidence(template, facts, vocab)
+    return "；".join(f"{f}：{evidence_value(facts.get(f), vocab.get(f))}" for f in facts_used)
 
 
 def _candidate(session: Session, body: DryRunIn) -> tuple[str | None, int | None, dict[str, Any]]:
