@@ -13,7 +13,8 @@ from api.schemas import AuditOut, ChainOut
 from api.services import audit
 
 router = APIRouter(prefix="/audit", tags=["audit"], route_class=TxRoute)
-Auditor = Annotated[User, Depends(require("admin", "manager", "reviewer"))]
+# Not "reviewer": the log holds every human review's score, and a re-review must stay blind (issue #7).
+Auditor = Annotated[User, Depends(require("admin", "manager"))]
 
 
 @router.get("", response_model=list[AuditOut], summary="Audit entries (newest first)")
