@@ -53,7 +53,11 @@ def expected(
     out: list[str] = []
     for name in sorted(set(stratum.values())):
         members = sorted(c for c, s in stratum.items() if s == name)
-        n = min(len(members), count) if count else min(len(members), math.ceil(round(len(members) * rate, 6)))
+        n = (
+            min(len(members), count)
+            if count
+            else min(len(members), math.ceil(round(len(members) * (rate or 0), 6)))
+        )
         if weights:
             keyed = sorted(members, key=lambda c: (-math.log(_u(SEED, c)) / weights[c], c))
         else:
