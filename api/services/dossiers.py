@@ -183,6 +183,15 @@ def add_files(
     db.add_all(rows)
     dossier.updated_at = now()
     db.flush()
+    audit.record(
+        db,
+        user_id=user.id,
+        username=user.username,
+        action="upload",
+        entity="dossier",
+        entity_id=str(dossier.dossier_id),
+        after={"files": [{"file_id": r.file_id, "filename": r.filename, "sha256": r.sha256} for r in rows]},
+    )
     return rows
 
 
