@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import duckdb
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -120,14 +121,14 @@ def _evaluate(rules: pd.DataFrame, facts: dict[str, Any], settings: dict[str, fl
     vocab = vocabulary()
     try:
         return evaluate_rules(rules, frame, settings, vocab).assign(error=None)
-    except RuleConditionError:
+    except (RuleConditionError, duckdb.Error):
         pass
     parts = []
     for i in range(len(rules)):
         one = rules.iloc[[i]]
         try:
             parts.append(evaluate_rules(one, frame, settings, vocab).assign(error=None))
-        except RuleConditionError as exc:
+        except (RuleConditionError, duckdb.Error) as exc:
             parts.append(
                 pd.DataFrame(
                     {
@@ -136,7 +137,7 @@ def _evaluate(rules: pd.DataFrame, facts: dict[str, Any], settings: dict[str, fl
                         "passed": pd.array([pd.NA], dtype="boolean"),
                         "deducted_points": [0.0],
                         "veto": [False],
-                        "error": [str(exc)],
+                        "error": [f"规则无法执行 / rule cannot be evaluated: {exc}"[:500]],
                     }
                 )
             )

@@ -359,3 +359,36 @@ def test_main_flow_on_postgresql(client: Any, as_user: Any, demo_world: Path, de
     report = client.get(f"/dossiers/{dossier_id}/machine-review", headers=li).json()
     assert {DEFECT_RULE[k] for k in kinds} <= {f["rule_id"] for f in report["failures"]}
     assert report == r.json()["report"]
+
+
+def test_a_rule_that_cannot_run_is_reported_and_the_others_still_count(
+    client: Any, app: Any, as_user: Any, demo_world: Path
+) -> None:
+    """A stored rule whose condition fails in the database (text compared with a number) — as if saved
+    before a vocabulary change — becomes 'not checked' with its error; the upload still succeeds."""
+    from decimal import Decimal
+
+    from api.models import ReviewRule, ReviewRuleSet
+    from api.services.clock import now
+    from api.services.rule_sets import reference_rules
+
+    with app.state.sessionmaker() as session:
+        session.add(
+            ReviewRule(
+                rule_id="R999", version=1, category="form", name_zh="坏规则", condition="cause > 5",
+                deduct_points=Decimal("1"), veto=False, needs_human=False, active=True, origin="api",
+                evidence_template_zh="案由：{cause}", created_at=now(),
+            )
+        )  # fmt: skip
+        versions = dict.fromkeys(reference_rules()["rule_id"], 1) | {"R999": 1}
+        session.add(ReviewRuleSet(version=1, rule_versions=versions, created_at=now()))
+        session.commit()
+    case_id = _text_cases(demo_world)[2]
+    r = _upload_zip(client, as_user("li"), case_id, _case_files(demo_world, case_id))
+    assert r.status_code == 201, r.text
+    report = r.json()["report"]
+    assert report["rule_set_version"] == 1
+    broken = _by_rule(report)["R999"]
+    assert broken["outcome"] == "not_checked" and "VARCHAR" in broken["evidence"]["error"]
+    assert broken in report["needs_human"]
+    assert _by_rule(report)["R003"]["outcome"] == "passed"
