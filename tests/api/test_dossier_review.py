@@ -392,3 +392,35 @@ def test_a_rule_that_cannot_run_is_reported_and_the_others_still_count(
     assert broken["outcome"] == "not_checked" and "VARCHAR" in broken["evidence"]["error"]
     assert broken in report["needs_human"]
     assert _by_rule(report)["R003"]["outcome"] == "passed"
+
+
+def test_evidence_values_render_like_the_warehouse_macro() -> None:
+    """The SQL of dbt's evidence_value macro (macros/render_evidence.sql), run in DuckDB, against the API's
+    Python rendering, value by value."""
+    from datetime import date
+
+    import duckdb
+
+    from api.services.evidence import evidence_value
+
+    sql = {
+        "DOUBLE": "coalesce(regexp_replace(printf('%.2f', x), '\\.?0+$', ''), '—')",
+        "BOOLEAN": "case when x then '是' when not x then '否' else '—' end",
+        "INTEGER": "coalesce(cast(x as varchar), '—')",
+        "DATE": "coalesce(cast(x as varchar), '—')",
+        "VARCHAR": "coalesce(cast(x as varchar), '—')",
+    }
+    samples: dict[str, list[Any]] = {
+        "DOUBLE": [0.0, 10.0, 10.5, 100.1, 1234.567, 0.004, None],
+        "BOOLEAN": [True, False, None],
+        "INTEGER": [0, 7, -3, None],
+        "DATE": [date(2024, 4, 23), None],
+        "VARCHAR": ["2024年度宜烟第24号", "", None],
+    }
+    con = duckdb.connect()
+    for sql_type, values in samples.items():
+        for value in values:
+            expected = con.execute(
+                f"select {sql[sql_type]} from (select cast(? as {sql_type}) as x)", [value]
+            )
+            assert evidence_value(value, sql_type) == expected.fetchone()[0], (sql_type, value)  # type: ignore[index]
