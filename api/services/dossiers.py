@@ -136,8 +136,8 @@ def _recognised_row(part: Part, user: User, dossier: Dossier, root: Path, db: Se
         return row
     row.status, row.doc_type = "recognised", doc.doc_type
     row.fields = [{"field": f.name, "value": f.value, "confidence": f.confidence} for f in doc.fields]
-    if doc.errors:  # readable, with a problem on some page
-        row.error = "；".join(doc.errors)
+    if doc.errors:  # readable, with a problem on some page: reported, its fields still used
+        row.error_code, row.error = "PAGE_UNREADABLE", "；".join(doc.errors)
     return row
 
 

@@ -65,7 +65,7 @@ def report(dossier: Dossier, review: MachineReview, files: list[DossierFile]) ->
         file_errors=[
             FileError(file_id=f.file_id, filename=f.filename, error_code=f.error_code, error=f.error)
             for f in files
-            if f.status == "error"
+            if f.status == "error" or f.error
         ],
         files=[DossierFileOut.model_validate(f) for f in files],
         facts=review.facts,
