@@ -26,9 +26,18 @@ FIRST_MODES = ("pool", "sample")  # a first review of a dossier
 ACTIVE = ("open", "claimed")  # a task not yet done: at most one per dossier and mode
 
 
+def province(session: Session, unit_code: str) -> tuple[str, str]:
+    """(province code, its unit path), remembered for the session: a claim asks several times."""
+    memo: dict[str, tuple[str, str]] = session.info.setdefault("review_provinces", {})
+    if unit_code not in memo:
+        code = province_of(session, unit_code)
+        memo[unit_code] = (code, unit_path(session, code))
+    return memo[unit_code]
+
+
 def setting(session: Session, key: str, unit_code: str, on: date | None = None) -> float | str:
     """A review setting in force for the province of ``unit_code``."""
-    return refdata.reference().setting(key, province_of(session, unit_code), on or today())
+    return refdata.reference().setting(key, province(session, unit_code)[0], on or today())
 
 
 def excluded_units(session: Session, user: User) -> set[str]:
@@ -72,8 +81,7 @@ def _qualified(session: Session, user: User, mode: str) -> None:
 
 def _in_province(session: Session, user: User) -> Any:
     """SQL condition: the dossier's unit lies in the reviewer's province (the pool is province-wide)."""
-    prefix = unit_path(session, province_of(session, user.unit_code))
-    return Unit.path.startswith(prefix)
+    return Unit.path.startswith(province(session, user.unit_code)[1])
 
 
 def _get(session: Session, task_id: int) -> ReviewTask:
