@@ -41,8 +41,7 @@ def _upload(
     settings = request.app.state.api_settings
     incoming = _incoming(files, settings.max_upload_bytes)
     dossiers.add_files(db, user, dossier, incoming, request.app.state.settings.uploads_dir, settings)
-    review = dossiers.review_dossier(db, dossier)
-    dossiers.update_decided_on(dossier, review)
+    dossiers.review_dossier(db, dossier)
     return dossier
 
 

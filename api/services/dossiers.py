@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -193,13 +192,3 @@ def add_files(
         after={"files": [{"file_id": r.file_id, "filename": r.filename, "sha256": r.sha256} for r in rows]},
     )
     return rows
-
-
-def update_decided_on(dossier: Dossier, review: MachineReview) -> None:
-    """Dossiers of cases not captured here take their decision date from what the review knows."""
-    if dossier.decided_on is None:
-        value: Any = review.facts.get("decision_date")
-        if isinstance(value, str) and len(value) == 10:
-            from datetime import date
-
-            dossier.decided_on = date.fromisoformat(value)

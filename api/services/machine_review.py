@@ -234,10 +234,12 @@ def run(session: Session, dossier: Dossier) -> MachineReview:
     facts = build_facts(session, dossier, files)
     if dossier.violation_code is None and facts.get("violation_code"):
         dossier.violation_code = facts["violation_code"]  # read from the cause: sampling filters on it
-    on = dossier.decided_on or _parse(facts.get("decision_date")) or today()
+    fields = field_rows(files)
+    if dossier.decided_on is None:  # the sampling period; never a fact (see zhifa.dossier_facts)
+        dossier.decided_on = _parse(facts.get("decision_date")) or _decision_on_paper(fields)
+    on = dossier.decided_on or today()
     settings = _settings(facts.get("province_code"), on)
     view = current_rule_set(session)
-    fields = field_rows(files)
     names = {str(f.file_id): f.filename for f in files}
     findings = findings_for(view.rules, facts, settings, fields, names)
     failed = [f for f in findings if f["outcome"] == "failed"]
@@ -268,6 +270,16 @@ def run(session: Session, dossier: Dossier) -> MachineReview:
         dossier.status = "reviewed"
     dossier.updated_at = at
     return review
+
+
+def _decision_on_paper(fields: pd.DataFrame) -> date | None:
+    """The penalty decision's date as printed, else the decision date a closing report states."""
+    for doc_type, name in (("penalty_decision", "issued_on"), ("closing_report", "decided_on")):
+        values = fields.loc[(fields["doc_type"] == doc_type) & (fields["field"] == name), "value"]
+        days = [d for d in (_parse(v) for v in values) if d is not None]
+        if days:
+            return min(days)
+    return None
 
 
 def _parse(value: Any) -> date | None:

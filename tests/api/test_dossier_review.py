@@ -77,6 +77,19 @@ def _upload_zip(client: Any, headers: dict[str, str], case_id: str, files: list[
     return _upload(client, headers, case_id, [(f"{case_id}.zip", _zip(files))])
 
 
+def _truth_by_case(world: Path) -> dict[str, tuple[str, str]]:
+    """case id → (penalty decision's issue date, violation code) from the generator's ground truth."""
+    import pandas as pd
+
+    files = pd.read_parquet(world / "ground_truth" / "document_files.parquet")
+    cases = pd.read_parquet(world / "ground_truth" / "cases.parquet").set_index("case_id")["violation_code"]
+    decisions = files[files["doc_type"] == "penalty_decision"]
+    return {
+        str(c): (str(pd.Timestamp(d).date()), str(cases[c]))
+        for c, d in zip(decisions["case_id"], decisions["issued_on"], strict=True)
+    }
+
+
 def _by_rule(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["rule_id"]: f for f in report["findings"]}
 
@@ -94,6 +107,7 @@ def test_each_planted_defect_is_named_with_evidence_and_a_clean_dossier_passes(
                 one_per_kind.setdefault(kind, case_id)
     assert set(one_per_kind) == set(DEFECT_RULE), one_per_kind
     li = as_user("li")
+    truth = _truth_by_case(demo_world)
     for kind, case_id in sorted(one_per_kind.items()):
         r = _upload_zip(client, li, case_id, _case_files(demo_world, case_id))
         assert r.status_code == 201, r.text
@@ -107,6 +121,10 @@ def test_each_planted_defect_is_named_with_evidence_and_a_clean_dossier_passes(
         assert report["score"] <= 100 - finding["deduct_points"]
         assert report["file_errors"] == []
         assert all(f["method"] in ("text", "docx") for f in report["files"])
+        dossier = r.json()[
+            "dossier"
+        ]  # period and violation, read off the papers, as the generator wrote them
+        assert (dossier["decided_on"], dossier["violation_code"]) == truth[case_id], case_id
 
     clean = next(c for c in sorted(text_cases) if c not in defects)
     r = _upload_zip(client, li, clean, _case_files(demo_world, clean))
