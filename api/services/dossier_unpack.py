@@ -67,8 +67,14 @@ def _named(raw: str | None, data: bytes) -> Part:
 
 
 def is_plain_zip(data: bytes) -> bool:
-    """A zip archive that is not a Word document (a DOCX is a zip too)."""
-    return sniff(data) == "zip" and data.startswith(b"PK")
+    """A zip archive that is not an Office file (DOCX, XLSX … are zips with a content-types part)."""
+    if sniff(data) != "zip" or not data.startswith(b"PK"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "[Content_Types].xml" not in archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return True  # damaged: unpack() reports it
 
 
 def unpack(raw_name: str | None, data: bytes, settings: ApiSettings) -> list[Part]:

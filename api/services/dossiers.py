@@ -99,7 +99,7 @@ def _error_code(data: bytes, messages: list[str]) -> str:
     kind = sniff(data)
     if kind == "ole":
         return "PASSWORD_PROTECTED" if is_encrypted_office(data) else "LEGACY_DOC"
-    if kind == "unknown":
+    if kind in ("unknown", "zip"):  # an executable, a video, a spreadsheet …
         return "UNSUPPORTED_TYPE"
     if kind == "pdf" and any("加密" in m for m in messages):
         return "ENCRYPTED_PDF"

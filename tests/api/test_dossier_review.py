@@ -316,6 +316,7 @@ def test_bad_files_are_reported_per_file_and_the_rest_is_reviewed(
             ("protected.docx", PROTECTED_DOCX),
             ("setup.exe", EXE),
             ("video.mp4", MP4),
+            ("table.xlsx", _xlsx()),
             ("../../etc/evil.pdf", plain_pdf),
             ("empty.pdf", b""),
             ("bomb.pdf", bytes(40 * 1024 * 1024)),
@@ -331,6 +332,7 @@ def test_bad_files_are_reported_per_file_and_the_rest_is_reviewed(
         "protected.docx": "PASSWORD_PROTECTED",
         "setup.exe": "UNSUPPORTED_TYPE",
         "video.mp4": "UNSUPPORTED_TYPE",
+        "table.xlsx": "UNSUPPORTED_TYPE",
         "../../etc/evil.pdf": "UNSAFE_FILENAME",
         "empty.pdf": "EMPTY_FILE",
         "bomb.pdf": "ZIP_BOMB",
@@ -339,6 +341,14 @@ def test_bad_files_are_reported_per_file_and_the_rest_is_reviewed(
     cover_file = next(f for f in report["files"] if f["status"] == "recognised")
     assert cover_file["doc_type"] == "cover"
     assert _by_rule(report)["R003"]["outcome"] == "passed"  # the cover was still reviewed
+
+
+def _xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    buf = io.BytesIO()
+    Workbook().save(buf)
+    return buf.getvalue()
 
 
 def _pdf_case(world: Path) -> str:
