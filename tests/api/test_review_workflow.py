@@ -283,3 +283,33 @@ def test_rereview_gap_opens_arbitration_and_final_rule(
     assert Decimal(str(score)) != Decimal(
         str(round((first_far + second_far["review"]["total_score"]) / 2, 2))
     )
+
+
+def test_certificate_and_sweep(app: Any, client: TestClient, ids: dict[str, int], h: Any) -> None:
+    """A reviewer linked to an officer needs a valid certificate (赵强's expired yesterday in the test
+    catalog); the lease sweep endpoint returns expired claims and says which."""
+    from apitest_support import PASSWORD
+
+    from api.services.users import create_user
+
+    with app.state.sessionmaker() as s:
+        expired = create_user(s, "r_expired", PASSWORD, "410122", ["reviewer"], "O410122003").id
+        s.commit()
+    a, b = (add_dossier(app, f"CKF-cert{i}", "410200", uploader=ids["quality"]) for i in (1, 2))
+    t1, t2 = _publish(client, h, [a, b])
+    r = client.post(f"/review-tasks/{t1}/claim", headers=bearer(expired))
+    assert r.status_code == 403 and r.json()["code"] == "CERTIFICATE_INVALID"
+    for task in (t1, t2):
+        assert client.post(f"/review-tasks/{task}/claim", headers=h("r_city")).status_code == 200
+    with app.state.sessionmaker() as s:
+        s.execute(
+            update(ReviewTask)
+            .where(ReviewTask.task_id == t2)
+            .values(lease_expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+        s.commit()
+    assert client.post("/review-tasks/expire-leases", headers=h("r_city")).status_code == 403
+    r = client.post("/review-tasks/expire-leases", headers=h("quality"))
+    assert r.status_code == 200 and r.json() == {"returned_task_ids": [t2]}
+    mine = client.get("/review-tasks/mine", headers=h("r_city")).json()
+    assert [(i["task"]["task_id"], i["task"]["status"]) for i in mine] == [(t1, "claimed")]
