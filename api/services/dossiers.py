@@ -16,18 +16,14 @@ from sqlalchemy.orm import Session
 from api.core.config import ApiSettings
 from api.core.errors import ApiError
 from api.models import Case, Dossier, DossierFile, MachineReview, Unit, User
-from api.services import audit, machine_review, storage
+from api.services import audit, machine_review, storage, uploads
 from api.services.clock import local_date, now
 from api.services.dossier_unpack import Part, unpack
 from api.services.users import visible_units
 from ingestion.recognition import recognise_bytes
 from ingestion.recognition.sniff import is_encrypted_office, sniff
 
-MEDIA = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "image": "image/*",
-}
+MEDIA = {"pdf": "application/pdf", "docx": uploads.DOCX}
 
 
 def review_dossier(db: Session, dossier: Dossier) -> MachineReview:
@@ -120,8 +116,8 @@ def _recognised_row(part: Part, user: User, dossier: Dossier, root: Path, db: Se
         row.status, row.error_code, row.error = "error", part.error_code, part.error
         return row
     kind = sniff(data)
-    if kind in MEDIA:
-        row.media_type = MEDIA[kind]
+    if kind in ("pdf", "docx", "image"):  # documents are kept; anything else is only reported
+        row.media_type = MEDIA.get(kind) or (uploads.sniff(data[:16]) or ("application/octet-stream",))[0]
         row.sha256 = storage.put(db, root, data, row.media_type)
     doc = recognise_bytes(data, part.filename)
     row.method = {"text_layer": "text", "docx": "docx", "ocr": "ocr"}.get(doc.text_source)

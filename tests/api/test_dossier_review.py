@@ -187,6 +187,7 @@ def test_a_scanned_dossier_is_recognised_by_ocr_and_reviewed(
     assert {f["filename"]: (f["method"], f["doc_type"]) for f in report["files"]} == {
         p.name: ("ocr", p.stem.split("_", 1)[1]) for p in pages
     }
+    assert {f["media_type"] for f in report["files"]} == {"image/png"}
     findings = _by_rule(report)
     assert findings["R003"]["outcome"] in ("passed", "failed")  # retention read from the scanned cover
     assert findings["R036"]["outcome"] in (
