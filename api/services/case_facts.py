@@ -101,9 +101,10 @@ def _discretion_facts(session: Session, case: Case) -> dict[str, Any]:
         return {}
     ref = refdata.reference()
     chosen = None
-    if case.circumstance_tier:
+    if case.circumstance_tier:  # the capture API stores the tier's label (较轻 …)
         tiers = ref.tiers_for(valuation.province_code, case.violation_code, case.seized_on)
-        match = tiers[tiers["tier"].astype(str) == str(case.circumstance_tier)]
+        label = str(case.circumstance_tier)
+        match = tiers[(tiers["tier_label"].astype(str) == label) | (tiers["tier"].astype(str) == label)]
         chosen = match.iloc[0] if not match.empty else None
     return {
         "base_amount": float(proposal.base_amount),
@@ -111,7 +112,7 @@ def _discretion_facts(session: Session, case: Case) -> dict[str, Any]:
         "statutory_min_amount": float(proposal.fine_min),
         "statutory_max_amount": float(proposal.fine_max),
         "benchmark_tier": _int(proposal.tier),
-        "chosen_tier": _int(case.circumstance_tier),
+        "chosen_tier": None if chosen is None else _int(chosen["tier"]),
         "tier_rate_min": None if chosen is None else float(chosen["rate_min"]),
         "tier_rate_max": None if chosen is None else float(chosen["rate_max"]),
         "preservation_quantity": float(valuation.cartons),

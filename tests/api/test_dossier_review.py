@@ -453,3 +453,39 @@ def test_evidence_values_render_like_the_warehouse_macro() -> None:
                 f"select {sql[sql_type]} from (select cast(? as {sql_type}) as x)", [value]
             )
             assert evidence_value(value, sql_type) == expected.fetchone()[0], (sql_type, value)  # type: ignore[index]
+
+
+def test_a_captured_case_with_goods_and_a_fine_lends_amounts_and_tiers(
+    client: Any, as_user: Any, demo_world: Path
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from apitest_support import YUXI, ZHONGHUA
+    from test_flow import seed_tier, statutory
+
+    li = as_user("li")
+    case = client.post("/cases", json=case_body(), headers=li).json()
+    for item in (
+        {"barcode": ZHONGHUA["carton"], "quantity": "10"},
+        {"barcode": YUXI["carton"], "quantity": "2"},
+    ):
+        assert client.post(f"/cases/{case['case_id']}/items", json=item, headers=li).status_code == 201
+    base = Decimal("450.00") * 10 + Decimal("230.00") * 2  # Henan prices of the test catalog
+    tier = seed_tier("410000", "NON_DESIGNATED_SOURCE", base, date.fromisoformat(case["seized_on"]))
+    fine = (base * Decimal(tier["rate_default"])).quantize(Decimal("0.01"))
+    assert (
+        client.put(f"/cases/{case['case_id']}/fine", json={"fine_amount": str(fine)}, headers=li).status_code
+        == 200
+    )
+    files = _case_files(demo_world, _text_cases(demo_world)[0])[:2]
+    facts = _upload(client, li, case["case_id"], files).json()["report"]["facts"]
+    smin, smax = statutory("NON_DESIGNATED_SOURCE")
+    assert facts["base_amount"] == pytest.approx(float(base)) and facts["fine_amount"] == pytest.approx(
+        float(fine)
+    )
+    assert facts["statutory_min_amount"] == pytest.approx(float(base * smin), abs=0.01)
+    assert facts["statutory_max_amount"] == pytest.approx(float(base * smax), abs=0.01)
+    assert facts["chosen_tier"] == facts["benchmark_tier"] == int(tier["tier"])
+    assert facts["tier_rate_min"] == pytest.approx(float(tier["rate_min"]))
+    assert facts["preserved"] is True and facts["n_officers_certified"] == 2
