@@ -76,15 +76,15 @@ def add_files(
 def list_dossiers(
     db: DB,
     user: CurrentUser,
-    unit_code: str | None = None,
-    case_id: str | None = None,
-    status: str | None = None,
-    grade: str | None = None,
+    unit_code: Annotated[str | None, Query(max_length=12)] = None,
+    case_id: Annotated[str | None, Query(max_length=30)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    grade: Annotated[str | None, Query(max_length=20)] = None,
     veto: bool | None = None,
     decided_from: date | None = None,
     decided_to: date | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[Dossier]:
     stmt = select(Dossier).order_by(Dossier.updated_at.desc(), Dossier.dossier_id).limit(limit).offset(offset)
     units = visible_units(db, user)
