@@ -206,7 +206,7 @@ def submit(
     comment: str | None,
 ) -> tuple[HumanReview, list[HumanReviewItem], ReviewTask, ReviewTask | None]:
     task = tasks.held(session, user, task_id)
-    dossier = tasks._lock_dossier(session, task.dossier_id)
+    dossier = tasks.lock_dossier(session, task.dossier_id)
     items, version, machine_id = _items(session, dossier, decisions, additions)
     settings = grading(session, dossier)
     counted = [float(i.deducted_points) for i in items if i.decision != "rejected"]
@@ -234,12 +234,14 @@ def submit(
     for item in items:
         item.review_id = review.review_id
         session.add(item)
-    if not tasks._set_state(session, user, task, "submit", status="submitted", lease_expires_at=None):
+    if not tasks.set_state(session, user, task, "submit", status="submitted", lease_expires_at=None):
         raise ApiError(409, "TASK_CHANGED", "任务已被修改，请刷新 / task changed meanwhile")
     arbitration = None
     if task.mode == "re_review" and parent is not None and _needs_arbitration(parent, review, settings):
         opener = session.get(User, task.published_by) or user
-        arbitration = tasks.create_task(session, opener, dossier, "arbitration", parent_task_id=task.task_id)
+        arbitration = tasks.create_task(
+            session, opener, dossier, "arbitration", parent_task_id=task.task_id, actor=user
+        )
     session.flush()
     refresh_final(session, user, dossier)
     return review, items, task, arbitration

@@ -91,7 +91,7 @@ def _get(session: Session, task_id: int) -> ReviewTask:
     return task
 
 
-def _set_state(session: Session, user: User | None, task: ReviewTask, action: str, **values: Any) -> bool:
+def set_state(session: Session, user: User | None, task: ReviewTask, action: str, **values: Any) -> bool:
     """Compare-and-set on (status, lock_version); False if someone else changed the task first."""
     before = audit.snapshot(task)
     result = session.execute(
@@ -128,7 +128,7 @@ def expire_leases(session: Session, *, task_ids: list[int] | None = None) -> lis
         stmt = stmt.where(ReviewTask.task_id.in_(task_ids))
     returned = []
     for task in session.scalars(stmt).all():
-        if _set_state(
+        if set_state(
             session, None, task, "lease_expired", status="open", assignee_id=None, lease_expires_at=None
         ):
             returned.append(task.task_id)
@@ -136,7 +136,7 @@ def expire_leases(session: Session, *, task_ids: list[int] | None = None) -> lis
 
 
 # --- publishing ---------------------------------------------------------------------------------------
-def _lock_dossier(session: Session, dossier_id: int) -> Dossier:
+def lock_dossier(session: Session, dossier_id: int) -> Dossier:
     dossier = session.scalars(
         select(Dossier).where(Dossier.dossier_id == dossier_id).with_for_update()
     ).one_or_none()
@@ -153,8 +153,10 @@ def create_task(
     *,
     parent_task_id: int | None = None,
     draw_id: int | None = None,
+    actor: User | None = None,
 ) -> ReviewTask:
-    """One task not yet done per dossier and mode (the dossier row is locked by the caller)."""
+    """One task not yet done per dossier and mode (the dossier row is locked by the caller). ``user``
+    publishes it; ``actor`` (default ``user``) is who caused it, for the audit log."""
     active = session.scalar(
         select(ReviewTask.task_id).where(
             ReviewTask.dossier_id == dossier.dossier_id,
@@ -183,7 +185,9 @@ def create_task(
         lock_version=0,
         updated_at=stamp,
     )
-    audit.add_created(session, user, task, action="publish", entity="review_task", entity_id="task_id")
+    audit.add_created(
+        session, actor or user, task, action="publish", entity="review_task", entity_id="task_id"
+    )
     return task
 
 
@@ -206,7 +210,7 @@ def publish(session: Session, user: User, dossier_ids: list[int], mode: str) -> 
     units = visible_units(session, user)
     tasks = []
     for dossier_id in dict.fromkeys(dossier_ids):
-        dossier = _lock_dossier(session, dossier_id)
+        dossier = lock_dossier(session, dossier_id)
         if units is not None and dossier.unit_code not in units:
             raise ApiError(404, "DOSSIER_NOT_FOUND", f"案卷不存在或无权访问 / dossier {dossier_id} not found")
         parent = None
@@ -282,7 +286,7 @@ def claim(session: Session, user: User, task_id: int) -> ReviewTask:
         )
     lease = timedelta(minutes=float(setting(session, "review_lease_minutes", dossier.unit_code)))
     stamp = now()
-    if not _set_state(
+    if not set_state(
         session,
         user,
         task,
@@ -309,7 +313,7 @@ def held(session: Session, user: User, task_id: int) -> ReviewTask:
 
 def release(session: Session, user: User, task_id: int) -> ReviewTask:
     task = held(session, user, task_id)
-    if not _set_state(
+    if not set_state(
         session,
         user,
         task,
@@ -326,7 +330,7 @@ def release(session: Session, user: User, task_id: int) -> ReviewTask:
 def cancel(session: Session, user: User, task_id: int) -> ReviewTask:
     task = _get(session, task_id)
     manage_scope(session, user, task)
-    if task.status not in ACTIVE or not _set_state(
+    if task.status not in ACTIVE or not set_state(
         session, user, task, "cancel", status="cancelled", assignee_id=None, lease_expires_at=None
     ):
         raise ApiError(409, "TASK_DONE", "任务已完成或已取消 / task already done or cancelled")

@@ -224,7 +224,7 @@ def draw(
     by_case = {d.case_id: d for d in dossiers}
     task_ids, skipped = [], 0
     for case_id in drawn.selected:
-        dossier = tasks._lock_dossier(session, by_case[case_id].dossier_id)
+        dossier = tasks.lock_dossier(session, by_case[case_id].dossier_id)
         try:
             task = tasks.create_task(session, user, dossier, "sample", draw_id=record.draw_id)
         except ApiError:  # an unfinished sample task of this dossier exists: it is not published twice
