@@ -115,6 +115,16 @@ def documents_for(
             wanted = fact.removeprefix("has_")
             ids = fields.loc[fields["doc_type"] == wanted, "document_id"].drop_duplicates()
             out += [{"document": file_names.get(i, i), "doc_type": wanted, "field": "title"} for i in ids]
+            if ids.empty:  # the missing document is the finding
+                out.append(
+                    {
+                        "document": "（无）",
+                        "doc_type": wanted,
+                        "field": "title",
+                        "value": None,
+                        "expected": "应有",
+                    }
+                )
             continue
         if fact not in _SOURCES:
             continue
