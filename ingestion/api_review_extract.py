@@ -18,7 +18,7 @@ Own tables keep the raw layout: typed columns plus ``_load_id``, ``_source_file`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -296,14 +296,17 @@ def upsert_own(
         con.execute("DROP TABLE IF EXISTS api_changed")
 
 
-def staged(session: duckdb.DuckDBPyConnection, name: str, source: Callable[[], Any]) -> Any:
-    """For the dbt staging models: the typed columns of ``raw.<name>`` (``source()``, without the load
-    columns), or an empty relation with the same columns when the API store was never extracted here."""
+def present(session: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether ``raw.<name>`` exists (it does once the API-store asset has run on this warehouse)."""
+    sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?"
+    return bool(session.execute(sql, [name]).fetchall()[0][0])
+
+
+def staged(session: duckdb.DuckDBPyConnection, name: str, source: Any = None) -> Any:
+    """For the dbt staging models: the typed columns of ``source`` (the ``raw.<name>`` relation, without the
+    load columns), or with ``source`` None an empty relation with the same columns."""
     table = OWN_TABLES[name]
-    present = session.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?", [name]
-    ).fetchall()[0][0]
-    if not present:
+    if source is None:
         nulls = ", ".join(f'CAST(NULL AS {sql}) AS "{c}"' for c, sql in table.columns)
         return session.sql(f"SELECT {nulls} WHERE false")
-    return source().project(", ".join(f'CAST("{c}" AS {sql}) AS "{c}"' for c, sql in table.columns))
+    return source.project(", ".join(f'CAST("{c}" AS {sql}) AS "{c}"' for c, sql in table.columns))

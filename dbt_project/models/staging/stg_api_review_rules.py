@@ -1,9 +1,11 @@
 """raw.api_review_rules, extracted from the API store (ingestion/api_review_extract.py);
 empty with the same typed columns before the API store was ever extracted into this warehouse."""
 
-from ingestion.api_review_extract import staged
+from ingestion.api_review_extract import present, staged
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return staged(session, "api_review_rules", lambda: dbt.source("raw", "api_review_rules"))
+    if not present(session, "api_review_rules"):
+        return staged(session, "api_review_rules")
+    return staged(session, "api_review_rules", dbt.source("raw", "api_review_rules"))
