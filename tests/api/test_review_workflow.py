@@ -313,3 +313,18 @@ def test_certificate_and_sweep(app: Any, client: TestClient, ids: dict[str, int]
     assert r.status_code == 200 and r.json() == {"returned_task_ids": [t2]}
     mine = client.get("/review-tasks/mine", headers=h("r_city")).json()
     assert [(i["task"]["task_id"], i["task"]["status"]) for i in mine] == [(t1, "claimed")]
+
+
+def test_publish_scope(app: Any, client: TestClient, ids: dict[str, int], h: Any, as_user: Any) -> None:
+    """Managers publish their own subtree's dossiers only; reviewers and officers publish nothing."""
+    county, city, kaifeng = _three_units(app, ids)
+    boss = as_user("cityboss")  # manager of Zhengzhou (410100 and its county 410122)
+    r = client.post("/review-tasks", json={"dossier_ids": [kaifeng]}, headers=boss)
+    assert r.status_code == 404 and r.json()["code"] == "DOSSIER_NOT_FOUND"
+    r = client.post("/review-tasks", json={"dossier_ids": [county, city]}, headers=boss)
+    assert r.status_code == 201 and [t["dossier_id"] for t in r.json()] == [county, city]
+    for headers in (h("r_kf"), as_user("li")):  # a reviewer, an officer
+        r = client.post("/review-tasks", json={"dossier_ids": [kaifeng]}, headers=headers)
+        assert r.status_code == 403
+    listed = client.get("/review-tasks", headers=boss).json()
+    assert sorted(t["dossier_id"] for t in listed) == sorted([county, city])
