@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zhifa.dashboards import datasets as d
-from zhifa.dashboards.charts import bar, big_number, heatmap, line, pie, table
+from zhifa.dashboards.charts import bar, big_number, heatmap, line, pie, table, treemap
 from zhifa.dashboards.spec import PERIOD, Chart, Dataset
 from zhifa.dashboards.spec import stable_uuid as _uuid
 
@@ -87,7 +87,7 @@ FINES = Board(
                 "单位偏离效应排名（含区间）",
                 d.UNIT_CONSISTENCY,
                 "哪些单位与可比案件相比罚得偏重或偏轻？区间是否排除了合理范围（标记“突出”）？",
-                columns=["unit_code", "year", "flag_label", "direction_zh"],
+                columns=["unit_path", "year", "flag_label", "direction_zh"],
                 metrics=["effect_max", "effect_low_max", "effect_high_max", "cases_sum"],
                 order_by="effect_max",
                 width=6,
@@ -97,7 +97,7 @@ FINES = Board(
                 "执法人员偏离效应排名（含区间）",
                 d.OFFICER_CONSISTENCY,
                 "同一单位内，哪些主办人员的罚款与同事相比系统性偏重或偏轻？",
-                columns=["officer_id", "unit_code", "year", "flag_label", "direction_zh"],
+                columns=["officer_id", "unit_path", "year", "flag_label", "direction_zh"],
                 metrics=["effect_max", "effect_low_max", "effect_high_max", "cases_sum"],
                 order_by="effect_max",
                 width=6,
@@ -109,7 +109,7 @@ FINES = Board(
                 "单位偏离效应（突出者着色）",
                 d.UNIT_CONSISTENCY,
                 "各单位偏离效应的大小与方向；被标记为突出的单位以不同颜色显示。",
-                x="unit_code",
+                x="unit_path",
                 metrics=["effect_max"],
                 series=["flag_label"],
                 stack=True,
@@ -135,7 +135,7 @@ FINES = Board(
                 "哪些案件的罚款低于法定最低额或高于法定最高额？",
                 columns=[
                     "case_id",
-                    "unit_code",
+                    "unit_path",
                     "violation_name",
                     "fine_amount",
                     "statutory_min_amount",
@@ -155,8 +155,8 @@ FINES = Board(
                 columns=[
                     "case_a",
                     "case_b",
-                    "unit_code",
-                    "unit_code_b",
+                    "unit_path",
+                    "unit_path_b",
                     "violation_name",
                     "tier",
                     "amount_a",
@@ -205,7 +205,7 @@ QUALITY = Board(
                 "各单位案卷得分分布",
                 d.DOSSIER_QUALITY,
                 "各单位案卷得分的分布如何？哪些单位整体偏低（按中位数升序）？",
-                columns=["unit_code"],
+                columns=["unit_path"],
                 metrics=["n_dossiers", *d.quantile_names("score")],
                 order_by="score_p50",
                 ascending=True,
@@ -216,7 +216,7 @@ QUALITY = Board(
                 "各单位等级分布",
                 d.DOSSIER_QUALITY,
                 "各单位优秀、合格、不合格案卷各有多少？",
-                x="unit_code",
+                x="unit_path",
                 metrics=["n_dossiers"],
                 series=["final_grade"],
                 stack=True,
@@ -227,31 +227,29 @@ QUALITY = Board(
             bar(
                 "quality_top_rules",
                 "失分最多的评查规则",
-                d.RULE_RESULTS,
+                d.RULE_FAILURES,
                 "哪些评查规则最常不通过？（前15条）",
                 x="rule_name",
                 metrics=["n_failed"],
-                where="outcome = 'failed'",
                 limit=15,
                 horizontal=True,
             ),
             pie(
                 "quality_failed_categories",
                 "失分类别构成",
-                d.RULE_RESULTS,
+                d.RULE_FAILURES,
                 "不通过的规则集中在哪些类别（形式、程序、证据……）？",
                 group="category_zh",
                 metric="n_failed",
-                where="outcome = 'failed'",
             ),
         ),
         (
             table(
                 "quality_veto_cases",
                 "一票否决案卷",
-                d.RULE_RESULTS,
+                d.RULE_FAILURES,
                 "哪些案卷因哪条否决项被判为不合格？",
-                columns=["case_id", "unit_code", "violation_name", "rule_name", "category_zh"],
+                columns=["case_id", "unit_path", "violation_name", "rule_name", "category_zh"],
                 order_by="case_id",
                 ascending=True,
                 where="veto",
@@ -304,11 +302,22 @@ RISK = Board(
         (
             heatmap(
                 "risk_unit_month",
-                "风险指数：单位 × 月份",
+                "风险指数：地市 × 月份（按单位树排列）",
                 d.UNIT_RISK,
-                "哪些单位在哪些月份风险指数偏高？",
-                y="unit_code",
+                "哪些地市（含所辖县级局）在哪些月份风险指数偏高？行按“省 › 市”排列；选定省级局可看其下各市。",
+                y="city_path",
                 metric="risk_index_avg",
+                limit=50_000,
+            ),
+        ),
+        (
+            treemap(
+                "risk_unit_tree",
+                "风险信号分布：单位树（省 › 市 › 县）",
+                d.UNIT_RISK,
+                "风险信号集中在哪些省、市、县级局？面积为风险信号数，可逐级点开。",
+                levels=["province_short", "city_short", "unit_short"],
+                metric="signals_sum",
             ),
         ),
         (
@@ -341,7 +350,7 @@ RISK = Board(
                 "哪些案件风险分最高、触发了哪些信号？（前50件）",
                 columns=[
                     "case_id",
-                    "unit_code",
+                    "unit_path",
                     "violation_name",
                     PERIOD,
                     "n_signals",

@@ -26,10 +26,11 @@ DATABASE_NAME = "执法数据快照 (zhifa snapshot)"
 VERSION = "1.0.0"
 # the import endpoint checks that metadata.yaml names the kind of object it imports
 ENDPOINT_TYPES = {"database": "Database", "dataset": "SqlaTable", "chart": "Slice", "dashboard": "Dashboard"}
-# filters every dashboard has: (id suffix, Chinese name, column); the period filter is added separately
+# filters every dashboard has: (id suffix, Chinese name, column); the period filter is added separately.
+# Units are picked by name (dim_units): the path 省 › 市 › 县 is unique where short names repeat.
 SELECT_FILTERS = (
-    ("province", "省级局", "province_code"),
-    ("unit", "办案单位（市／县）", "unit_code"),
+    ("province", "省级局", "province_name"),
+    ("unit", "办案单位（市／县）", "unit_path"),
     ("violation", "违法类型", "violation_name"),
 )
 

@@ -231,6 +231,7 @@ def heatmap(
     x: str = PERIOD,
     where: str | None = None,
     width: int = 12,
+    limit: int = 10000,
 ) -> Chart:
     temporal = x == PERIOD
     c = _Common(where)
@@ -239,7 +240,7 @@ def heatmap(
         "x_axis": x,
         "groupby": y,
         "metric": metric,
-        "row_limit": 10000,
+        "row_limit": limit,
         "linear_color_scheme": "superset_seq_1",
         "normalize_across": "heatmap",
         "legend_type": "continuous",
@@ -262,8 +263,37 @@ def heatmap(
         "columns": [_axis(x, "P1M" if temporal else None), y],
         "metrics": [metric],
         "orderby": [[metric, False]],
+        "row_limit": limit,
     }
     return Chart(key, title, answers, ds, "heatmap_v2", params, query, width=width, height=70)
+
+
+def treemap(
+    key: str,
+    title: str,
+    ds: Dataset,
+    answers: str,
+    *,
+    levels: list[str],
+    metric: str,
+    where: str | None = None,
+    width: int = 12,
+) -> Chart:
+    """Nested rectangles: ``levels`` from the outermost (e.g. province › city › county), area = ``metric``."""
+    c = _Common(where)
+    params = {
+        **c.params,
+        "groupby": levels,
+        "metric": metric,
+        "row_limit": 10000,
+        "color_scheme": "supersetColors",
+        "show_labels": True,
+        "show_upper_labels": True,
+        "label_type": "key_value",
+        "number_format": "SMART_NUMBER",
+    }
+    query = {**c.query, "columns": levels, "metrics": [metric], "orderby": [[metric, False]]}
+    return Chart(key, title, answers, ds, "treemap_v2", params, query, width=width, height=70)
 
 
 def pie(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,18 +90,19 @@ class SupersetClient:
 
     def chart_data(self, chart_id: int) -> tuple[list[dict[str, Any]], str | None]:
         """Replay a chart's saved query: (rows, error message or None)."""
-        resp = self.http.get(f"/api/v1/chart/{chart_id}/data/")
-        if resp.status_code != 200:
-            body = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else {}
-            errors = body.get("errors") or []
-            message = "; ".join(e.get("message", "") for e in errors) or body.get("message") or resp.text
-            return [], f"HTTP {resp.status_code}: {message}"
-        rows: list[dict[str, Any]] = []
-        for result in resp.json()["result"]:
-            if result.get("error"):
-                return [], str(result["error"])
-            rows.extend(result.get("data") or [])
-        return rows, None
+        return _rows(self.http.get(f"/api/v1/chart/{chart_id}/data/"))
+
+    def chart_data_filtered(
+        self, chart_id: int, filters: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The chart's saved query with filter values added to it (``{"col", "op", "val"}``), as the
+        dashboard sends a chart's query once a native filter has a value."""
+        resp = self.http.get(f"/api/v1/chart/{chart_id}")
+        resp.raise_for_status()
+        context = json.loads(resp.json()["result"]["query_context"])
+        for query in context["queries"]:
+            query["filters"] = [*query.get("filters", []), *filters]
+        return _rows(self.http.post("/api/v1/chart/data", json=context))
 
     def check_charts(self, folder: Path = BUNDLE_DIR) -> list[ChartResult]:
         """Replay every chart of the bundle; missing charts and query errors are results, not exceptions."""
@@ -121,3 +123,18 @@ class SupersetClient:
                 )
             )
         return results
+
+
+def _rows(resp: httpx.Response) -> tuple[list[dict[str, Any]], str | None]:
+    """Rows of a chart-data answer, or the error Superset reports."""
+    if resp.status_code != 200:
+        body = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else {}
+        errors = body.get("errors") or []
+        message = "; ".join(e.get("message", "") for e in errors) or body.get("message") or resp.text
+        return [], f"HTTP {resp.status_code}: {message}"
+    rows: list[dict[str, Any]] = []
+    for result in resp.json()["result"]:
+        if result.get("error"):
+            return [], str(result["error"])
+        rows.extend(result.get("data") or [])
+    return rows, None
