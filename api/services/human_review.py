@@ -23,7 +23,8 @@ from api.services.rule_sets import current_rule_set, rule_set
 from api.services.users import province_of, visible_units
 from zhifa.review_scoring import final_score, grade_for, score_after
 
-DECIDABLE = ("failed", "human")
+# what a reviewer must decide: failures, rules only a human can check, rules the data could not decide
+DECIDABLE = ("failed", "human", "not_checked")
 MANAGERS = frozenset({"quality", "manager", "admin"})
 
 
@@ -165,9 +166,9 @@ def _items(
                 )
             )
             continue
-        # confirming a failure accepts the machine's deduction; an item left to a human takes the rule's
+        # confirming a failure accepts the machine's deduction; an item the machine left open takes the rule's
         points = Decimal(str(f.get("deducted_points") or 0))
-        if f.get("outcome") == "human" or points == 0:
+        if f.get("outcome") != "failed" or points == 0:
             points = rule.points if rule else points
         veto = bool(f.get("veto")) or bool(rule and rule.veto)
         items.append(

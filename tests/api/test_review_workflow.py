@@ -159,23 +159,24 @@ def _claim(client: TestClient, h: Any, who: str, task: int) -> dict[str, Any]:
 
 def test_human_review_score_and_validation(app: Any, client: TestClient, ids: dict[str, int], h: Any) -> None:
     rules = seed_rules()
-    dossier = add_dossier(app, "C410122-hr", "410122", uploader=ids["quality"], findings=FINDINGS)
+    findings = [*FINDINGS, Finding("R004", "not_checked")]  # the data could not decide R004: a human does
+    dossier = add_dossier(app, "C410122-hr", "410122", uploader=ids["quality"], findings=findings)
     [task] = _publish(client, h, [dossier])
     detail = _claim(client, h, "r_kf", task)
     form = {f["rule_id"]: f for f in detail["findings"]}
-    assert {r for r, f in form.items() if f["decision_needed"]} == {"R001", "R002", "R014", "R010"}
+    assert {r for r, f in form.items() if f["decision_needed"]} == {"R001", "R002", "R014", "R010", "R004"}
     assert {r for r, f in form.items() if f["prefill"] == "confirm"} == {"R001", "R002"}
     assert (
         form["R001"]["evidence"] == {"note": "测试证据 R001"}
         and form["R001"]["name_zh"] == rules["R001"]["name_zh"]
     )
 
-    good = _decisions(R001="confirm", R002="reject", R014="confirm", R010="reject")
+    good = _decisions(R001="confirm", R002="reject", R014="confirm", R010="reject", R004="confirm")
     add = [{"rule_id": "R040", "points": 3.25, "comment": "处罚决定书说理不充分"}]
     url = f"/review-tasks/{task}/submit"
     bad_cases = [
         ({"decisions": good[:3], "additions": add}, "DECISION_MISSING"),
-        ({"decisions": [*good[:3], {"rule_id": "R010", "decision": "reject"}]}, "COMMENT_REQUIRED"),
+        ({"decisions": [*good[:3], {"rule_id": "R010", "decision": "reject"}, good[4]]}, "COMMENT_REQUIRED"),
         ({"decisions": good, "additions": [{**add[0], "rule_id": "R999"}]}, "UNKNOWN_RULE"),
         ({"decisions": [*good, {"rule_id": "R777", "decision": "confirm"}]}, "UNKNOWN_RULE"),
         ({"decisions": good, "additions": [{**add[0], "rule_id": "R001"}]}, "USE_DECISION"),
@@ -193,7 +194,7 @@ def test_human_review_score_and_validation(app: Any, client: TestClient, ids: di
     r = client.post(url, json={"decisions": good, "additions": add, "comment": "总体规范"}, headers=h("r_kf"))
     assert r.status_code == 200, r.text
     review = r.json()["review"]
-    points = [float(rules["R001"]["deduct_points"]), float(rules["R014"]["deduct_points"]), 3.25]
+    points = [float(rules[r]["deduct_points"]) for r in ("R001", "R014", "R004")] + [3.25]
     score, grade = _expected(points, veto=False)
     assert (review["total_score"], review["grade"], review["veto"]) == (score, grade, False)
     assert {(i["rule_id"], i["decision"]) for i in review["items"]} == {
@@ -201,6 +202,7 @@ def test_human_review_score_and_validation(app: Any, client: TestClient, ids: di
         ("R002", "rejected"),
         ("R014", "confirmed"),
         ("R010", "rejected"),
+        ("R004", "confirmed"),
         ("R040", "added"),
     }
     assert r.json()["task"]["status"] == "submitted"
