@@ -133,3 +133,19 @@ def test_no_get_route_shows_the_first_review_to_the_re_reviewer(app: Any, scene:
     assert {f"/review-tasks/{values['task_id'][1]}", "/review-tasks/mine", "/review-tasks/pool"} <= ok, called
     assert "/human-reviews" in ok
     assert json.dumps(scene["pool"], ensure_ascii=False).count(FIRST_SCORE) == 0
+
+
+def test_hides_results_helper_for_other_views(app: Any, scene: dict[str, Any]) -> None:
+    """What another module showing a dossier asks before showing human scores."""
+    from api.models import Dossier, User
+    from api.services.human_review import hides_results
+
+    with app.state.sessionmaker() as s:
+        dossier = s.get(Dossier, scene["values"]["dossier_id"][0])
+        assert dossier is not None
+        verdict = {
+            name: hides_results(s, s.get(User, scene["ids"][name]), dossier)
+            for name in ("r_kf2", "r_city", "r_kf", "quality")
+        }
+    # the re-reviewer and any other reviewer are blind; the first reviewer and quality staff are not
+    assert verdict == {"r_kf2": True, "r_city": True, "r_kf": False, "quality": False}

@@ -276,6 +276,8 @@ def test_rereview_gap_opens_arbitration_and_final_rule(
     assert _final(app, far)[2:] == ("human_mean", "reviewed")  # provisional until arbitration
     for who in ("r_kf", "r_kf2"):  # neither earlier reviewer arbitrates
         assert client.post(f"/review-tasks/{arb}/claim", headers=h(who)).status_code == 403
+    quality_pool = client.get("/review-tasks/pool", headers=h("quality")).json()
+    assert [(i["task"]["task_id"], i["task"]["mode"]) for i in quality_pool] == [(arb, "arbitration")]
     detail = _claim(client, h, "r_kf3", arb)
     assert sorted(rv["mode"] for rv in detail["reviews"]) == ["pool", "re_review"]  # the arbitrator sees both
     final = _review(client, h, "r_kf3", arb, 1.0, claim=False)["review"]
