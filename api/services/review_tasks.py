@@ -9,7 +9,7 @@ the count. Thresholds (cap, lease, exclusion policy) are settings of reference d
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
@@ -18,10 +18,9 @@ from sqlalchemy.orm import Session
 from api.core.errors import ApiError
 from api.models import Dossier, HumanReview, Officer, ReviewTask, Unit, User
 from api.services import audit, refdata
-from api.services.clock import as_utc, now, today
+from api.services.clock import now, today
 from api.services.users import province_of, unit_path, visible_units
 
-MODES = ("pool", "sample", "re_review", "arbitration")
 FIRST_MODES = ("pool", "sample")  # a first review of a dossier
 ACTIVE = ("open", "claimed")  # a task not yet done: at most one per dossier and mode
 
@@ -348,9 +347,3 @@ def manage_scope(session: Session, user: User, task: ReviewTask) -> Dossier:
     ):
         raise ApiError(404, "TASK_NOT_FOUND", f"评查任务不存在 / review task {task.task_id} not found")
     return dossier
-
-
-def lease_left(task: ReviewTask, at: datetime | None = None) -> float | None:
-    if task.lease_expires_at is None:
-        return None
-    return (as_utc(task.lease_expires_at) - (at or now())).total_seconds()
