@@ -26,7 +26,7 @@ from sqlalchemy import select
 from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
 from dagster_defs.resources import WarehouseResource
 from dagster_defs.runner import run_pipeline
-from ingestion.landing import land
+from ingestion.warehouse import connect, load_folder
 
 pytestmark = pytest.mark.slow
 
@@ -81,14 +81,12 @@ def flow(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         serve_database=str(home / "serve" / "warehouse.duckdb"),
         landing=str(home / "landing"),
     )
-    # the warehouse as a bulk import left it, before the API store is switched on
-    land(demo_world, resource.landing_dir, 1 << 30)
-    bulk = (
-        dg.AssetSelection.all()
-        - dg.AssetSelection.groups("api_store")
-        - dg.AssetSelection.assets(DOCUMENT_FIELDS_KEY)
-    )
-    assert run_pipeline(selection=bulk, resources={"warehouse": resource}, log_level="ERROR").success
+    # the warehouse as a bulk import left it (same loader, without a first dbt build), before the API
+    con = connect(resource.path)
+    try:
+        load_folder(con, demo_world, "demo")
+    finally:
+        con.close()
     with app.state.sessionmaker() as session:
         load_catalog(session, demo_world)
         session.commit()
@@ -340,3 +338,15 @@ def _check_review_marts(flow: Flow, planted: dict[str, Any]) -> None:
         "select count(*) as n from raw.api_dossiers where unit_code = ?", [planted["unit_code"]]
     )["n"][0]
     assert coverage["n_sampled"].sum() == 1 and coverage["n_dossiers"].sum() == dossiers
+    # API human reviews count like bulk ones in calibration and in the dossier's quality
+    calibration = flow.query("select reviewer_id, n_reviews from marts.reviewer_calibration")
+    assert set(planted["reviewers"]) <= set(calibration["reviewer_id"])
+    bulk = flow.query(
+        "select count(*) as n from raw.reviews where case_id = ? and review_id not like 'API-%' "
+        "and mode <> 'machine'",
+        [planted["case_id"]],
+    )["n"][0]
+    quality = flow.query(
+        "select n_human_reviews from marts.fct_dossier_quality where case_id = ?", [planted["case_id"]]
+    )
+    assert quality["n_human_reviews"][0] == bulk + 2
