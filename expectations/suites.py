@@ -54,33 +54,50 @@ EXTRA: dict[str, Callable[[], list[Expectation]]] = {
 }
 
 
-def build_suite(table_name: str) -> gx.ExpectationSuite:
-    """The expectation suite of one contract table."""
+def key_columns(table_name: str) -> list[str]:
+    """The primary key columns whose uniqueness the suite expects."""
+    return list(CONTRACT[table_name].primary_key)
+
+
+def build_suite(table_name: str, part: str = "all") -> gx.ExpectationSuite:
+    """The expectation suite of one contract table.
+
+    ``part`` = ``rows``: the expectations judged row by row (any split of the rows gives the same
+    verdict); ``keys``: uniqueness of the primary key (needs every row at once, key columns only);
+    ``all``: both.
+    """
+    if part not in ("all", "rows", "keys"):
+        raise ValueError(f"unknown suite part: {part}")
     table = CONTRACT[table_name]
-    suite = gx.ExpectationSuite(name=f"raw_{table_name}")
+    suite = gx.ExpectationSuite(name=f"raw_{table_name}" + ("" if part == "all" else f"_{part}"))
+    if part != "keys":
+        for expectation in _row_expectations(table_name):
+            suite.add_expectation(expectation)
+    if part != "rows":
+        if len(table.primary_key) == 1:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column=table.primary_key[0]))
+        else:
+            suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(table.primary_key)))
+    return suite
+
+
+def _row_expectations(table_name: str) -> list[Expectation]:
+    table = CONTRACT[table_name]
     columns = [*table.column_names, *(name for name, _ in META_COLUMNS)]
-    suite.add_expectation(gxe.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=True))
+    found: list[Expectation] = [gxe.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=True)]
     for column in table.columns:
         if column.required:
-            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column.name))
+            found.append(gxe.ExpectColumnValuesToNotBeNull(column=column.name))
         if column.type == LogicalType.ENUM:
-            suite.add_expectation(
+            found.append(
                 gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.enum_values))
             )
         if column.type in FORMATS:
-            suite.add_expectation(
-                gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=FORMATS[column.type])
-            )
+            found.append(gxe.ExpectColumnValuesToMatchRegex(column=column.name, regex=FORMATS[column.type]))
         if column.min_value is not None or column.max_value is not None:
-            suite.add_expectation(
+            found.append(
                 gxe.ExpectColumnValuesToBeBetween(
                     column=column.name, min_value=column.min_value, max_value=column.max_value
                 )
             )
-    if len(table.primary_key) == 1:
-        suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column=table.primary_key[0]))
-    else:
-        suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(table.primary_key)))
-    for expectation in EXTRA.get(table_name, lambda: [])():
-        suite.add_expectation(expectation)
-    return suite
+    return found + EXTRA.get(table_name, lambda: [])()

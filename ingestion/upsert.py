@@ -1,5 +1,8 @@
 """SQL behind ``ingestion.warehouse.load_folder``: idempotent upserts, history and ops records.
 
+A table's good rows are staged in a temp table chunk by chunk (``start_stage``, ``stage_rows``), then
+merged at once (``merge_stage``), so no whole-table frame is ever held in Python.
+
 Keys are matched with ``IS NOT DISTINCT FROM`` because some natural keys have nullable parts
 (``prices.province_code`` null = national). A stored row is replaced only when its content differs
 and its export is not newer than the incoming one, so re-loading a folder touches nothing.
@@ -14,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ingestion.contract import CONTRACT
-from ingestion.validate import FileError, ValidationResult
+from ingestion.validate import FileError
 
 if TYPE_CHECKING:
     from ingestion.warehouse import LoadSummary
@@ -30,36 +34,54 @@ def _row(alias: str, columns: Sequence[str]) -> str:
     return "row(" + ", ".join(f"{alias}.{c}" for c in columns) + ")"
 
 
-def upsert_table(
-    con: duckdb.DuckDBPyConnection,
-    result: ValidationResult,
-    load_id: str,
-    loaded_at: datetime,
-    exported_at: datetime,
-) -> tuple[int, int]:
-    """Merge the good rows of ``result`` into ``raw.<table>``; returns (new rows, changed rows)."""
-    from ingestion.warehouse import arrow_frame, raw_columns
+def start_stage(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """An empty ``_stage`` shaped like ``raw.<table>``, filled chunk by chunk with ``stage_rows``."""
+    from ingestion.warehouse import raw_columns
 
-    table = CONTRACT[result.table]
-    names = list(table.column_names)
-    types = dict(raw_columns(table.name))
-    key = list(table.primary_key)
-    con.register("_incoming", arrow_frame(result))
+    columns = ", ".join(f"{name} {sql}" for name, sql in raw_columns(table))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage ({columns})")
+
+
+def stage_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: pd.DataFrame,
+    load_id: str,
+    source_file: str,
+    loaded_at: datetime,
+) -> None:
+    """Append good rows (typed contract columns plus ``_line_no``) to ``_stage``."""
+    from ingestion.warehouse import raw_columns
+
+    types = dict(raw_columns(table))
+    typed = ", ".join(f"CAST({c} AS {types[c]}) AS {c}" for c in CONTRACT[table].column_names)
+    con.register("_incoming", pa.Table.from_pandas(rows, preserve_index=False))
     try:
-        typed = ", ".join(f"CAST({c} AS {types[c]}) AS {c}" for c in names)
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _stage AS
-            SELECT {typed}, ?::VARCHAR AS _load_id, ?::VARCHAR AS _source_file,
-                   CAST(_line_no AS BIGINT) AS _line_no, ?::TIMESTAMPTZ AS _loaded_at
+            f"""INSERT INTO _stage
+            SELECT {typed}, ?::VARCHAR, ?::VARCHAR, CAST(_line_no AS BIGINT), ?::TIMESTAMPTZ
             FROM _incoming""",
-            [load_id, result.source_file, loaded_at],
+            [load_id, source_file, loaded_at],
         )
     finally:
         con.unregister("_incoming")
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _new AS SELECT s.* FROM _stage s
-        WHERE NOT EXISTS (SELECT 1 FROM raw.{table.name} r WHERE {_match("r", "s", key)})"""
-    )
+
+
+def unstage_lines(con: duckdb.DuckDBPyConnection, lines: Sequence[int]) -> None:
+    """Take rows back out of ``_stage`` (duplicates found once the whole file was seen)."""
+    if len(lines):
+        con.register("_dropped", pa.table({"line": pa.array(lines, pa.int64())}))
+        try:
+            con.execute("DELETE FROM _stage WHERE _line_no IN (SELECT line FROM _dropped)")
+        finally:
+            con.unregister("_dropped")
+
+
+def merge_stage(con: duckdb.DuckDBPyConnection, table_name: str, exported_at: datetime) -> tuple[int, int]:
+    """Merge ``_stage`` into ``raw.<table>`` and drop it; returns (new rows, changed rows)."""
+    table = CONTRACT[table_name]
+    names = list(table.column_names)
+    key = list(table.primary_key)
     # Changed: same key, different content, and the stored row's export is not newer.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _changed AS SELECT s.* FROM _stage s
@@ -71,14 +93,18 @@ def upsert_table(
     )
     con.execute(f"DELETE FROM raw.{table.name} r USING _changed c WHERE {_match('r', 'c', key)}")
     con.execute(f"INSERT INTO raw.{table.name} SELECT * FROM _changed")
-    con.execute(f"INSERT INTO raw.{table.name} SELECT * FROM _new")
-    new = _count(con, "_new")
+    # New keys straight from the stage (no copy of a first load); the changed keys are back in raw.
+    inserted = con.execute(
+        f"""INSERT INTO raw.{table.name} SELECT s.* FROM _stage s
+        WHERE NOT EXISTS (SELECT 1 FROM raw.{table.name} r WHERE {_match("r", "s", key)})"""
+    ).fetchone()
+    new = int(inserted[0]) if inserted else 0
     changed = _count(con, "_changed")
     if table.name == "prices":
         _record_price_versions(con, names, exported_at)
     elif table.name == "cases":
         _record_status_changes(con, exported_at)
-    for temp in ("_stage", "_new", "_changed"):
+    for temp in ("_stage", "_changed"):
         con.execute(f"DROP TABLE {temp}")
     return new, changed
 

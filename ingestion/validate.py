@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,29 +21,18 @@ import pandas as pd
 from ingestion.archive import safe_extract
 from ingestion.contract import CONTRACT, REFERENCED_KEYS, TABLE_LOAD_ORDER, Column, LogicalType, Table
 from ingestion.parsing import BAD_CODE, clean_text, parse_column
-from ingestion.readers import RawTable, TableReadError, conflict_error, read_table, scan_folder
+from ingestion.readers import (
+    FolderListing,
+    RawTable,
+    TableReadError,
+    conflict_error,
+    read_table,
+    scan_folder,
+)
+from ingestion.rejects import Issues, build_rejects, empty_rejects, quoted
 
-REJECT_COLUMNS = ["table_name", "source_file", "line_no", "reason_code", "reason", "raw_values"]
-
-# reason_code -> (中文, English); the column (and value) follow in each message.
-REASONS: dict[str, tuple[str, str]] = {
-    "missing_required": ("必填字段为空", "required value missing"),
-    "bad_int": ("不是整数", "not an integer"),
-    "bad_decimal": ("不是数字", "not a number"),
-    "bad_bool": ("不是是/否值（是/否、true/false、1/0）", "not a yes/no value (是/否, true/false, 1/0)"),
-    "bad_date": ("日期格式错误（应为 YYYY-MM-DD）", "bad date (expected YYYY-MM-DD)"),
-    "bad_timestamp": ("时间格式错误（应为 ISO 8601）", "bad timestamp (expected ISO 8601)"),
-    "bad_licence": ("许可证号应为12位数字", "licence number must be 12 digits"),
-    "bad_ean13": (
-        "EAN-13条码无效（校验位错误或非13位数字）",
-        "invalid EAN-13 barcode (check digit or length)",
-    ),
-    "unknown_enum": ("取值不在允许范围内", "unknown value"),
-    "out_of_range": ("数值超出允许范围", "value out of range"),
-    "unknown_fk": ("引用的记录不存在", "unknown reference"),
-    "duplicate_key": ("主键重复", "duplicate key"),
-    "bad_row": ("行格式错误", "malformed row"),
-}
+KeySets = dict[str, set[Any]]  # referenced column -> its values among a table's good rows
+R = TypeVar("R")
 
 
 @dataclass
@@ -59,47 +49,7 @@ class ValidationResult:
         return set(self.rejects["line_no"].tolist())
 
 
-@dataclass
-class _Issues:
-    """Problems found so far, as parallel arrays (row position, code, reason text)."""
-
-    rows: list[np.ndarray] = field(default_factory=list)
-    codes: list[np.ndarray] = field(default_factory=list)
-    reasons: list[np.ndarray] = field(default_factory=list)
-
-    def add(
-        self, mask: np.ndarray, code: str, zh_detail: pd.Series | str, en_detail: pd.Series | str
-    ) -> None:
-        positions = np.flatnonzero(mask)
-        if not len(positions):
-            return
-        zh, en = REASONS[code]
-        text = (
-            zh + ": " + _at(zh_detail, positions) + " / " + en + ": " + _at(en_detail, positions)
-        ).to_numpy()
-        self.rows.append(positions)
-        self.codes.append(np.full(len(positions), code, dtype=object))
-        self.reasons.append(text.astype(object))
-
-    def bad_rows(self, n: int) -> np.ndarray:
-        bad = np.zeros(n, dtype=bool)
-        for positions in self.rows:
-            bad[positions] = True
-        return bad
-
-
-def _at(detail: pd.Series | str, positions: np.ndarray) -> pd.Series:
-    if isinstance(detail, str):
-        return pd.Series([detail] * len(positions), dtype="str")
-    return detail.iloc[positions].reset_index(drop=True).astype("str").fillna("")
-
-
-def _quoted(text: pd.Series, column: str) -> pd.Series:
-    shown = text.fillna("").astype("str").str.slice(0, 80)
-    return column + " = '" + shown + "'"
-
-
-def _check_columns(table: Table, texts: dict[str, pd.Series], issues: _Issues) -> dict[str, pd.Series]:
+def _check_columns(table: Table, texts: dict[str, pd.Series], issues: Issues) -> dict[str, pd.Series]:
     typed: dict[str, pd.Series] = {}
     for column in table.columns:
         text = texts[column.name]
@@ -110,7 +60,7 @@ def _check_columns(table: Table, texts: dict[str, pd.Series], issues: _Issues) -
             _add_bad_value(column, text, parsed.bad, issues)
         if parsed.out_of_range.any():
             bounds = f"[{_num(column.min_value)}, {_num(column.max_value)}]"
-            detail = _quoted(text, column.name) + " " + bounds
+            detail = quoted(text, column.name) + " " + bounds
             issues.add(parsed.out_of_range, "out_of_range", detail, detail)
         typed[column.name] = parsed.values
     return typed
@@ -120,8 +70,8 @@ def _num(value: float | None) -> str:
     return "…" if value is None else f"{value:g}"
 
 
-def _add_bad_value(column: Column, text: pd.Series, bad: np.ndarray, issues: _Issues) -> None:
-    detail = _quoted(text, column.name)
+def _add_bad_value(column: Column, text: pd.Series, bad: np.ndarray, issues: Issues) -> None:
+    detail = quoted(text, column.name)
     if column.type == LogicalType.ENUM:
         allowed = "|".join(column.enum_values)
         zh, en = detail + f"（允许: {allowed}）", detail + f" (allowed: {allowed})"
@@ -134,13 +84,13 @@ def _check_foreign_keys(
     table: Table,
     typed: dict[str, pd.Series],
     known_keys: Mapping[str, set[Any]],
-    issues: _Issues,
+    issues: Issues,
     candidate: np.ndarray,
 ) -> np.ndarray:
     """Flag references to unknown parents; returns the rows still good afterwards."""
     for fk in table.foreign_keys:
         values = typed[fk.column]
-        detail = _quoted(values, fk.column) + f" → {fk.key}"
+        detail = quoted(values, fk.column) + f" → {fk.key}"
         if fk.ref_table != table.name:
             if fk.key not in known_keys:
                 continue  # parent neither in this import nor supplied: cannot be checked here
@@ -162,7 +112,7 @@ def _check_foreign_keys(
 
 
 def _check_duplicates(
-    table: Table, typed: dict[str, pd.Series], lines: np.ndarray, candidate: np.ndarray, issues: _Issues
+    table: Table, typed: dict[str, pd.Series], lines: np.ndarray, candidate: np.ndarray, issues: Issues
 ) -> np.ndarray:
     """Among otherwise good rows, the first occurrence of a key wins; later ones are rejected."""
     keys = pd.DataFrame({c: typed[c] for c in table.primary_key})
@@ -190,53 +140,94 @@ def _check_duplicates(
     return candidate & ~mask
 
 
-def _raw_json(raw: RawTable, positions: np.ndarray) -> list[str]:
-    frame = pd.concat([raw.data.iloc[positions], raw.extra.iloc[positions]], axis=1)
-    names = list(frame.columns)
-    columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in names]
-    rows = zip(*columns, strict=True)
-    return [json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) for row in rows]
+def _key_hashes(table: Table, typed: dict[str, pd.Series]) -> np.ndarray:
+    """A 64-bit hash of each row's typed primary key: equal keys, equal hashes."""
+    keys = pd.DataFrame({c: typed[c] for c in table.primary_key})
+    return pd.util.hash_pandas_object(keys, index=False).to_numpy(dtype=np.uint64)
 
 
-def _build_rejects(raw: RawTable, issues: _Issues) -> pd.DataFrame:
-    parts = []
-    if issues.rows:
-        rows = np.concatenate(issues.rows)
-        unique, inverse = np.unique(rows, return_inverse=True)
-        texts = np.asarray(_raw_json(raw, unique), dtype=object)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "line_no": raw.line_no[rows],
-                    "reason_code": np.concatenate(issues.codes),
-                    "reason": np.concatenate(issues.reasons),
-                    "raw_values": texts[inverse],
-                }
-            )
-        )
-    if raw.malformed:
-        zh, en = REASONS["bad_row"]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "line_no": [m.line_no for m in raw.malformed],
-                    "reason_code": "bad_row",
-                    "reason": [f"{zh}: {m.zh} / {en}: {m.en}" for m in raw.malformed],
-                    "raw_values": [
-                        json.dumps({"_raw": m.raw_text}, ensure_ascii=False) for m in raw.malformed
-                    ],
-                }
-            )
-        )
-    rejects = pd.concat(parts, ignore_index=True) if parts else _empty_rejects().iloc[:, 2:]
-    rejects.insert(0, "source_file", raw.source)
-    rejects.insert(0, "table_name", raw.table)
-    rejects["line_no"] = rejects["line_no"].astype("int64")
-    return rejects.sort_values("line_no", kind="stable").reset_index(drop=True)[REJECT_COLUMNS]
+def _drop_duplicates(
+    table: Table, raw: RawTable, hashes: np.ndarray, candidate: np.ndarray, issues: Issues
+) -> np.ndarray:
+    """``_check_duplicates`` over the whole table without holding its typed keys: only rows whose
+    key hash repeats can be duplicates, and a key's rows are all among them, so their keys are
+    parsed again and compared exactly (same first line, same reasons)."""
+    rows = np.flatnonzero(candidate)
+    _, inverse, counts = np.unique(hashes[rows], return_inverse=True, return_counts=True)
+    suspects = rows[counts[inverse] > 1]
+    if not len(suspects):
+        return candidate
+    typed = {}
+    for name in table.primary_key:
+        if name in raw.data.columns:
+            text = clean_text(raw.data[name].iloc[suspects].reset_index(drop=True))
+        else:
+            text = pd.Series(np.nan, index=range(len(suspects)), dtype="str")
+        typed[name] = parse_column(table.column(name), text).values
+    found = Issues()
+    kept = _check_duplicates(table, typed, raw.line_no[suspects], np.ones(len(suspects), dtype=bool), found)
+    issues.extend(found, suspects)
+    result = candidate.copy()
+    result[suspects[~kept]] = False
+    return result
 
 
-def _empty_rejects() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "line_no" else "str") for c in REJECT_COLUMNS})
+@dataclass
+class _Checked:
+    """Row-wise checks of every chunk, before the whole-table duplicate check."""
+
+    issues: Issues
+    candidate: np.ndarray  # rows still good after the type and foreign-key checks
+    hashes: np.ndarray  # primary-key hash of every row (see ``_drop_duplicates``)
+    referenced: dict[str, pd.Series]  # typed columns children refer to, whole table
+
+
+def _chunk_size(table: Table, n: int, chunk_rows: int | None) -> int:
+    self_referencing = any(fk.ref_table == table.name for fk in table.foreign_keys)
+    if chunk_rows is None or self_referencing:  # the parent loop needs the whole table at once
+        return max(n, 1)
+    return max(chunk_rows, 1)
+
+
+def _check_rows(
+    table: Table,
+    raw: RawTable,
+    known_keys: Mapping[str, set[Any]],
+    chunk_rows: int | None,
+    emit: Callable[[dict[str, pd.Series], int, np.ndarray], None],
+) -> _Checked:
+    """Type and foreign-key checks, ``chunk_rows`` rows at a time (each row on its own, so chunking
+    changes nothing); ``emit(typed, start, candidate)`` receives every chunk's typed columns."""
+    n = len(raw.data)
+    step = _chunk_size(table, n, chunk_rows)
+    kept: dict[str, list[pd.Series]] = {c: [] for c in _referenced_columns(table.name)}
+    issues = Issues()
+    candidate = np.zeros(n, dtype=bool)
+    hashes = np.zeros(n, dtype=np.uint64)
+    for start in range(0, max(n, 1), step):
+        part = raw.data.iloc[start : start + step].reset_index(drop=True)
+        size = len(part)
+        null = pd.Series(np.nan, index=range(size), dtype="str")
+        texts = {c: clean_text(part[c]) if c in part.columns else null for c in table.column_names}
+        del part
+        local = Issues()
+        typed = _check_columns(table, texts, local)
+        del texts
+        good = _check_foreign_keys(table, typed, known_keys, local, ~local.bad_rows(size))
+        issues.extend(local, start)
+        candidate[start : start + size] = good
+        hashes[start : start + size] = _key_hashes(table, typed)
+        for column, parts in kept.items():
+            parts.append(typed[column])
+        emit(typed, start, good)
+    whole = {
+        c: pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] for c, parts in kept.items()
+    }
+    return _Checked(issues, candidate, hashes, whole)
+
+
+def _referenced_columns(name: str) -> list[str]:
+    return sorted(k.split(".", 1)[1] for k in REFERENCED_KEYS if k.startswith(name + "."))
 
 
 def validate_table(
@@ -248,19 +239,10 @@ def validate_table(
     known; a foreign key whose parent is absent from the mapping is not checked.
     """
     table = CONTRACT[name]
-    n = len(raw.data)
-    null = pd.Series(np.nan, index=range(n), dtype="str")
-    texts = {
-        c: clean_text(raw.data[c].reset_index(drop=True)) if c in raw.data.columns else null
-        for c in table.column_names
-    }
-    issues = _Issues()
-    typed = _check_columns(table, texts, issues)
-    candidate = ~issues.bad_rows(n)
-    candidate = _check_foreign_keys(table, typed, known_keys or {}, issues, candidate)
-    candidate = _check_duplicates(table, typed, raw.line_no, candidate, issues)
-
-    good = pd.DataFrame(typed)
+    frames: list[dict[str, pd.Series]] = []
+    checked = _check_rows(table, raw, known_keys or {}, None, lambda typed, _s, _c: frames.append(typed))
+    candidate = _drop_duplicates(table, raw, checked.hashes, checked.candidate, checked.issues)
+    good = pd.DataFrame(frames[0])
     good.index = pd.Index(raw.line_no, name="source_line")
     extra = raw.extra.copy()
     extra.index = pd.Index(raw.line_no, name="source_line")
@@ -268,8 +250,52 @@ def validate_table(
         table=name,
         source_file=raw.source,
         good=good[candidate],
-        rejects=_build_rejects(raw, issues),
+        rejects=build_rejects(raw, checked.issues),
         extra_columns=extra,
+    )
+
+
+@dataclass
+class StreamedValidation:
+    """Outcome of ``stream_table``: the good rows went to the sink chunk by chunk."""
+
+    table: str
+    source_file: str
+    rows_good: int
+    dropped_lines: np.ndarray  # lines handed to the sink, then rejected as duplicates: remove them
+    rejects: pd.DataFrame  # as ValidationResult.rejects
+    good_keys: dict[str, set[Any]]  # referenced column -> its values among the good rows
+
+
+def stream_table(
+    name: str,
+    raw: RawTable,
+    sink: Callable[[pd.DataFrame], None],
+    *,
+    known_keys: Mapping[str, set[Any]] | None = None,
+    chunk_rows: int = 250_000,
+) -> StreamedValidation:
+    """``validate_table`` for big files: the same rejects (same lines, codes and reasons), but the
+    good rows are handed to ``sink`` ``chunk_rows`` at a time (typed columns plus ``_line_no``)
+    instead of being held as one frame. Duplicate keys are only known once every chunk was seen:
+    the later copies come back as ``dropped_lines``."""
+    table = CONTRACT[name]
+
+    def emit(typed: dict[str, pd.Series], start: int, good: np.ndarray) -> None:
+        frame = pd.DataFrame(typed)[good].reset_index(drop=True)
+        frame["_line_no"] = raw.line_no[start : start + len(good)][good]
+        sink(frame)
+
+    checked = _check_rows(table, raw, known_keys or {}, chunk_rows, emit)
+    final = _drop_duplicates(table, raw, checked.hashes, checked.candidate, checked.issues)
+    good_keys = {c: set(values[final].dropna().tolist()) for c, values in checked.referenced.items()}
+    return StreamedValidation(
+        table=name,
+        source_file=raw.source,
+        rows_good=int(final.sum()),
+        dropped_lines=raw.line_no[checked.candidate & ~final],
+        rejects=build_rejects(raw, checked.issues),
+        good_keys=good_keys,
     )
 
 
@@ -291,7 +317,7 @@ class FolderValidation:
 
     def all_rejects(self) -> pd.DataFrame:
         frames = [r.rejects for r in self.tables.values() if len(r.rejects)]
-        return pd.concat(frames, ignore_index=True) if frames else _empty_rejects()
+        return pd.concat(frames, ignore_index=True) if frames else empty_rejects()
 
 
 def validate_folder(
@@ -309,6 +335,73 @@ def validate_folder(
     files become ``file_errors``; the other tables still validate. ``tables`` restricts the work
     to those tables (their parents outside the subset must then come through ``known_keys``).
     """
+
+    def whole(name: str, raw: RawTable, keys: Mapping[str, set[Any]]) -> tuple[ValidationResult, KeySets]:
+        result = validate_table(name, raw, known_keys=keys)
+        return result, {c: set(result.good[c].dropna().tolist()) for c in _referenced_columns(name)}
+
+    with open_folder(path, max_unzipped_bytes) as folder:
+        results = folder.check_tables(whole, known_keys, tables)
+    return FolderValidation(
+        source=Path(path),
+        tables=results,
+        file_errors=folder.file_errors,
+        ignored_files=[folder.shown(p) for p in folder.listing.ignored],
+        manifest=folder.manifest,
+    )
+
+
+@dataclass
+class OpenedFolder:
+    """A contract folder (or a .zip unpacked safely), its manifest read, ready to check table by table."""
+
+    root: Path
+    label: str | None  # the .zip's name, shown in front of the paths inside it
+    listing: FolderListing
+    manifest: dict[str, Any] | None = None
+    file_errors: list[FileError] = field(default_factory=list)
+
+    def shown(self, p: Path) -> str:
+        return f"{self.label}/{p.relative_to(self.root).as_posix()}" if self.label else str(p)
+
+    def check_tables(
+        self,
+        check: Callable[[str, RawTable, Mapping[str, set[Any]]], tuple[R, KeySets]],
+        known_keys: Mapping[str, set[Any]] | None,
+        tables: Collection[str] | None = None,
+    ) -> dict[str, R]:
+        """``check(name, raw, parent keys)`` on every readable table, parents first (see
+        ``validate_folder``); returns the check results by table."""
+        keys: dict[str, set[Any]] = {k: set(v) for k, v in (known_keys or {}).items()}
+        results: dict[str, R] = {}
+        for name in TABLE_LOAD_ORDER:
+            if tables is not None and name not in tables:
+                continue
+            found: KeySets = {}
+            if name in self.listing.conflicts:
+                files = self.listing.conflicts[name]
+                exc = conflict_error(name, files)
+                self.file_errors.append(FileError(", ".join(self.shown(p) for p in files), name, str(exc)))
+            elif name in self.listing.tables:
+                file = self.listing.tables[name]
+                try:
+                    raw = read_table(file, name, source=self.shown(file))
+                except TableReadError as exc:
+                    self.file_errors.append(FileError(self.shown(file), name, str(exc)))
+                else:
+                    results[name], found = check(name, raw, keys)
+                    del raw  # the next table should not share memory with this one
+            else:
+                continue
+            for column in _referenced_columns(name):  # present: its good keys (none if unreadable)
+                key = f"{name}.{column}"
+                keys[key] = set((known_keys or {}).get(key, set())) | found.get(column, set())
+        return results
+
+
+@contextmanager
+def open_folder(path: Path, max_unzipped_bytes: int | None = None) -> Iterator[OpenedFolder]:
+    """Open a contract folder, or unpack a .zip (size cap: settings) for the duration of the block."""
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".zip":
         if max_unzipped_bytes is None:
@@ -317,54 +410,15 @@ def validate_folder(
             max_unzipped_bytes = get_settings().max_import_unzipped_bytes
         with tempfile.TemporaryDirectory(prefix="zhifa-import-") as tmp:
             root = safe_extract(path, Path(tmp), max_unzipped_bytes)
-            result = _validate_dir(root, path.name, known_keys, tables)
-        result.source = path
-        return result
-    return _validate_dir(path, None, known_keys, tables)
+            yield _opened(root, path.name)
+        return
+    yield _opened(path, None)
 
 
-def _validate_dir(
-    root: Path,
-    label: str | None,
-    known_keys: Mapping[str, set[Any]] | None,
-    tables: Collection[str] | None = None,
-) -> FolderValidation:
-    def shown(p: Path) -> str:
-        return f"{label}/{p.relative_to(root).as_posix()}" if label else str(p)
-
-    listing = scan_folder(root)
-    errors: list[FileError] = []
-    manifest = _read_manifest(root / "manifest.json", shown, errors)
-    keys: dict[str, set[Any]] = {k: set(v) for k, v in (known_keys or {}).items()}
-    results: dict[str, ValidationResult] = {}
-    for name in TABLE_LOAD_ORDER:
-        if tables is not None and name not in tables:
-            continue
-        own_keys = [k for k in REFERENCED_KEYS if k.startswith(name + ".")]
-        if name in listing.conflicts:
-            exc = conflict_error(name, listing.conflicts[name])
-            errors.append(FileError(", ".join(shown(p) for p in listing.conflicts[name]), name, str(exc)))
-        elif name in listing.tables:
-            file = listing.tables[name]
-            try:
-                raw = read_table(file, name, source=shown(file))
-            except TableReadError as exc:
-                errors.append(FileError(shown(file), name, str(exc)))
-            else:
-                results[name] = validate_table(name, raw, known_keys=keys)
-        else:
-            continue
-        for key in own_keys:  # present: its good keys (none if unreadable) are the parents
-            column = key.split(".", 1)[1]
-            found = set(results[name].good[column].dropna().tolist()) if name in results else set()
-            keys[key] = set((known_keys or {}).get(key, set())) | found
-    return FolderValidation(
-        source=root,
-        tables=results,
-        file_errors=errors,
-        ignored_files=[shown(p) for p in listing.ignored],
-        manifest=manifest,
-    )
+def _opened(root: Path, label: str | None) -> OpenedFolder:
+    folder = OpenedFolder(root, label, scan_folder(root))
+    folder.manifest = _read_manifest(root / "manifest.json", folder.shown, folder.file_errors)
+    return folder
 
 
 def _read_manifest(path: Path, shown: Any, errors: list[FileError]) -> dict[str, Any] | None:

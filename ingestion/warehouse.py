@@ -13,7 +13,7 @@ second load as reading rows that were neither new nor changed).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,10 +22,10 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from ingestion.contract import CONTRACT, REFERENCED_KEYS, TABLE_LOAD_ORDER, LogicalType
-from ingestion.validate import FileError, ValidationResult, validate_folder
+from ingestion.readers import RawTable
+from ingestion.validate import FileError, KeySets, StreamedValidation, open_folder, stream_table
 
 # duckdb 1.x readers (Superset) must be able to open what we write; only applies at file creation.
 WAREHOUSE_CONFIG: dict[str, Any] = {"storage_compatibility_version": "v1.4.0"}
@@ -68,6 +68,12 @@ OPS_DDL = (
         case_id VARCHAR, status VARCHAR, exported_at TIMESTAMPTZ, _load_id VARCHAR,
         _source_file VARCHAR, _line_no BIGINT, _loaded_at TIMESTAMPTZ)""",
 )
+# Rows validated and staged at a time: bounds the Python memory of a big table's load (a few hundred
+# MB of typed columns per chunk), not a business rule.
+STREAM_CHUNK_ROWS = 250_000
+# DuckDB's own memory during a load (it spills the staged rows to ``<warehouse>.tmp`` beyond this);
+# without a cap it keeps ~80% of RAM for itself. A tuning value like the one above.
+LOAD_MEMORY_LIMIT = "1GB"
 STATUS_LOADED = "loaded"
 STATUS_REJECTED = "rejected_bad_share"
 
@@ -161,6 +167,23 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
+@contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """Cap DuckDB's memory for the block, on a file-backed warehouse (an in-memory one cannot spill)."""
+    row = con.execute(
+        """SELECT path, current_setting('memory_limit') FROM duckdb_databases()
+        WHERE database_name = current_database()"""
+    ).fetchone()
+    if row is None or row[0] is None:
+        yield
+        return
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{row[1]}'")
+
+
 def _export_time(manifest: Mapping[str, Any] | None, fallback: datetime) -> datetime:
     text = (manifest or {}).get("exported_at")
     if text:
@@ -176,14 +199,14 @@ def _relative(source: str, root: Path) -> str:
     return source[len(prefix) :] if source.startswith(prefix) else source
 
 
-def _table_summary(result: ValidationResult, source_file: str) -> TableSummary:
-    rejected = result.rejects["line_no"].nunique()
-    reasons = result.rejects["reason_code"].value_counts().sort_index()
+def _table_summary(streamed: StreamedValidation, source_file: str) -> TableSummary:
+    rejected = streamed.rejects["line_no"].nunique()
+    reasons = streamed.rejects["reason_code"].value_counts().sort_index()
     return TableSummary(
-        table=result.table,
+        table=streamed.table,
         source_file=source_file,
-        rows_read=len(result.good) + int(rejected),
-        rows_loaded=len(result.good),
+        rows_read=streamed.rows_good + int(rejected),
+        rows_loaded=streamed.rows_good,
         rows_quarantined=int(rejected),
         reasons={str(k): int(v) for k, v in reasons.items()},
     )
@@ -206,8 +229,11 @@ def load_folder(
     Raises ``BadShareError`` (after recording the refusal in ``ops.load_summary``) when the share of
     bad rows exceeds ``max_bad_row_share`` (default: settings); ``TableReadError`` when a .zip is
     refused as a whole. Unreadable files are reported in the summary and ``ops.file_errors``.
+
+    Tables are validated and staged one at a time, ``STREAM_CHUNK_ROWS`` rows at a time, inside the
+    transaction; a refused load is rolled back, so nothing of it reaches ``raw``.
     """
-    from ingestion.upsert import insert_file_errors, insert_quarantine, insert_summary, upsert_table
+    from ingestion.upsert import insert_file_errors, insert_summary
 
     folder = Path(folder)
     if max_bad_row_share is None:
@@ -215,44 +241,65 @@ def load_folder(
 
         max_bad_row_share = get_settings().max_bad_row_share
     ensure_schema(con)
-    validation = validate_folder(folder, known_keys=warehouse_keys(con), tables=tables)
+    known = warehouse_keys(con)
     now = datetime.now(UTC)
     label = source or str(folder)
-    summary = LoadSummary(load_id, label, _export_time(validation.manifest, exported_at or now))
-    for name, result in validation.tables.items():
-        result.source_file = _relative(result.source_file, folder)
-        result.rejects["source_file"] = result.source_file
-        summary.tables[name] = _table_summary(result, result.source_file)
+    with open_folder(folder) as opened:
+        summary = LoadSummary(load_id, label, _export_time(opened.manifest, exported_at or now))
+        loads_row = [load_id, label, summary.exported_at, json.dumps(opened.manifest), now]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("INSERT INTO ops.loads VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", loads_row)
+            with _memory_limit(con, LOAD_MEMORY_LIMIT):
+                opened.check_tables(_loader(con, folder, summary, now), known, tables)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     summary.file_errors = [
-        FileError(_relative(e.file, folder), e.table, e.message) for e in validation.file_errors
+        FileError(_relative(e.file, folder), e.table, e.message) for e in opened.file_errors
     ]
-    too_bad = summary.bad_share > max_bad_row_share
-    if too_bad:
-        summary.status = STATUS_REJECTED
-    with _transaction(con):
-        con.execute(
-            "INSERT INTO ops.loads VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [load_id, label, summary.exported_at, json.dumps(validation.manifest), now],
-        )
-        if not too_bad:
-            for name, result in validation.tables.items():
-                new, changed = upsert_table(con, result, load_id, now, summary.exported_at)
-                summary.tables[name].rows_new, summary.tables[name].rows_changed = new, changed
-                insert_quarantine(con, result.rejects, load_id, now)
+    if summary.bad_share <= max_bad_row_share:
+        try:
             insert_file_errors(con, summary.file_errors, load_id, now)
+            insert_summary(con, summary, now)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        return summary
+    con.execute("ROLLBACK")  # nothing of a refused load stays, except the record of the refusal
+    summary.status = STATUS_REJECTED
+    for table in summary.tables.values():
+        table.rows_new = table.rows_changed = 0
+    with _transaction(con):
+        con.execute("INSERT INTO ops.loads VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", loads_row)
         insert_summary(con, summary, now)
-    if too_bad:
-        raise BadShareError(
-            f"坏行比例 {summary.bad_share:.1%} 超过上限 {max_bad_row_share:.1%}，本次导入未加载：{folder} / "
-            f"bad-row share {summary.bad_share:.1%} exceeds {max_bad_row_share:.1%}; nothing loaded from "
-            f"{folder} (load {load_id}; {summary.rows_quarantined} of {summary.rows_read} rows bad)"
-        )
-    return summary
+    raise BadShareError(
+        f"坏行比例 {summary.bad_share:.1%} 超过上限 {max_bad_row_share:.1%}，本次导入未加载：{folder} / "
+        f"bad-row share {summary.bad_share:.1%} exceeds {max_bad_row_share:.1%}; nothing loaded from "
+        f"{folder} (load {load_id}; {summary.rows_quarantined} of {summary.rows_read} rows bad)"
+    )
 
 
-def arrow_frame(result: ValidationResult) -> pa.Table:
-    """Good rows as Arrow, with the file line as ``_line_no`` (typed columns stay as parsed)."""
-    good = result.good
-    frame = good.reset_index(drop=True)
-    frame["_line_no"] = good.index.to_numpy(dtype="int64")
-    return pa.Table.from_pandas(frame, preserve_index=False)
+def _loader(
+    con: duckdb.DuckDBPyConnection, folder: Path, summary: LoadSummary, now: datetime
+) -> Callable[[str, RawTable, Mapping[str, set[Any]]], tuple[TableSummary, KeySets]]:
+    """The per-table step of ``load_folder``: stream-validate into ``_stage``, merge, quarantine."""
+    from ingestion.upsert import insert_quarantine, merge_stage, stage_rows, start_stage, unstage_lines
+
+    def load(name: str, raw: RawTable, keys: Mapping[str, set[Any]]) -> tuple[TableSummary, KeySets]:
+        source_file = _relative(raw.source, folder)
+        start_stage(con, name)
+
+        def sink(rows: pd.DataFrame) -> None:
+            stage_rows(con, name, rows, summary.load_id, source_file, now)
+
+        streamed = stream_table(name, raw, sink, known_keys=keys, chunk_rows=STREAM_CHUNK_ROWS)
+        unstage_lines(con, streamed.dropped_lines.tolist())
+        streamed.rejects["source_file"] = source_file
+        table = summary.tables[name] = _table_summary(streamed, source_file)
+        table.rows_new, table.rows_changed = merge_stage(con, name, summary.exported_at)
+        insert_quarantine(con, streamed.rejects, summary.load_id, now)
+        return table, streamed.good_keys
+
+    return load

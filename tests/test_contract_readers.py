@@ -17,7 +17,7 @@ import pytest
 from ingestion.archive import UnsafeArchiveError
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER, ean13_check_digit, ean13_is_valid
 from ingestion.readers import TableReadError, find_tables, read_table, scan_folder
-from ingestion.validate import validate_folder, validate_table
+from ingestion.validate import stream_table, validate_folder, validate_table
 
 SHANGHAI = "Asia/Shanghai"
 CASE_HEADER = [
@@ -343,3 +343,44 @@ def test_zip_import_and_refusals(tmp_path: Path) -> None:
     assert bomb.stat().st_size < 10_000
     with pytest.raises(UnsafeArchiveError, match="100000"):
         validate_folder(bomb, max_unzipped_bytes=100_000)
+
+
+def test_streamed_validation_rejects_the_same_lines_as_the_whole_table(tmp_path: Path) -> None:
+    """Chunks of 3 rows: duplicates across chunks, and a bad first copy, must end as in one pass."""
+    header = ["case_id", "line_no", "product_code", "quantity", "quantity_unit"]
+    rows: list[Row] = [
+        ["C1", "1", "P1", "2", "carton"],  # 2 good
+        ["C1", "2", "P1", "1", "carton"],  # 3 good
+        ["C1", "3", "P1", "x", "carton"],  # 4 bad decimal: not a key's first copy
+        ["C2", "1", "P1", "1", "pack"],  # 5 good                      (chunk 2)
+        ["C1", "1", "P1", "9", "carton"],  # 6 duplicate of line 2
+        ["C1", "3", "P1", "4", "carton"],  # 7 good: the bad line 4 does not count
+        ["C9", "1", "P1", "1", "carton"],  # 8 unknown case              (chunk 3)
+        ["C2", "1", "P1", "3", "pack"],  # 9 duplicate of line 5
+        ["C1", "2", "P1", "1", "carton"],  # 10 duplicate of line 3
+        ["C2", "2", "P1", "1", "stick"],  # 11 good                     (chunk 4)
+    ]
+    raw = read_table(write_csv(tmp_path / "case_items.csv", header, rows))
+    known = {"cases.case_id": {"C1", "C2"}, "products.product_code": {"P1"}}
+    staged: list[pd.DataFrame] = []
+    streamed = stream_table("case_items", raw, staged.append, known_keys=known, chunk_rows=3)
+    whole = validate_table("case_items", raw, known_keys=known)
+
+    expected = [[4, "bad_decimal"], [6, "duplicate_key"], [8, "unknown_fk"], [9, "duplicate_key"]]
+    expected.append([10, "duplicate_key"])
+    assert streamed.rejects[["line_no", "reason_code"]].values.tolist() == expected
+    pd.testing.assert_frame_equal(streamed.rejects, whole.rejects)
+    firsts = streamed.rejects.loc[streamed.rejects["reason_code"] == "duplicate_key", "reason"].tolist()
+    assert ["line 2" in firsts[0], "line 5" in firsts[1], "line 3" in firsts[2]] == [True] * 3
+    assert "(C1, 1) 首次出现在第 2 行" in firsts[0]
+    # the sink saw every row that passed the row-wise checks; the duplicates come back to be removed
+    assert [len(f) for f in staged] == [2, 3, 2, 1]
+    assert sorted(streamed.dropped_lines.tolist()) == [6, 9, 10]
+    kept = pd.concat(staged, ignore_index=True)
+    kept = kept[~kept["_line_no"].isin(streamed.dropped_lines)]
+    assert kept["_line_no"].tolist() == [2, 3, 5, 7, 11] == list(whole.good.index)
+    assert streamed.rows_good == 5
+    assert kept["quantity"].tolist() == [2.0, 1.0, 1.0, 4.0, 1.0]
+    pd.testing.assert_frame_equal(
+        kept.drop(columns="_line_no").reset_index(drop=True), whole.good.reset_index(drop=True)
+    )
