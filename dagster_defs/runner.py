@@ -1,5 +1,6 @@
 """Materialise the code location in-process (no web server): what `zhifa run` and the tests call."""
 
+import re
 from datetime import date
 
 import dagster as dg
@@ -43,3 +44,36 @@ def run_pipeline(
         },
         raise_on_error=False,
     )
+
+
+# How ingestion.readers.TableReadError names a file in its message ("... / cannot read file PATH: why").
+_UNREADABLE = re.compile(r"cannot read file (.+?): ")
+
+
+def run_problems(result: dg.ExecuteInProcessResult) -> list[str]:
+    """What makes a run fail for an operator, one bilingual phrase each: every failed blocking check
+    (severity ERROR, or declared blocking), with the unreadable files it names, and every failed step."""
+    problems = []
+    for check in result.get_asset_check_evaluations():
+        blocking = check.severity == dg.AssetCheckSeverity.ERROR or bool(getattr(check, "blocking", False))
+        if check.passed or not blocking:
+            continue
+        table = check.asset_key.to_user_string()
+        files = sorted(set(_UNREADABLE.findall(check.description or "")))
+        if files:
+            shown = ", ".join(files)
+            problems.append(f"文件无法读取 {shown} / unreadable file {shown} ({table})")
+        else:
+            problems.append(f"{table} 检查未通过 / check failed: {check.check_name}")
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            message = (error.message if error else "").strip().splitlines()
+            why = message[0][:300] if message else ""
+            problems.append(f"步骤 {event.step_key} 失败 / step {event.step_key} failed: {why}")
+    return problems
+
+
+def failure_line(problems: list[str]) -> str:
+    """The one line `zhifa run` ends with when the run did not pass."""
+    return f"运行未通过（{len(problems)} 项）/ run failed ({len(problems)} problems): " + "; ".join(problems)

@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 import pytest
+import typer
 
 from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
 from dagster_defs.resources import WarehouseResource
@@ -26,6 +27,7 @@ from ingestion.contract import TABLE_LOAD_ORDER
 from ingestion.landing import land, list_landings
 from ingestion.readers import TableReadError
 from ingestion.warehouse import connect
+from zhifa.commands.pipeline import finish
 
 ROOT = Path(__file__).resolve().parent.parent
 METRICS = dg.AssetSelection.groups("metrics")
@@ -133,6 +135,7 @@ def test_all_contract_suites_pass_and_raw_tables_exist(platform: Platform) -> No
     assert all(c.passed for c in checks), [(c.asset_key, c.check_name) for c in checks if not c.passed]
     mat = result.asset_materializations_for_node("cases_import")
     assert mat[0].metadata["dagster/row_count"].value == platform.counts()["cases"]
+    finish(result, 1.0)  # a passing run: `zhifa run` exits 0 (no typer.Exit)
 
 
 def test_reimport_changes_nothing(platform: Platform, demo_world: Path) -> None:
@@ -169,9 +172,10 @@ def _corrupt_world(base: Path, out: Path) -> dict[str, str]:
 
 
 def test_corrupt_files_name_the_file_and_leave_the_rest(
-    platform: Platform, demo_world: Path, tmp_path: Path
+    platform: Platform, demo_world: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = platform.counts()
+    quarantined = platform.query("SELECT count(*) FROM ops.quarantine")[0][0]
     spoiled = _corrupt_world(demo_world, tmp_path / "corrupt")
     landing = platform.land(tmp_path / "corrupt")
     result = platform.run()
@@ -193,6 +197,22 @@ def test_corrupt_files_name_the_file_and_leave_the_rest(
         r[0] for r in platform.query("SELECT table_name FROM ops.load_summary WHERE load_id = ?", [landing])
     }
     assert loaded == {"units", "officers", "products", "prices"}
+    # `zhifa run` ends with exit code 1 and one bilingual line naming every unreadable file ...
+    capsys.readouterr()
+    with pytest.raises(typer.Exit) as stopped:
+        finish(result, 1.0)
+    assert stopped.value.exit_code == 1
+    line = capsys.readouterr().err.strip()
+    assert "\n" not in line and "运行未通过" in line and "run failed" in line
+    for file in spoiled.values():
+        assert file in line
+    # ... while the rejects stay stored and the published snapshot still opens with its summaries
+    assert platform.query("SELECT count(*) FROM ops.quarantine")[0][0] == quarantined > 0
+    snapshot = duckdb.connect(str(platform.resource.serve_path), read_only=True)
+    try:
+        assert snapshot.execute("SELECT count(*) FROM ops.load_summary").fetchone()[0] > 0  # type: ignore[index]
+    finally:
+        snapshot.close()
 
 
 def test_zip_with_path_traversal_is_refused_before_landing(platform: Platform, tmp_path: Path) -> None:

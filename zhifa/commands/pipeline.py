@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from zhifa.settings import get_settings
+
+if TYPE_CHECKING:  # dagster costs seconds to import: only when a command needs it
+    import dagster as dg
 
 quarantine_app = typer.Typer(help="Rows that broke the contract, for clerks to fix.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -55,9 +59,21 @@ def run(
     result = run_pipeline(
         since=start, full_refresh=full, instance=instance, log_level="DEBUG" if verbose else "ERROR"
     )
-    _print_summary(result, (datetime.now() - began).total_seconds())
-    if not result.success:
-        _fail("pipeline run failed (see above)", code=1)
+    finish(result, (datetime.now() - began).total_seconds())
+
+
+def finish(result: dg.ExecuteInProcessResult, seconds: float) -> None:
+    """Print the run's summary; exit 1 with one bilingual line when a blocking check or a step failed.
+
+    Whatever failed, what the run stored stays (rejects in the quarantine, the last published
+    snapshot): the exit code only tells the operator, or a scheduler, to look.
+    """
+    from dagster_defs.runner import failure_line, run_problems
+
+    _print_summary(result, seconds)
+    problems = run_problems(result)
+    if problems or not result.success:
+        _fail(failure_line(problems or ["运行失败 / run failed"]), code=1)
 
 
 def _print_summary(result: object, seconds: float) -> None:
