@@ -12,6 +12,9 @@ Category = Literal[
 ]
 
 
+MAX_VERSION = 2**31 - 1  # keeps ids inside every store's INTEGER
+
+
 class RuleIn(BaseModel):
     """A new rule, or a new version of one. ``condition`` empty = only a human can check it."""
 
@@ -77,7 +80,7 @@ class RuleListOut(BaseModel):
 
 
 class ActivateIn(BaseModel):
-    version: int | None = Field(default=None, ge=1, description="default: the latest version")
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION, description="default: the latest version")
     note: str | None = Field(default=None, max_length=1000)
 
 
@@ -93,7 +96,7 @@ class DryRunIn(BaseModel):
     """Either an existing rule (a draft, by id and optional version) or a candidate condition."""
 
     rule_id: str | None = None
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
     condition: str | None = Field(default=None, max_length=4000)
     evidence_template_zh: str | None = Field(default=None, max_length=1000)
     deduct_points: float = Field(default=0, ge=0, le=100)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from api.core.errors import ApiError
 from api.deps import DB, TxRoute, require
 from api.models import ReviewRule, ReviewRuleSet, Unit, User
 from api.schemas_review_rules import (
+    MAX_VERSION,
     ActivateIn,
     DryRunIn,
     DryRunOut,
@@ -134,7 +135,7 @@ def list_rule_sets(db: DB, user: Quality) -> list[ReviewRuleSet]:
 
 
 @router.get("/review-rule-sets/{version}", response_model=RuleSetOut, summary="One rule-set version")
-def get_rule_set(version: int, db: DB, user: Quality) -> ReviewRuleSet:
+def get_rule_set(version: Annotated[int, Path(ge=0, le=MAX_VERSION)], db: DB, user: Quality) -> ReviewRuleSet:
     found = db.get(ReviewRuleSet, version)
     if found is None:
         raise ApiError(404, "RULE_SET_NOT_FOUND", f"规则集不存在 / rule set {version} not found")
