@@ -128,7 +128,8 @@ def table(
             "metrics": [],
             "order_by_cols": [json.dumps([order_by, ascending])],
         }
-        query = {**c.query, "columns": columns}
+        # metrics null, not []: an empty list makes Superset GROUP BY every column (1M rows sorted for 50)
+        query = {**c.query, "columns": columns, "metrics": None}
     query.update(orderby=[[order_by, ascending]], row_limit=limit, order_desc=not ascending)
     return Chart(key, title, answers, ds, "table", params, query, width=width, height=60)
 

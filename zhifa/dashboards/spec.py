@@ -141,7 +141,7 @@ def _referenced(query: dict[str, Any]) -> set[str]:
     names: set[str] = set()
     for col in query.get("columns", []):
         names.add(col["sqlExpression"] if isinstance(col, dict) else col)
-    for met in query.get("metrics", []):
+    for met in query.get("metrics") or []:
         names.add(met)
     for flt in query.get("filters", []):
         names.add(flt["col"])
