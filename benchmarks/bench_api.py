@@ -106,11 +106,19 @@ def uvicorn_server(factory: str, env: dict[str, str], app_dir: Path = ROOT) -> I
 
 
 # --- (1) case create under 50 concurrent clients --------------------------------------------------------
-async def _burst(
-    url: str, path: str, request: Callable[[int, int], dict[str, Any]], per_client: int
+async def _clients(
+    url: str, path: str, request: Callable[[int, int], dict[str, Any]], per_client: int, rate: float = 0.0
 ) -> tuple[list[float], float, float]:
     """``CLIENTS`` clients, each with its own connection, each sending ``per_client`` requests in turn.
+
+    Closed loop (``rate`` 0): the next request leaves the moment the answer comes. Open loop: each client
+    waits seeded exponential intervals so the clients together offer ``rate`` req/s (a field officer does
+    not fire the next case the instant the last one is answered); every run offers the same load.
     Also returns the cores the client itself used: on 2 shared cores the client competes with the server."""
+    rng = random.Random(7)
+    gaps = [
+        [rng.expovariate(rate / CLIENTS) if rate else 0.0 for _ in range(per_client)] for _ in range(CLIENTS)
+    ]
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
@@ -126,40 +134,9 @@ async def _burst(
         latencies.clear()
 
         async def client_loop(i: int) -> None:
-            for j in range(per_client):
-                await one(i, j)
-
-        start, cpu = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(client_loop(i) for i in range(CLIENTS)))
-        wall = time.perf_counter() - start
-    return latencies, wall, (time.process_time() - cpu) / wall
-
-
-async def _paced(
-    url: str, path: str, request: Callable[[int, int], dict[str, Any]], per_client: int, rate: float
-) -> tuple[list[float], float, float]:
-    """Open loop: ``CLIENTS`` clients, each sending ``per_client`` requests at exponential intervals so the
-    aggregate arrival rate is ``rate`` req/s (a field officer does not retry the instant an answer comes).
-    The seeded intervals make every run offer the same load."""
-    rng = random.Random(7)
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
-
-        async def one(i: int, j: int) -> None:
-            start = time.perf_counter()
-            r = await client.post(path, **request(i, j))
-            latencies.append(time.perf_counter() - start)
-            if r.status_code != 201:
-                raise RuntimeError(f"{path}: {r.status_code} {r.text[:300]}")
-
-        await asyncio.gather(*(one(i, -1) for i in range(CLIENTS)))
-        latencies.clear()
-        gaps = [[rng.expovariate(rate / CLIENTS) for _ in range(per_client)] for _ in range(CLIENTS)]
-
-        async def client_loop(i: int) -> None:
             for j, gap in enumerate(gaps[i]):
-                await asyncio.sleep(gap)
+                if gap:
+                    await asyncio.sleep(gap)
                 await one(i, j)
 
         start, cpu = time.perf_counter(), time.process_time()
@@ -171,10 +148,7 @@ async def _paced(
 def measure_burst(url: str, path: str, request: Callable[[int, int], dict[str, Any]], args: Any) -> dict:
     runs = []
     for _ in range(args.runs):
-        if args.rate:
-            lat, wall, client_cpu = asyncio.run(_paced(url, path, request, args.per_client, args.rate))
-        else:
-            lat, wall, client_cpu = asyncio.run(_burst(url, path, request, args.per_client))
+        lat, wall, client_cpu = asyncio.run(_clients(url, path, request, args.per_client, args.rate))
         p50, p95 = _pct(lat, 0.5), _pct(lat, 0.95)
         runs.append({"p50": p50, "p95": p95, "rps": len(lat) / wall, "cpu": client_cpu, "load": _load()})
     return {k: _median([r[k] for r in runs]) for k in ("p50", "p95", "rps", "cpu", "load")} | {"runs": runs}
