@@ -25,7 +25,10 @@ from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER
 from ingestion.landing import load_landings
 from ingestion.warehouse import BadShareError, LoadSummary, raw_columns
 
-API_TABLES = frozenset({"cases", "case_items", "case_officers", "approvals", "documents"})
+# contract tables the API-store extraction also writes (cases and their children; human dossier reviews)
+API_TABLES = frozenset(
+    {"cases", "case_items", "case_officers", "approvals", "documents", "reviews", "review_items"}
+)
 
 
 def _ordered(tables: Sequence[str]) -> list[str]:
