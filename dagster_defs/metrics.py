@@ -1,8 +1,9 @@
 """dbt models as Dagster assets: staging → intermediate → marts between the raw tables and the snapshot.
 
-The ``DbtProject`` is built once per process (the manifest is parsed only when missing; ``dagster dev``
-re-parses through ``prepare_if_dev``). Every model, seed and test runs inside one ``dbt build`` in the
-warehouse writer pool, against the file of the ``warehouse`` resource; dbt tests become asset checks.
+The ``DbtProject`` is built once per process (the manifest is parsed when missing or older than any
+project file, e.g. after pulling new models; ``dagster dev`` re-parses through ``prepare_if_dev``).
+Every model, seed and test runs inside one ``dbt build`` in the warehouse writer pool, against the file
+of the ``warehouse`` resource; dbt tests become asset checks.
 """
 
 import fcntl
@@ -37,9 +38,25 @@ def _dbt_executable() -> str:
 def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     project.prepare_if_dev()
-    if not project.manifest_path.exists():  # a fresh clone: `zhifa run`, tests, definitions validate
+    if _stale(project.manifest_path):  # a fresh clone or changed models: `zhifa run`, tests, validate
         _parse_once(project.manifest_path)
     return project
+
+
+PROJECT_SOURCES = ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml")
+
+
+def _stale(manifest: Path) -> bool:
+    """Missing, or older than a file dbt reads to build it."""
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for name in PROJECT_SOURCES:
+        source = DBT_PROJECT_DIR / name
+        files = [source] if source.is_file() else source.rglob("*") if source.is_dir() else []
+        if any(f.is_file() and f.stat().st_mtime > built for f in files):
+            return True
+    return False
 
 
 def _parse_once(manifest: Path) -> None:
@@ -49,7 +66,7 @@ def _parse_once(manifest: Path) -> None:
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with (manifest.parent / ".parse.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not manifest.exists():
+        if _stale(manifest):
             subprocess.run(
                 [
                     _dbt_executable(),
