@@ -22,19 +22,11 @@ import pytest
 
 from ingestion.recognition import recognise_folder
 from ingestion.warehouse import connect, load_folder
+from zhifa.generator.dossiers import DEFECT_RULE
 from zhifa.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
-# document defect planted by the generator → the review rule that must catch it
-DEFECT_RULE = {
-    "CAUSE_INCONSISTENT": "R022",
-    "CAUSE_WITHOUT_SHEYI": "R021",
-    "PARTY_INCONSISTENT": "R013",
-    "VALUATION_SUBTOTAL_WRONG": "R035",
-    "VALUATION_ONE_SIGNATURE": "R036",
-    "COVER_NO_MALFORMED": "R002",
-}
 # mart → columns the issue makes public (names are the interface; more columns are allowed)
 PUBLIC_COLUMNS = {
     "fct_case_fines": "case_id province_code unit_code lead_officer_id violation_code decided_at "

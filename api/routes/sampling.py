@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
@@ -18,8 +18,18 @@ Quality = Annotated[User, Depends(require("quality"))]
 Overseer = Annotated[User, Depends(require("quality", "manager"))]
 
 
-def _strata(rows: list[tuple[str, int, int]]) -> list[StratumOut]:
-    return [StratumOut(stratum=name, size=size, n=n) for name, size, n in rows]
+def _draw_fields(record: SamplingDraw, strata: list[tuple[str, int, int]]) -> dict[str, Any]:
+    """What a fresh draw and a logged one both show."""
+    return {
+        "draw_id": record.draw_id,
+        "plan_id": record.plan_id,
+        "seed": record.seed,
+        "algorithm": record.algorithm,
+        "population_size": len(record.population),
+        "population_digest": record.population_digest,
+        "strata": [StratumOut(stratum=name, size=size, n=n) for name, size, n in strata],
+        "selected": list(record.selected),
+    }
 
 
 @router.post("/sampling-plans", response_model=PlanOut, status_code=201, summary="Create a sampling plan")
@@ -51,18 +61,7 @@ def draw(plan_id: int, request: Request, db: DB, user: Quality) -> DrawOut:
     plan = sampling.get_plan(db, user, plan_id)
     record, task_ids, note = sampling.draw(db, user, plan, request.app.state.settings.serve_warehouse_path)
     _, strata = sampling.draw_strata(db, record)
-    return DrawOut(
-        draw_id=record.draw_id,
-        plan_id=plan.plan_id,
-        seed=record.seed,
-        algorithm=record.algorithm,
-        population_size=len(record.population),
-        population_digest=record.population_digest,
-        strata=_strata(strata),
-        selected=list(record.selected),
-        task_ids=task_ids,
-        note=note or None,
-    )
+    return DrawOut(**_draw_fields(record, strata), task_ids=task_ids, note=note or None)
 
 
 @router.get("/sampling-draws/{draw_id}", response_model=DrawDetail, summary="A logged draw, to re-derive")
@@ -70,14 +69,7 @@ def get_draw(draw_id: int, db: DB, user: Overseer) -> DrawDetail:
     record: SamplingDraw = sampling.get_draw(db, user, draw_id)
     stratum_of, strata = sampling.draw_strata(db, record)
     return DrawDetail(
-        draw_id=record.draw_id,
-        plan_id=record.plan_id,
-        seed=record.seed,
-        algorithm=record.algorithm,
-        population_size=len(record.population),
-        population_digest=record.population_digest,
-        strata=_strata(strata),
-        selected=list(record.selected),
+        **_draw_fields(record, strata),
         population=list(record.population),
         stratum_of=stratum_of,
         weights=record.weights,

@@ -109,16 +109,14 @@ def record_change(
     session: Session, user: Any, row: Base, *, action: str, entity: str, entity_id: str, before: Any
 ) -> None:
     """Append ``user``'s change of ``row`` (its state now against ``before``) to the chain."""
-    record(
-        session,
-        user_id=user.id,
-        username=user.username,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        before=before,
-        after=snapshot(row),
+    record_by(
+        session, user, action=action, entity=entity, entity_id=entity_id, before=before, after=snapshot(row)
     )
+
+
+def record_by(session: Session, user: Any, **entry: Any) -> AuditEntry:
+    """:func:`record` for an acting API user (its id and username); ``entry`` are record's other keywords."""
+    return record(session, user_id=user.id, username=user.username, **entry)
 
 
 def record(

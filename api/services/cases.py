@@ -239,14 +239,14 @@ def add_item(session: Session, user: User, case: Case, body: ItemIn) -> CaseItem
     case.items.append(item)
     case.updated_at = now()
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        user_id=user.id,
-        username=user.username,
+        user,
+        item,
         action="add_item",
         entity="case_item",
         entity_id=f"{case.case_id}#{item.line_no}",
-        after=audit.snapshot(item),
+        before=None,
     )
     return item
 

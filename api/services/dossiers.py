@@ -19,7 +19,7 @@ from api.models import Case, Dossier, DossierFile, MachineReview, Unit, User
 from api.services import audit, machine_review, storage, uploads
 from api.services.clock import local_date, now
 from api.services.dossier_unpack import Part, unpack
-from api.services.users import visible_units
+from api.services.users import in_scope, visible_units
 from ingestion.recognition import recognise_bytes
 from ingestion.recognition.sniff import is_encrypted_office, sniff
 
@@ -33,10 +33,7 @@ def review_dossier(db: Session, dossier: Dossier) -> MachineReview:
 
 def get_visible(db: Session, user: User, dossier_id: int) -> Dossier:
     dossier = db.get(Dossier, dossier_id)
-    units = visible_units(db, user)
-    if dossier is None or (units is not None and dossier.unit_code not in units):
-        raise ApiError(404, "DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
-    return dossier
+    return in_scope(db, user, dossier, "DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
 
 
 def _check_uploader(user: User, unit_code: str) -> None:
@@ -178,10 +175,9 @@ def add_files(
     db.add_all(rows)
     dossier.updated_at = now()
     db.flush()
-    audit.record(
+    audit.record_by(
         db,
-        user_id=user.id,
-        username=user.username,
+        user,
         action="upload",
         entity="dossier",
         entity_id=str(dossier.dossier_id),

@@ -35,7 +35,7 @@ from api.models import Dossier, SamplingDraw, SamplingPlan, Unit, User
 from api.services import audit
 from api.services import review_tasks as tasks
 from api.services.clock import now
-from api.services.users import unit_path, visible_units
+from api.services.users import in_scope, unit_path, visible_units
 
 ALGORITHM = "hmac-sha256-es-v1"
 
@@ -125,10 +125,9 @@ def create_plan(session: Session, user: User, body: Any) -> SamplingPlan:
 
 def get_plan(session: Session, user: User, plan_id: int) -> SamplingPlan:
     plan = session.get(SamplingPlan, plan_id)
-    units = visible_units(session, user)
-    if plan is None or (units is not None and plan.unit_code not in units):
-        raise ApiError(404, "PLAN_NOT_FOUND", f"抽查方案不存在 / sampling plan {plan_id} not found")
-    return plan
+    return in_scope(
+        session, user, plan, "PLAN_NOT_FOUND", f"抽查方案不存在 / sampling plan {plan_id} not found"
+    )
 
 
 def population(session: Session, plan: SamplingPlan) -> list[Dossier]:
@@ -238,9 +237,9 @@ def draw(
     return record, task_ids, "; ".join(notes)
 
 
-def draw_strata(session: Session, record: SamplingDraw) -> tuple[dict[str, str], list[tuple[str, int, int]]]:
-    """Stratum of every case of a logged draw, from its dossier (unit and violation of a case do not
-    change), and the per-stratum sizes recomputed from them."""
+def _rederive(session: Session, record: SamplingDraw) -> tuple[SamplingPlan, dict[str, str], Drawn]:
+    """The logged draw's plan, the stratum of every case (from its dossier: unit and violation of a case
+    do not change) and the draw recomputed from the logged population, weights and seed."""
     plan = session.get(SamplingPlan, record.plan_id)
     assert plan is not None
     dossiers = list(session.scalars(select(Dossier).where(Dossier.case_id.in_(record.population))))
@@ -253,21 +252,17 @@ def draw_strata(session: Session, record: SamplingDraw) -> tuple[dict[str, str],
         count=plan.count_per_unit,
         weights=record.weights,
     )
+    return plan, stratum_of, drawn
+
+
+def draw_strata(session: Session, record: SamplingDraw) -> tuple[dict[str, str], list[tuple[str, int, int]]]:
+    """Stratum of every case of a logged draw and the per-stratum sizes recomputed from them."""
+    _, stratum_of, drawn = _rederive(session, record)
     return stratum_of, drawn.strata
 
 
 def verify(session: Session, record: SamplingDraw) -> dict[str, Any]:
-    plan = session.get(SamplingPlan, record.plan_id)
-    assert plan is not None
-    stratum_of, _ = draw_strata(session, record)
-    again = draw_sample(
-        record.population,
-        stratum_of,
-        record.seed,
-        rate=plan.rate,
-        count=plan.count_per_unit,
-        weights=record.weights,
-    )
+    plan, _, again = _rederive(session, record)
     return {
         "draw_id": record.draw_id,
         "digest_matches": population_digest(record.population) == record.population_digest,
@@ -278,8 +273,9 @@ def verify(session: Session, record: SamplingDraw) -> dict[str, Any]:
 
 
 def get_draw(session: Session, user: User, draw_id: int) -> SamplingDraw:
+    """The draw if its plan is in the user's scope; a draw of another unit's plan is "not found" too."""
     record = session.get(SamplingDraw, draw_id)
-    if record is None:
-        raise ApiError(404, "DRAW_NOT_FOUND", f"抽查记录不存在 / sampling draw {draw_id} not found")
-    get_plan(session, user, record.plan_id)  # scope check
+    plan = session.get(SamplingPlan, record.plan_id) if record is not None else None
+    in_scope(session, user, plan, "DRAW_NOT_FOUND", f"抽查记录不存在 / sampling draw {draw_id} not found")
+    assert record is not None
     return record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,6 +80,22 @@ def visible_units(session: Session, user: User) -> set[str] | None:
 def can_see_unit(session: Session, user: User, unit_code: str) -> bool:
     units = visible_units(session, user)
     return units is None or unit_code in units
+
+
+class _InUnit(Protocol):
+    @property
+    def unit_code(self) -> str: ...
+
+
+ScopedRow = TypeVar("ScopedRow", bound=_InUnit)
+
+
+def in_scope(session: Session, user: User, row: ScopedRow | None, code: str, message: str) -> ScopedRow:
+    """``row`` if it exists and its unit is in the user's scope; otherwise 404, so that rows of other
+    units look exactly like rows that do not exist."""
+    if row is None or not can_see_unit(session, user, row.unit_code):
+        raise ApiError(404, code, message)
+    return row
 
 
 def province_of(session: Session, unit_code: str) -> str:

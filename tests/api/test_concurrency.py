@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import re
-import socket
 import threading
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-import pytest
-import uvicorn
 from apitest_support import case_body
 from sqlalchemy import func, select
 
@@ -20,23 +15,6 @@ from api.models import Case, Counter, Document
 from api.services import numbering
 
 N = 50
-
-
-@pytest.fixture
-def live_url(app: Any) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
 
 
 def _parallel(fn: Any, n: int = N) -> list[Any]:

@@ -1,7 +1,7 @@
 """Dossier upload and machine review over HTTP (issue #7, point 1) on generated dossiers with defects.
 
-Ground truth comes from the generator (``document_defects``); the rule each defect must trip is the warehouse
-test's mapping (tests/test_metrics.py DEFECT_RULE), so the API and the warehouse are held to the same answer.
+Ground truth comes from the generator (``document_defects``); the rule each defect must trip is its
+``DEFECT_RULE``, which the warehouse test (tests/test_metrics.py) uses too: both are held to the same answer.
 """
 
 from __future__ import annotations
@@ -20,15 +20,8 @@ from pypdf import PdfReader, PdfWriter
 from api.core.config import ApiSettings
 from api.services.dossier_unpack import unpack
 from api.services.users import create_user
+from zhifa.generator.dossiers import DEFECT_RULE
 
-DEFECT_RULE = {  # = tests/test_metrics.py DEFECT_RULE (kept literal: this file must not import a slow module)
-    "CAUSE_INCONSISTENT": "R022",
-    "CAUSE_WITHOUT_SHEYI": "R021",
-    "PARTY_INCONSISTENT": "R013",
-    "VALUATION_SUBTOTAL_WRONG": "R035",
-    "VALUATION_ONE_SIGNATURE": "R036",
-    "COVER_NO_MALFORMED": "R002",
-}
 TEXT_SUFFIXES = (".pdf", ".docx")
 
 
@@ -61,6 +54,14 @@ def _case_files(world: Path, case_id: str) -> list[tuple[str, bytes]]:
 def _text_cases(world: Path) -> list[str]:
     return sorted(
         p.name for p in (world / "files").iterdir() if next(p.iterdir()).suffix.lower() in TEXT_SUFFIXES
+    )
+
+
+def _text_case_with(world: Path, truth: Any, defect: str) -> str:
+    """The first case (by id) with a PDF or DOCX dossier in which the generator planted ``defect``."""
+    text_cases = set(_text_cases(world))
+    return next(
+        c for c, kinds in sorted(truth["document_defects"].items()) if defect in kinds and c in text_cases
     )
 
 
@@ -139,12 +140,7 @@ def test_evidence_shows_found_and_expected_values(
     client: Any, as_user: Any, demo_world: Path, demo_truth: Any
 ) -> None:
     """A wrong subtotal is reported with the line's printed subtotal and quantity × price, computed here."""
-    text_cases = set(_text_cases(demo_world))
-    case_id = next(
-        c
-        for c, kinds in sorted(demo_truth["document_defects"].items())
-        if "VALUATION_SUBTOTAL_WRONG" in kinds and c in text_cases
-    )
+    case_id = _text_case_with(demo_world, demo_truth, "VALUATION_SUBTOTAL_WRONG")
     r = _upload_zip(client, as_user("li"), case_id, _case_files(demo_world, case_id))
     finding = _by_rule(r.json()["report"])["R035"]
     lines = [d for d in finding["evidence"]["documents"] if d["field"].endswith(".subtotal")]
@@ -201,12 +197,7 @@ def test_a_scanned_dossier_is_recognised_by_ocr_and_reviewed(
 def test_report_downloads_name_the_failed_rules_and_the_score(
     client: Any, as_user: Any, demo_world: Path, demo_truth: Any
 ) -> None:
-    text_cases = set(_text_cases(demo_world))
-    case_id = next(
-        c
-        for c, kinds in sorted(demo_truth["document_defects"].items())
-        if "COVER_NO_MALFORMED" in kinds and c in text_cases
-    )
+    case_id = _text_case_with(demo_world, demo_truth, "COVER_NO_MALFORMED")
     li = as_user("li")
     body = _upload_zip(client, li, case_id, _case_files(demo_world, case_id)).json()
     dossier_id, report = body["dossier"]["dossier_id"], body["report"]

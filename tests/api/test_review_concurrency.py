@@ -3,18 +3,14 @@ server on SQLite and on PostgreSQL — every task ends with exactly one holder, 
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pandas as pd
 import pytest
-import uvicorn
 from review_support import add_dossier, add_users, bearer
 from sqlalchemy import select
 
@@ -25,23 +21,6 @@ from zhifa.reference import load_reference
 REVIEWERS = 10
 TASKS = 10
 CAP = 1  # 10 reviewers × 1 = 10 tasks: the cap bites on almost every late claim
-
-
-@pytest.fixture
-def live_url(app: Any) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
 
 
 def test_hundred_concurrent_claims(app: Any, live_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,14 +36,17 @@ RENDERED_TYPES = (
     "penalty_decision",
     "closing_report",
 )
-DOCUMENT_DEFECTS = (
-    "CAUSE_INCONSISTENT",
-    "CAUSE_WITHOUT_SHEYI",
-    "PARTY_INCONSISTENT",
-    "VALUATION_SUBTOTAL_WRONG",
-    "VALUATION_ONE_SIGNATURE",
-    "COVER_NO_MALFORMED",
-)
+# Document defect planted in a dossier → the review rule (dbt_project/seeds/ref_review_rules.csv) that must
+# catch it: the ground truth that the warehouse tests and the API's machine review are both held to.
+DEFECT_RULE = {
+    "CAUSE_INCONSISTENT": "R022",
+    "CAUSE_WITHOUT_SHEYI": "R021",
+    "PARTY_INCONSISTENT": "R013",
+    "VALUATION_SUBTOTAL_WRONG": "R035",
+    "VALUATION_ONE_SIGNATURE": "R036",
+    "COVER_NO_MALFORMED": "R002",
+}
+DOCUMENT_DEFECTS = tuple(DEFECT_RULE)
 
 
 @dataclass
