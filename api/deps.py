@@ -7,7 +7,7 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
@@ -89,3 +89,9 @@ def require(*roles: str) -> Callable[[User], User]:
 Officer = Annotated[User, Depends(require("officer"))]
 Approver = Annotated[User, Depends(require("approver", "legal_reviewer"))]
 Admin = Annotated[User, Depends(require("admin"))]
+
+# Row ids are database INTEGERs: a larger id is refused with 422 before it reaches the store (SQLite raises
+# OverflowError on a Python int beyond 64 bits, PostgreSQL an out-of-range error).
+ID_MAX = 2**31 - 1
+PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
+QueryId = Annotated[int, Query(ge=1, le=ID_MAX)]

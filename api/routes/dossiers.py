@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from sqlalchemy import select
 
 from api.core.errors import ApiError
-from api.deps import DB, CurrentUser, TxRoute
+from api.deps import DB, ID_MAX, CurrentUser, PathId, TxRoute
 from api.models import Dossier, DossierFile, MachineReview
 from api.schemas_dossiers import DossierDetail, DossierFileOut, DossierOut, MachineReport
 from api.services import dossiers, review_reports
@@ -21,7 +21,6 @@ from api.services.users import visible_units
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"], route_class=TxRoute)
 
-DossierId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # a database INTEGER
 Files = Annotated[list[UploadFile], File(description="dossier files (PDF, DOCX, PNG/JPEG scans) or one zip")]
 
 
@@ -64,9 +63,7 @@ def upload(
 
 
 @router.post("/{dossier_id}/files", response_model=DossierDetail, status_code=201, summary="Add files")
-def add_files(
-    request: Request, db: DB, user: CurrentUser, dossier_id: DossierId, files: Files
-) -> DossierDetail:
+def add_files(request: Request, db: DB, user: CurrentUser, dossier_id: PathId, files: Files) -> DossierDetail:
     dossier = dossiers.get_visible(db, user, dossier_id)
     dossiers.open_dossier(db, user, dossier.case_id, None, None)  # the uploader check
     return _detail(db, _upload(request, db, user, dossier, files))
@@ -84,7 +81,7 @@ def list_dossiers(
     decided_from: date | None = None,
     decided_to: date | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
 ) -> list[Dossier]:
     stmt = select(Dossier).order_by(Dossier.updated_at.desc(), Dossier.dossier_id).limit(limit).offset(offset)
     units = visible_units(db, user)
@@ -108,17 +105,17 @@ def list_dossiers(
 
 
 @router.get("/{dossier_id}", response_model=DossierDetail, summary="A dossier, its files and its report")
-def get_dossier(db: DB, user: CurrentUser, dossier_id: DossierId) -> DossierDetail:
+def get_dossier(db: DB, user: CurrentUser, dossier_id: PathId) -> DossierDetail:
     return _detail(db, dossiers.get_visible(db, user, dossier_id))
 
 
 @router.get("/{dossier_id}/machine-review", response_model=MachineReport, summary="Machine review report")
-def machine_report(db: DB, user: CurrentUser, dossier_id: DossierId) -> MachineReport:
+def machine_report(db: DB, user: CurrentUser, dossier_id: PathId) -> MachineReport:
     return _report(db, dossiers.get_visible(db, user, dossier_id))
 
 
 @router.post("/{dossier_id}/machine-review", response_model=MachineReport, summary="Re-run machine review")
-def rerun(db: DB, user: CurrentUser, dossier_id: DossierId) -> MachineReport:
+def rerun(db: DB, user: CurrentUser, dossier_id: PathId) -> MachineReport:
     """Reviews the dossier again under the rule set in force now (uploaders, quality staff, admin)."""
     dossier = dossiers.get_visible(db, user, dossier_id)
     if not (user.role_set & {"quality", "admin"}):
@@ -137,7 +134,7 @@ _FORMATS = {
 @router.get(
     "/{dossier_id}/report.{fmt}", summary="Report download (xlsx, docx, pdf)", response_class=Response
 )
-def report_file(db: DB, user: CurrentUser, dossier_id: DossierId, fmt: str) -> Response:
+def report_file(db: DB, user: CurrentUser, dossier_id: PathId, fmt: str) -> Response:
     if fmt not in _FORMATS:
         raise ApiError(404, "NOT_FOUND", f"不支持的格式 / unknown report format {fmt}")
     report = _report(db, dossiers.get_visible(db, user, dossier_id))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from api.core.errors import ApiError
-from api.deps import DB, CurrentUser, TxRoute, require
+from api.deps import DB, CurrentUser, PathId, QueryId, TxRoute, require
 from api.models import Dossier, HumanReview, HumanReviewItem, ReviewTask, User
 from api.schemas_review_tasks import (
     DossierBrief,
@@ -32,6 +32,7 @@ from api.services.users import visible_units
 router = APIRouter(tags=["review tasks"], route_class=TxRoute)
 Manager = Annotated[User, Depends(require("quality", "manager"))]
 Quality = Annotated[User, Depends(require("quality"))]
+Reviewer = Annotated[User, Depends(require("reviewer", "quality"))]  # quality staff take arbitration
 
 
 def review_out(review: HumanReview, items: list[HumanReviewItem]) -> HumanReviewOut:
@@ -55,7 +56,7 @@ def list_tasks(
     user: Manager,
     status: str | None = None,
     mode: str | None = None,
-    dossier_id: int | None = None,
+    dossier_id: QueryId | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[ReviewTask]:
     stmt = select(ReviewTask).join(Dossier, Dossier.dossier_id == ReviewTask.dossier_id)
@@ -75,7 +76,7 @@ def list_tasks(
 @router.get("/review-tasks/pool", response_model=list[PoolItem], summary="Open tasks I may claim (抢单池)")
 def pool(
     db: DB,
-    user: Annotated[User, Depends(require("reviewer", "quality"))],
+    user: Reviewer,
     mode: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[PoolItem]:
@@ -100,7 +101,7 @@ def expire(db: DB, user: Quality) -> ExpiredOut:
 
 
 @router.get("/review-tasks/{task_id}", response_model=TaskDetail, summary="A task with its review form")
-def detail(task_id: int, db: DB, user: CurrentUser) -> TaskDetail:
+def detail(task_id: PathId, db: DB, user: CurrentUser) -> TaskDetail:
     tasks.expire_leases(db, task_ids=[task_id])
     task = db.get(ReviewTask, task_id)
     dossier = db.get(Dossier, task.dossier_id) if task else None
@@ -127,22 +128,22 @@ def detail(task_id: int, db: DB, user: CurrentUser) -> TaskDetail:
 
 
 @router.post("/review-tasks/{task_id}/claim", response_model=TaskOut, summary="Claim a task (first come)")
-def claim(task_id: int, db: DB, user: CurrentUser) -> ReviewTask:
+def claim(task_id: PathId, db: DB, user: Reviewer) -> ReviewTask:
     return tasks.claim(db, user, task_id)
 
 
 @router.post("/review-tasks/{task_id}/release", response_model=TaskOut, summary="Give a claimed task back")
-def release(task_id: int, db: DB, user: CurrentUser) -> ReviewTask:
+def release(task_id: PathId, db: DB, user: Reviewer) -> ReviewTask:
     return tasks.release(db, user, task_id)
 
 
 @router.post("/review-tasks/{task_id}/cancel", response_model=TaskOut, summary="Withdraw an unfinished task")
-def cancel(task_id: int, db: DB, user: Manager) -> ReviewTask:
+def cancel(task_id: PathId, db: DB, user: Manager) -> ReviewTask:
     return tasks.cancel(db, user, task_id)
 
 
 @router.post("/review-tasks/{task_id}/submit", response_model=SubmitOut, summary="Submit the human review")
-def submit(task_id: int, body: SubmitIn, db: DB, user: CurrentUser) -> SubmitOut:
+def submit(task_id: PathId, body: SubmitIn, db: DB, user: Reviewer) -> SubmitOut:
     review, items, task, arbitration = hr.submit(
         db, user, task_id, body.decisions, body.additions, body.comment
     )
@@ -154,9 +155,10 @@ def submit(task_id: int, body: SubmitIn, db: DB, user: CurrentUser) -> SubmitOut
 
 
 @router.get("/human-reviews", response_model=list[HumanReviewOut], summary="Human reviews of a dossier")
-def human_reviews(dossier_id: int, db: DB, user: CurrentUser) -> list[HumanReviewOut]:
+def human_reviews(dossier_id: QueryId, db: DB, user: CurrentUser) -> list[HumanReviewOut]:
     dossier = db.get(Dossier, dossier_id)
-    if dossier is None:
+    # a dossier the caller neither sees nor works on does not exist for them (no 200 [] to probe ids with)
+    if dossier is None or not hr.knows_dossier(db, user, dossier):
         raise ApiError(404, "DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
     everything = "admin" in user.role_set or hr.is_manager_of(db, user, dossier)
     return [
@@ -167,7 +169,7 @@ def human_reviews(dossier_id: int, db: DB, user: CurrentUser) -> list[HumanRevie
 
 
 @router.get("/human-reviews/{review_id}", response_model=HumanReviewOut, summary="One human review")
-def human_review(review_id: int, db: DB, user: CurrentUser) -> HumanReviewOut:
+def human_review(review_id: PathId, db: DB, user: CurrentUser) -> HumanReviewOut:
     review = db.get(HumanReview, review_id)
     dossier = db.get(Dossier, review.dossier_id) if review else None
     if (

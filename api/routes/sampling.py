@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
-from api.deps import DB, TxRoute, require
+from api.deps import DB, PathId, TxRoute, require
 from api.models import SamplingDraw, SamplingPlan, User
 from api.schemas_review_tasks import DrawDetail, DrawOut, PlanIn, PlanOut, StratumOut, VerifyOut
 from api.services import sampling
@@ -47,7 +47,7 @@ def list_plans(db: DB, user: Overseer) -> list[SamplingPlan]:
 
 
 @router.get("/sampling-plans/{plan_id}", response_model=PlanOut, summary="One sampling plan")
-def get_plan(plan_id: int, db: DB, user: Overseer) -> SamplingPlan:
+def get_plan(plan_id: PathId, db: DB, user: Overseer) -> SamplingPlan:
     return sampling.get_plan(db, user, plan_id)
 
 
@@ -57,7 +57,7 @@ def get_plan(plan_id: int, db: DB, user: Overseer) -> SamplingPlan:
     status_code=201,
     summary="Draw and publish tasks",
 )
-def draw(plan_id: int, request: Request, db: DB, user: Quality) -> DrawOut:
+def draw(plan_id: PathId, request: Request, db: DB, user: Quality) -> DrawOut:
     plan = sampling.get_plan(db, user, plan_id)
     record, task_ids, note = sampling.draw(db, user, plan, request.app.state.settings.serve_warehouse_path)
     _, strata = sampling.draw_strata(db, record)
@@ -65,7 +65,7 @@ def draw(plan_id: int, request: Request, db: DB, user: Quality) -> DrawOut:
 
 
 @router.get("/sampling-draws/{draw_id}", response_model=DrawDetail, summary="A logged draw, to re-derive")
-def get_draw(draw_id: int, db: DB, user: Overseer) -> DrawDetail:
+def get_draw(draw_id: PathId, db: DB, user: Overseer) -> DrawDetail:
     record: SamplingDraw = sampling.get_draw(db, user, draw_id)
     stratum_of, strata = sampling.draw_strata(db, record)
     return DrawDetail(
@@ -79,5 +79,5 @@ def get_draw(draw_id: int, db: DB, user: Overseer) -> DrawDetail:
 
 
 @router.get("/sampling-draws/{draw_id}/verify", response_model=VerifyOut, summary="Recompute a draw")
-def verify(draw_id: int, db: DB, user: Overseer) -> VerifyOut:
+def verify(draw_id: PathId, db: DB, user: Overseer) -> VerifyOut:
     return VerifyOut(**sampling.verify(db, sampling.get_draw(db, user, draw_id)))

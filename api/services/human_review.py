@@ -20,7 +20,7 @@ from api.services import audit, refdata
 from api.services import review_tasks as tasks
 from api.services.clock import now, today
 from api.services.rule_sets import current_rule_set, rule_set
-from api.services.users import province_of, visible_units
+from api.services.users import can_see_unit, province_of, visible_units
 from zhifa.review_scoring import final_score, grade_for, score_after
 
 # what a reviewer must decide: failures, rules only a human can check, rules the data could not decide
@@ -87,6 +87,20 @@ def prefilled(session: Session, dossier: Dossier) -> list[dict[str, Any]]:
 def is_manager_of(session: Session, user: User, dossier: Dossier) -> bool:
     units = visible_units(session, user)
     return bool(MANAGERS & user.role_set) and (units is None or dossier.unit_code in units)
+
+
+def knows_dossier(session: Session, user: User, dossier: Dossier) -> bool:
+    """The dossier lies in the user's scope, or they were given a task of it (pool reviewers work across
+    units); to anyone else it does not exist."""
+    if can_see_unit(session, user, dossier.unit_code):
+        return True
+    given = select(ReviewTask.task_id).where(
+        ReviewTask.dossier_id == dossier.dossier_id, ReviewTask.assignee_id == user.id
+    )
+    mine = select(HumanReview.review_id).where(
+        HumanReview.dossier_id == dossier.dossier_id, HumanReview.reviewer_id == user.id
+    )
+    return session.scalar(given.limit(1)) is not None or session.scalar(mine.limit(1)) is not None
 
 
 def holds_blind_task(session: Session, user: User, dossier_id: int) -> bool:

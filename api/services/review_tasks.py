@@ -19,7 +19,7 @@ from api.core.errors import ApiError
 from api.models import Dossier, HumanReview, Officer, ReviewTask, Unit, User
 from api.services import audit, refdata
 from api.services.clock import now, today
-from api.services.users import province_of, unit_path, visible_units
+from api.services.users import can_see_unit, province_of, unit_path, visible_units
 
 FIRST_MODES = ("pool", "sample")  # a first review of a dossier
 ACTIVE = ("open", "claimed")  # a task not yet done: at most one per dossier and mode
@@ -83,9 +83,21 @@ def _in_province(session: Session, user: User) -> Any:
     return Unit.path.startswith(province(session, user.unit_code)[1])
 
 
-def _get(session: Session, task_id: int) -> ReviewTask:
+def _get(session: Session, user: User, task_id: int) -> ReviewTask:
+    """The task if ``user`` may know of it — its dossier lies in their scope or their province (the pool's
+    reach), or they hold it; otherwise 404, exactly as for an id that does not exist."""
     task = session.get(ReviewTask, task_id)
-    if task is None:
+    dossier = session.get(Dossier, task.dossier_id) if task is not None else None
+    if (
+        task is None
+        or dossier is None
+        or not (
+            "admin" in user.role_set
+            or task.assignee_id == user.id
+            or can_see_unit(session, user, dossier.unit_code)
+            or province(session, dossier.unit_code)[0] == province(session, user.unit_code)[0]
+        )
+    ):
         raise ApiError(404, "TASK_NOT_FOUND", f"评查任务不存在 / review task {task_id} not found")
     return task
 
@@ -267,7 +279,7 @@ def claim(session: Session, user: User, task_id: int) -> ReviewTask:
     # serialise this reviewer's own claims so the cap holds (PostgreSQL; SQLite is serialised already)
     session.execute(select(User.id).where(User.id == user.id).with_for_update())
     expire_leases(session, task_ids=[task_id])
-    task = _get(session, task_id)
+    task = _get(session, user, task_id)
     _qualified(session, user, task.mode)
     found = session.execute(_claimable(session, user).where(ReviewTask.task_id == task_id)).first()
     if found is None:
@@ -302,7 +314,7 @@ def claim(session: Session, user: User, task_id: int) -> ReviewTask:
 def held(session: Session, user: User, task_id: int) -> ReviewTask:
     """The task, if ``user`` holds it under a live lease (an expired one goes back to the pool)."""
     expire_leases(session, task_ids=[task_id])
-    task = _get(session, task_id)
+    task = _get(session, user, task_id)
     if task.status != "claimed" or task.assignee_id != user.id:
         raise ApiError(
             409, "NOT_HOLDER", "你未持有该任务或租约已过期 / you do not hold this task (lease expired?)"
@@ -327,7 +339,7 @@ def release(session: Session, user: User, task_id: int) -> ReviewTask:
 
 
 def cancel(session: Session, user: User, task_id: int) -> ReviewTask:
-    task = _get(session, task_id)
+    task = _get(session, user, task_id)
     manage_scope(session, user, task)
     if task.status not in ACTIVE or not set_state(
         session, user, task, "cancel", status="cancelled", assignee_id=None, lease_expires_at=None
