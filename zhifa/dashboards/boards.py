@@ -1,35 +1,14 @@
-"""The three dashboards: their charts (each with the question it answers) and their layout.
+"""The dashboards: their charts (each with the question it answers) and their layout.
 
-评查工作 (review operations) is not here yet: the review-workflow tables (pool, claims, sampling,
-re-review) do not exist in the snapshot.
+评查工作 (review operations) lives in review_board.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from zhifa.dashboards import datasets as d
 from zhifa.dashboards.charts import bar, big_number, heatmap, line, pie, table, treemap
-from zhifa.dashboards.spec import PERIOD, Chart, Dataset
-from zhifa.dashboards.spec import stable_uuid as _uuid
-
-
-@dataclass(frozen=True)
-class Board:
-    slug: str
-    title: str
-    description: str
-    rows: tuple[tuple[Chart, ...], ...]
-    filter_dataset: Dataset  # where the province / unit / violation filters read their values
-
-    @property
-    def uuid(self) -> str:
-        return _uuid("dashboard", self.slug)
-
-    @property
-    def charts(self) -> list[Chart]:
-        return [c for row in self.rows for c in row]
-
+from zhifa.dashboards.review_board import REVIEW
+from zhifa.dashboards.spec import PERIOD, Board, Chart
 
 ASSESSED = "fine_status = 'ok'"
 
@@ -375,7 +354,7 @@ RISK = Board(
     ),
 )
 
-BOARDS = (FINES, QUALITY, RISK)
+BOARDS = (FINES, QUALITY, RISK, REVIEW)
 
 
 def all_charts() -> list[Chart]:

@@ -16,6 +16,7 @@ import yaml  # type: ignore[import-untyped]
 
 from zhifa.dashboards.boards import BOARDS, Board
 from zhifa.dashboards.datasets import DATASETS
+from zhifa.dashboards.review_datasets import REVIEW_DATASETS
 from zhifa.dashboards.spec import DATABASE_KEY, Chart, Dataset, stable_uuid
 from zhifa.settings import PROJECT_ROOT
 
@@ -257,7 +258,7 @@ def bundle_files() -> dict[str, str]:
         ),
         "databases/zhifa_snapshot.yaml": dump_yaml(database_yaml()),
     }
-    for ds in DATASETS:
+    for ds in (*DATASETS, *REVIEW_DATASETS):
         files[f"datasets/zhifa_snapshot/{ds.table}.yaml"] = dump_yaml(dataset_yaml(ds))
     for board in BOARDS:
         for chart in board.charts:

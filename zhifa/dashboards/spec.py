@@ -148,3 +148,20 @@ def _referenced(query: dict[str, Any]) -> set[str]:
     for ordering in query.get("orderby", []):
         names.add(ordering[0])
     return names
+
+
+@dataclass(frozen=True)
+class Board:
+    slug: str
+    title: str
+    description: str
+    rows: tuple[tuple[Chart, ...], ...]
+    filter_dataset: Dataset  # where the province / unit / violation filters read their values
+
+    @property
+    def uuid(self) -> str:
+        return stable_uuid("dashboard", self.slug)
+
+    @property
+    def charts(self) -> list[Chart]:
+        return [c for row in self.rows for c in row]
