@@ -107,9 +107,18 @@ def uvicorn_server(factory: str, env: dict[str, str], app_dir: Path = ROOT) -> I
 
 # --- (1) case create under 50 concurrent clients --------------------------------------------------------
 async def _clients(
-    url: str, path: str, request: Callable[[int, int], dict[str, Any]], per_client: int, rate: float = 0.0
+    url: str,
+    path: str,
+    request: Callable[[int, int], dict[str, Any]],
+    per_client: int,
+    rate: float = 0.0,
+    *,
+    method: str = "POST",
+    expect: int = 201,
 ) -> tuple[list[float], float, float]:
     """``CLIENTS`` clients, each with its own connection, each sending ``per_client`` requests in turn.
+    ``request(i, j)`` gives the keywords of client i's j-th request (j = -1: its warm-up) and may name its
+    own ``url`` instead of ``path``; every answer must have status ``expect``.
 
     Closed loop (``rate`` 0): the next request leaves the moment the answer comes. Open loop: each client
     waits seeded exponential intervals so the clients together offer ``rate`` req/s (a field officer does
@@ -124,11 +133,13 @@ async def _clients(
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
 
         async def one(i: int, j: int) -> None:
+            kw = request(i, j)
+            target = kw.pop("url", path)
             start = time.perf_counter()
-            r = await client.post(path, **request(i, j))
+            r = await client.request(method, target, **kw)
             latencies.append(time.perf_counter() - start)
-            if r.status_code != 201:
-                raise RuntimeError(f"{path}: {r.status_code} {r.text[:300]}")
+            if r.status_code != expect:
+                raise RuntimeError(f"{target}: {r.status_code} {r.text[:300]}")
 
         await asyncio.gather(*(one(i, -1) for i in range(CLIENTS)))  # open the connections, warm up
         latencies.clear()
