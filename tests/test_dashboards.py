@@ -5,12 +5,14 @@ DuckDB, not taken from Superset or the spec.
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,6 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from dagster_defs.api_store import api_store_changes
 from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
 from dagster_defs.resources import WarehouseResource
 from dagster_defs.runner import run_pipeline
@@ -49,6 +50,7 @@ class Served:
     snapshot: Path
     build: Path
     results: dict[str, ChartResult]  # chart title → first replay after import
+    planted: list[tuple[str, str, float]]  # API review tasks: (unit_code, mode·status, age in days)
 
     def client(self) -> SupersetClient:
         return SupersetClient(self.inst.settings.url, self.inst.settings.admin_user, self.inst.admin_password)
@@ -69,6 +71,76 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# review tasks planted in the API store: (mode, status, days since publication); the pool/sample ones that
+# are open or claimed are the backlog the 评查工作 dashboard shows
+PLANTED_TASKS = (
+    ("pool", "open", 0.5),
+    ("sample", "open", 2),
+    ("pool", "claimed", 5),
+    ("sample", "open", 10),
+    ("pool", "cancelled", 4),
+    ("re_review", "open", 1.5),
+)
+BACKLOG_BANDS = {0.5: "1天内", 2: "1–3天", 5: "3–7天", 10: "7天以上"}  # written out here, not read from spec
+
+
+def _api_store_with_tasks(home: Path, world: Path) -> tuple[str, list[tuple[str, str, float]]]:
+    """An SQLite API store (the real app's schema and catalog) holding dossiers of three world cases and
+    review tasks on them, written through the ORM as the tasks endpoints would. Returns its URL and the
+    (unit_code, mode·status, age in days) of each task."""
+    from api import models as m
+    from api.main import create_app
+    from api.services.catalog import load_catalog
+    from api.services.users import create_user
+    from zhifa.settings import Settings
+
+    url = f"sqlite:///{home / 'api.sqlite3'}"
+    app = create_app(
+        Settings(home=home, database_url=url, secret_key="dashboards-test-secret-0123456789abcdef")
+    )
+    files = pd.read_parquet(world / "ground_truth" / "document_files.parquet")
+    cases = sorted(files["case_id"].unique())[:3]
+    stamp = datetime.now(UTC)
+    planted = []
+    with app.state.sessionmaker() as session:
+        load_catalog(session, world)
+        user = create_user(session, "quality", "correct-horse-9", "410000", ["quality"])
+        session.flush()
+        dossiers = []
+        for case_id in cases:
+            dossier = m.Dossier(
+                case_id=case_id,
+                unit_code=case_id[1:7],  # C + unit code + year + serial (docs/conventions.md)
+                status="received",
+                uploaded_by=user.id,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            session.add(dossier)
+            session.flush()
+            dossiers.append(dossier)
+        for k, (mode, status, days) in enumerate(PLANTED_TASKS):
+            dossier = dossiers[k % len(dossiers)]
+            published = stamp - timedelta(days=days)
+            session.add(
+                m.ReviewTask(
+                    dossier_id=dossier.dossier_id,
+                    mode=mode,
+                    status=status,
+                    publisher_unit="410000",
+                    published_by=user.id,
+                    published_at=published,
+                    assignee_id=user.id if status == "claimed" else None,
+                    claimed_at=published + timedelta(hours=1) if status == "claimed" else None,
+                    updated_at=published,
+                )
+            )
+            planted.append((dossier.unit_code, f"{mode}·{status}", days))
+        session.commit()
+    app.state.engine.dispose()
+    return url, planted
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, demo_world: Path) -> Iterator[Served]:
     home = tmp_path_factory.mktemp("zhifa_home")
@@ -78,20 +150,22 @@ def served(tmp_path_factory: pytest.TempPathFactory, demo_world: Path) -> Iterat
         landing=str(home / "landing"),
     )
     land(demo_world, resource.landing_dir, 1 << 30)
-    # no OCR (slow) and no API-store extraction: the dashboards read the bulk world's marts
-    selection = (
-        dg.AssetSelection.all()
-        - dg.AssetSelection.assets(DOCUMENT_FIELDS_KEY)
-        - dg.AssetSelection.assets(*api_store_changes.keys)
-    )
-    assert run_pipeline(resources={"warehouse": resource}, selection=selection, log_level="ERROR").success
+    api_url, planted = _api_store_with_tasks(home, demo_world)
+    # no OCR (slow); the API store holds the review tasks (the bulk world has finished reviews only)
+    selection = dg.AssetSelection.all() - dg.AssetSelection.assets(DOCUMENT_FIELDS_KEY)
+    assert run_pipeline(
+        resources={"warehouse": resource},
+        selection=selection,
+        op_config={"api_store_changes": {"database_url": api_url}},
+        log_level="ERROR",
+    ).success
     settings = SupersetSettings(
         home_dir=home / "superset", port=_free_port(), workers=1, admin_password="test-admin-密码"
     )
     inst = prepare(settings, resource.serve_path)
     with running(inst):
         results = publish(inst, resource.serve_path)
-        yield Served(inst, resource.serve_path, resource.path, {r.title: r for r in results})
+        yield Served(inst, resource.serve_path, resource.path, {r.title: r for r in results}, planted)
 
 
 def test_the_committed_bundle_is_what_the_spec_generates() -> None:
@@ -176,6 +250,69 @@ def test_quality_and_risk_headlines_equal_the_marts(served: Served) -> None:
     )
     assert _value(r["机审与人工等级一致率"]) == pytest.approx(agreement)
     assert _value(r["风险信号总数"]) == served.mart("SELECT count(*) FROM marts.case_risk_signals")
+
+
+def _seed_setting(key: str) -> float:
+    """A national setting read from the seed CSV itself (the world carries no bureau override of it)."""
+    with (PROJECT_ROOT / "dbt_project" / "seeds" / "ref_settings.csv").open(encoding="utf-8") as f:
+        return float(
+            next(r["value"] for r in csv.DictReader(f) if r["key"] == key and not r["province_code"])
+        )
+
+
+def test_review_operations_equal_raw_reviews_and_planted_tasks(served: Served) -> None:
+    r = served.results
+    con = duckdb.connect(str(served.build), read_only=True)
+    try:
+        # re-reviews whose score differs from the review they follow by more than the seed's gap, from the
+        # raw contract rows (no mart in between)
+        over, compared, humans = con.execute(
+            """SELECT count(*) FILTER (WHERE abs(c.total_score - p.total_score) > ?), count(*),
+                (SELECT count(*) FROM raw.reviews WHERE mode <> 'machine')
+            FROM raw.reviews c JOIN raw.reviews p ON p.review_id = c.parent_review_id
+            WHERE c.mode = 're_review' AND c.total_score IS NOT NULL AND p.total_score IS NOT NULL""",
+            [_seed_setting("rereview_score_gap")],
+        ).fetchone() or (None, None, None)
+        sampled = dict(
+            con.execute(
+                """SELECT c.unit_code, count(DISTINCT c.case_id) FILTER (WHERE r.case_id IS NOT NULL)
+                    / count(DISTINCT c.case_id)
+                FROM raw.cases c
+                LEFT JOIN raw.reviews r ON r.case_id = c.case_id AND r.mode = 'sample'
+                WHERE c.decided_at IS NOT NULL GROUP BY 1"""
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert 0 < over < compared
+    assert _value(r["复核分歧超过阈值次数"]) == over
+    assert _value(r["复核分歧超过阈值占比"]) == pytest.approx(over / compared)
+    assert _value(r["人工评查次数"]) == humans
+    by_unit = r["复核分歧（按单位）"].rows
+    assert sum(row["n_over_gap"] for row in by_unit) == over
+    assert sum(row["n_compared"] for row in by_unit) == compared
+    # coverage per unit over all years: sampled decided cases / decided cases
+    names = _unit_names(served.build).set_index("unit_path")["unit_code"]
+    coverage = {names[row["unit_path"]]: row["coverage_rate"] for row in r["抽查覆盖率（按单位）"].rows}
+    assert coverage == pytest.approx({u: sampled[u] for u in coverage})
+    assert len(coverage) == min(50, len(sampled)) and max(coverage.values()) > 0
+    # the backlog: the pool/sample tasks planted open or claimed, by unit and waiting time
+    backlog = [
+        (unit, BACKLOG_BANDS[days])
+        for unit, kind, days in served.planted
+        if kind.split("·")[0] in ("pool", "sample") and kind.split("·")[1] in ("open", "claimed")
+    ]
+    assert _value(r["积压评查任务数"]) == len(backlog) == 4
+    got = {
+        (names[row["unit_path"]], row["age_band"]): row["n_backlog"]
+        for row in r["评查积压（按单位与等待时长）"].rows
+    }
+    want: dict[tuple[str, str], int] = {}
+    for key in backlog:
+        want[key] = want.get(key, 0) + 1
+    assert got == want
+    modes = {row["mode_zh"] for row in r["每月评查次数（按评查方式）"].rows}
+    assert {"抢单", "抽查", "复核"} <= modes
 
 
 def _unit_names(build: Path) -> pd.DataFrame:
