@@ -148,6 +148,7 @@ def bar(
     horizontal: bool = False,
     stack: bool = False,
     width: int = 6,
+    value_format: str = "SMART_NUMBER",  # d3 format of the value axis, e.g. ".0%" for shares
 ) -> Chart:
     """Bars over a category (``x`` not a date) or over months (``x`` = period)."""
     temporal = x == PERIOD
@@ -164,7 +165,7 @@ def bar(
         "show_legend": True,
         "legendOrientation": "top",
         "rich_tooltip": True,
-        "y_axis_format": "SMART_NUMBER",
+        "y_axis_format": value_format,
         "truncate_metric": True,
         "x_axis_title_margin": 15,
         "y_axis_title_margin": 15,

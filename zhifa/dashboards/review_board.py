@@ -76,6 +76,7 @@ REVIEW = Board(
                 x="unit_path",
                 metrics=["coverage_rate"],
                 horizontal=True,
+                value_format=".0%",
             ),
             table(
                 "review_disagreement",
