@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -176,7 +176,41 @@ def extract_reviews(
             return None
         frames["units"] = _frame(db.execute(sa.select(m.Unit)).all(), UNIT_COLUMNS)
         frames["officers"] = _frame(db.execute(sa.select(m.Officer)).all(), OFFICER_COLUMNS)
-    return _load(con, frames, "reviews", _utc(watermark), max_bad_row_share=1.0)
+    summary = _load(con, frames, "reviews", _utc(watermark), max_bad_row_share=1.0)
+    _hold_back_for_missing_cases(con, engine, summary.load_id)
+    return summary
+
+
+def _hold_back_for_missing_cases(con: duckdb.DuckDBPyConnection, engine: sa.Engine, load_id: str) -> None:
+    """A review of a case the warehouse does not hold yet (its bulk import comes later, or in the same run
+    after this extraction) is quarantined — and must be extracted again once the case is there, although
+    the review itself does not change. So the reviews watermark stops just before the oldest such review."""
+    from api import models as m
+
+    orphans = [
+        int(str(review_id).removeprefix("API-H"))
+        for (review_id,) in con.execute(
+            """SELECT DISTINCT json_extract_string(q.raw_values, '$.review_id') FROM ops.quarantine AS q
+               WHERE q.load_id = ? AND q.table_name = 'reviews' AND q.reason_code = 'unknown_fk'
+                 AND json_extract_string(q.raw_values, '$.case_id') NOT IN (SELECT case_id FROM raw.cases)""",
+            [load_id],
+        ).fetchall()
+        if str(review_id).startswith("API-H")
+    ]
+    if not orphans:
+        return
+    with engine.connect() as db:
+        oldest = db.scalar(
+            sa.select(sa.func.min(m.HumanReview.updated_at)).where(m.HumanReview.review_id.in_(orphans))
+        )
+    oldest_utc = _utc(oldest)
+    if oldest_utc is not None:
+        held = oldest_utc - timedelta(microseconds=1)
+        con.execute(
+            "UPDATE ops.watermarks SET watermark = ? "
+            "WHERE source = ? AND table_name = 'reviews' AND load_id = ?",
+            [held, SOURCE, load_id],
+        )
 
 
 def _load(

@@ -190,3 +190,29 @@ def test_review_work_reaches_the_warehouse(
         assert con.execute("select count(*) from raw.api_review_tasks").fetchall() == [(2,)]
     finally:
         con.close()
+
+
+def test_a_review_extracted_before_its_case_is_loaded_once_the_case_arrives(
+    app: Any, client: TestClient, as_user: Any, tmp_path: Path
+) -> None:
+    """The order of one pipeline run may put the review extraction before the case's own load: the review
+    is quarantined then, and must still reach raw.reviews on a later run without any change in the store."""
+    r = client.post("/cases", json=case_body(), headers=as_user("li"))
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case_id"]
+    tasks = _plant(app, case_id)
+    engine = app.state.engine
+    con = connect(tmp_path / "warehouse.duckdb")
+    try:
+        first = extract_reviews(con, engine)  # the case is not in the warehouse yet
+        assert first is not None and first.rows_quarantined >= 2
+        assert con.execute("select count(*) from raw.reviews").fetchall() == [(0,)]
+        assert extract_to_warehouse(con, engine) is not None  # now the case is loaded
+        again = extract_reviews(con, engine)  # no change in the store, yet the review comes in
+        assert again is not None
+        reviews = con.execute("select review_id from raw.reviews").fetchall()
+        assert reviews == [(f"API-H{tasks['pool_review']}",)]
+        # once every review whose case was missing is in, the watermark moves on: nothing more to extract
+        assert extract_reviews(con, engine) is None
+    finally:
+        con.close()
