@@ -82,7 +82,7 @@ def _seed(url: str, home: Path, conftest: Any, secret: str, n: int) -> tuple[dic
     return ids, dossiers
 
 
-async def _round(url: str, work: list[list[tuple[str, dict[str, str]]]]) -> tuple[list[float], float]:
+async def _round(url: str, work: list[list[tuple[str, dict[str, str]]]]) -> tuple[list[float], float, float]:
     """Client i sends the requests ``work[i]`` (path, auth) in turn; POST for claims, else GET."""
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
@@ -101,13 +101,14 @@ async def _round(url: str, work: list[list[tuple[str, dict[str, str]]]]) -> tupl
 
         start = time.perf_counter()
         await asyncio.gather(*(loop(i) for i in range(len(work))))
-        return latencies, time.perf_counter() - start
+        return latencies, time.perf_counter() - start, _load()
 
 
-def _summary(rounds: list[tuple[list[float], float]]) -> dict[str, float]:
+def _summary(rounds: list[tuple[list[float], float, float]]) -> dict[str, float]:
+    """Medians over rounds of (latencies, wall time, 1-minute load average at the round's end)."""
     rows = [
-        {"p50": _pct(lat, 0.5), "p95": _pct(lat, 0.95), "rps": len(lat) / wall, "load": _load()}
-        for lat, wall in rounds
+        {"p50": _pct(lat, 0.5), "p95": _pct(lat, 0.95), "rps": len(lat) / wall, "load": load}
+        for lat, wall, load in rounds
     ]
     return {k: _median([r[k] for r in rows]) for k in ("p50", "p95", "rps", "load")}
 
@@ -223,8 +224,8 @@ def _open_loop(
     out = []
     per_round = CLIENTS * (args.open_per_client + 1)
     for k, rate in enumerate(args.rate):
-        base: list[tuple[list[float], float]] = []
-        claims: list[tuple[list[float], float]] = []
+        base: list[tuple[list[float], float, float]] = []
+        claims: list[tuple[list[float], float, float]] = []
         for run in range(args.runs):
             start = (k * args.runs + run) * per_round
             chunk = task_ids[start : start + per_round]
@@ -240,7 +241,7 @@ def _open_loop(
                 lat, wall, _ = asyncio.run(
                     _clients(url, path, fn, args.open_per_client, rate, method=method, expect=200)
                 )
-                into.append((lat, wall))
+                into.append((lat, wall, _load()))
             _free_cap(store)
         out.append((rate, _summary(base), _summary(claims)))
     return out
