@@ -120,6 +120,9 @@ def cold_start(snapshot: Path, home: Path, port: int) -> float:
     return seconds
 
 
+EMPTY_CHARTS: set[str] = set()
+
+
 def latencies(settings: SupersetSettings, password: str, rounds: int) -> dict[str, list[float]]:
     """Chart title → milliseconds of each replay of its saved query."""
     per_chart: dict[str, list[float]] = {}
@@ -130,7 +133,9 @@ def latencies(settings: SupersetSettings, password: str, rounds: int) -> dict[st
             for uuid, chart_id in ids.items():
                 t0 = time.perf_counter()
                 rows, error = client.chart_data(chart_id)
-                assert error is None and rows, (titles[uuid], error)
+                assert error is None, (titles[uuid], error)
+                if not rows:  # a bulk-only world has no API review tasks: the backlog chart is empty
+                    EMPTY_CHARTS.add(titles[uuid])
                 per_chart.setdefault(titles[uuid], []).append((time.perf_counter() - t0) * 1000)
     return per_chart
 
@@ -174,6 +179,8 @@ def main() -> None:
         f"all charts: p50 {statistics.median(every):.0f} ms, p95 {p95:.0f} ms "
         f"({verdict} the {TARGET_P95_MS:.0f} ms target)"
     )
+    if EMPTY_CHARTS:
+        print(f"answered with no rows (empty mart in this world): {', '.join(sorted(EMPTY_CHARTS))}")
 
 
 if __name__ == "__main__":
