@@ -26,6 +26,7 @@ from ingestion.api_review_extract import (
     ensure_own_tables,
     human_review_frames,
     own_queries,
+    text,
     to_frame,
     upsert_own,
 )
@@ -34,18 +35,8 @@ from ingestion.warehouse import LoadSummary, ensure_schema, load_folder
 SOURCE = "api_store"
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
-    data = [[_text(getattr(r, c)) for c in columns] for r in rows]
+    data = [[text(getattr(r, c)) for c in columns] for r in rows]
     return pd.DataFrame(data, columns=list(columns), dtype="str")
 
 
