@@ -24,12 +24,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
+from warehouse_support import bulk_loaded_warehouse
 
 from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
-from dagster_defs.resources import WarehouseResource
 from dagster_defs.runner import run_pipeline
 from ingestion.snapshot import publish_snapshot
-from ingestion.warehouse import connect, load_folder
+from ingestion.warehouse import connect
 from zhifa.cli import app
 from zhifa.dashboards.boards import BOARDS
 from zhifa.dashboards.bootstrap import prepare, publish
@@ -168,18 +168,8 @@ def _api_store_with_tasks(home: Path, world: Path) -> tuple[str, list[tuple[str,
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, demo_world: Path) -> Iterator[Served]:
     home = tmp_path_factory.mktemp("zhifa_home")
-    resource = WarehouseResource(
-        database=str(home / "warehouse.duckdb"),
-        serve_database=str(home / "serve" / "warehouse.duckdb"),
-        landing=str(home / "landing"),
-    )
-    # the bulk world loaded first, as an earlier import would have: in one run the API extraction may come
-    # before the landing import, and a review of a case not yet loaded is quarantined (unknown case_id)
-    con = connect(resource.path)
-    try:
-        load_folder(con, demo_world, "demo")
-    finally:
-        con.close()
+    # the bulk world loaded first, as an earlier import would have
+    resource = bulk_loaded_warehouse(home, demo_world)
     api_url, planted = _api_store_with_tasks(home, demo_world)
     # no OCR (slow); the API store holds the review tasks (the bulk world has finished reviews only)
     selection = dg.AssetSelection.all() - dg.AssetSelection.assets(DOCUMENT_FIELDS_KEY)

@@ -22,11 +22,11 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from warehouse_support import bulk_loaded_warehouse
 
 from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
 from dagster_defs.resources import WarehouseResource
 from dagster_defs.runner import run_pipeline
-from ingestion.warehouse import connect, load_folder
 
 pytestmark = pytest.mark.slow
 
@@ -76,17 +76,8 @@ def flow(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     home = tmp_path_factory.mktemp("rules_flow")
     url = f"sqlite:///{home / 'api.sqlite3'}"
     app = create_app(Settings(home=home, database_url=url, secret_key=SECRET))
-    resource = WarehouseResource(
-        database=str(home / "warehouse.duckdb"),
-        serve_database=str(home / "serve" / "warehouse.duckdb"),
-        landing=str(home / "landing"),
-    )
     # the warehouse as a bulk import left it (same loader, without a first dbt build), before the API
-    con = connect(resource.path)
-    try:
-        load_folder(con, demo_world, "demo")
-    finally:
-        con.close()
+    resource = bulk_loaded_warehouse(home, demo_world)
     with app.state.sessionmaker() as session:
         load_catalog(session, demo_world)
         session.commit()
