@@ -114,6 +114,13 @@ def _plant(app: Any, case_id: str) -> dict[str, int]:
     return ids
 
 
+def _captured_case_with_reviews(app: Any, client: TestClient, as_user: Any) -> tuple[str, dict[str, int]]:
+    r = client.post("/cases", json=case_body(), headers=as_user("li"))
+    assert r.status_code == 201, r.text
+    case_id = str(r.json()["case_id"])
+    return case_id, _plant(app, case_id)
+
+
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     tables = ["raw.reviews", "raw.review_items", "ops.quarantine", *(f"raw.{t}" for t in OWN_TABLES)]
     return {
@@ -124,10 +131,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def test_review_work_reaches_the_warehouse(
     app: Any, client: TestClient, as_user: Any, tmp_path: Path
 ) -> None:
-    r = client.post("/cases", json=case_body(), headers=as_user("li"))
-    assert r.status_code == 201, r.text
-    case_id = r.json()["case_id"]
-    tasks = _plant(app, case_id)
+    case_id, tasks = _captured_case_with_reviews(app, client, as_user)
     engine = app.state.engine
     con = connect(tmp_path / "warehouse.duckdb")
     try:
@@ -197,10 +201,7 @@ def test_a_review_extracted_before_its_case_is_loaded_once_the_case_arrives(
 ) -> None:
     """The order of one pipeline run may put the review extraction before the case's own load: the review
     is quarantined then, and must still reach raw.reviews on a later run without any change in the store."""
-    r = client.post("/cases", json=case_body(), headers=as_user("li"))
-    assert r.status_code == 201, r.text
-    case_id = r.json()["case_id"]
-    tasks = _plant(app, case_id)
+    _, tasks = _captured_case_with_reviews(app, client, as_user)
     engine = app.state.engine
     con = connect(tmp_path / "warehouse.duckdb")
     try:
