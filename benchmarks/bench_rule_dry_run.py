@@ -22,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from zhifa import clock
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "api"))
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
@@ -64,7 +66,7 @@ def _seed(app: Any, n: int) -> None:
     rng = random.Random(7)
     stamp = datetime(2025, 1, 1, tzinfo=UTC)
     with app.state.sessionmaker() as session:
-        load_catalog(session, write_catalog(Path(tempfile.mkdtemp()) / "catalog", date.today()))
+        load_catalog(session, write_catalog(Path(tempfile.mkdtemp()) / "catalog", clock.today()))
         create_user(session, "li", "pw-123456789", "410122", ["officer"], "O410122001")
         create_user(session, "q", "pw-123456789", "410000", ["quality"], None)
         session.flush()

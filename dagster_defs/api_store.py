@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -21,6 +20,7 @@ from dagster_defs.resources import (
     raw_key,
 )
 from ingestion.api_review_extract import OWN_TABLES
+from zhifa.clock import LOCAL
 from zhifa.settings import get_settings
 
 GROUP = "api_store"
@@ -79,11 +79,7 @@ def api_store_changes(
         yield from _results({"extracted": 0, "note": "no API store yet"}, {})
         return
     since_tag = context.run.tags.get(TAG_SINCE)
-    since = (
-        datetime.combine(date.fromisoformat(since_tag), time(0), ZoneInfo("Asia/Shanghai"))
-        if since_tag
-        else None
-    )
+    since = datetime.combine(date.fromisoformat(since_tag), time(0), LOCAL) if since_tag else None
     engine = make_engine(url, pool_size=1)
     try:
         with warehouse.connect() as con:

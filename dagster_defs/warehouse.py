@@ -14,8 +14,8 @@ from dagster_defs.resources import (
 )
 from ingestion.landing import list_landings
 from ingestion.snapshot import publish_snapshot
+from zhifa.clock import LOCAL_TIMEZONE
 
-TIMEZONE = "Asia/Shanghai"
 API_GROUP = "api_store"
 PUBLISH_KEY = dg.AssetKey(["serve", "warehouse_snapshot"])
 
@@ -40,14 +40,14 @@ nightly_full_refresh = dg.ScheduleDefinition(
     name="nightly_full_refresh",
     job=full_refresh_job,
     cron_schedule="0 2 * * *",
-    execution_timezone=TIMEZONE,
+    execution_timezone=LOCAL_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 hourly_api_refresh = dg.ScheduleDefinition(
     name="hourly_api_refresh",
     job=api_refresh_job,
     cron_schedule="15 * * * *",
-    execution_timezone=TIMEZONE,
+    execution_timezone=LOCAL_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,  # turn on once the API store is in use
 )
 

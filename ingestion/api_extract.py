@@ -31,6 +31,7 @@ from ingestion.api_review_extract import (
     upsert_own,
 )
 from ingestion.warehouse import LoadSummary, ensure_schema, load_folder
+from zhifa import clock
 
 SOURCE = "api_store"
 
@@ -211,7 +212,7 @@ def _load(
     watermark: datetime | None,
     max_bad_row_share: float | None = None,
 ) -> LoadSummary:
-    now = datetime.now(UTC)
+    now = clock.now()
     load_id = _load_id(now)
     with tempfile.TemporaryDirectory(prefix="zhifa-api-") as tmp:
         for name, frame in frames.items():
@@ -230,7 +231,7 @@ def extract_review_tables(
     """Upsert the ``raw.api_*`` tables from the store; returns new or changed rows per table. Tables with a
     watermark column are read after their stored watermark (or ``since``); the others in full."""
     ensure_own_tables(con)
-    now = datetime.now(UTC)
+    now = clock.now()
     load_id = _load_id(now)
     marks = {
         t: since if since is not None else get_watermark(con, t) for t, s in OWN_TABLES.items() if s.watermark

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 # CONTRACT: timestamps without an offset are local time here.
-LOCAL_TIMEZONE = "Asia/Shanghai"
 
 
 class LogicalType(StrEnum):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from zhifa import clock
 
 DDL = (
     """CREATE TABLE IF NOT EXISTS raw.document_fields (
@@ -91,7 +92,7 @@ def _store(
     errors: pd.DataFrame,
     load_id: str,
 ) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     counts = fields.groupby("document_id").size()
     error_counts = errors.groupby("document_id").size()
     done = batch[["document_id", "sha256"]].assign(

@@ -13,7 +13,7 @@ import tempfile
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -21,6 +21,7 @@ import duckdb
 from ingestion.archive import safe_extract
 from ingestion.readers import TableReadError, scan_folder
 from ingestion.warehouse import LoadSummary, ensure_schema, load_folder
+from zhifa import clock
 
 MARKER = ".landing.json"
 
@@ -46,7 +47,7 @@ def land(source: Path, landing_dir: Path, max_unzipped_bytes: int) -> Landing:
     if not source.is_dir() and not is_zip:
         raise TableReadError(source, "应为文件夹或 .zip 文件", "expected a folder or a .zip file")
     landing_dir.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(UTC)
+    now = clock.now()
     landing_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
     with tempfile.TemporaryDirectory(prefix=".incoming-", dir=landing_dir) as tmp:
         staging = Path(tmp) / "data"

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingestion.contract import LOCAL_TIMEZONE, Column, LogicalType
+from ingestion.contract import Column, LogicalType
+from zhifa.clock import LOCAL_TIMEZONE
 
 DATE_DTYPE = pd.ArrowDtype(pa.date32())
 TIMESTAMP_DTYPE = pd.DatetimeTZDtype("us", LOCAL_TIMEZONE)

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ import pandas as pd
 from ingestion.contract import CONTRACT, REFERENCED_KEYS, TABLE_LOAD_ORDER, LogicalType
 from ingestion.readers import RawTable
 from ingestion.validate import FileError, KeySets, StreamedValidation, open_folder, stream_table
+from zhifa import clock
+from zhifa.clock import LOCAL_TIMEZONE
 
 # duckdb 1.x readers (Superset) must be able to open what we write; only applies at file creation.
 WAREHOUSE_CONFIG: dict[str, Any] = {"storage_compatibility_version": "v1.4.0"}
@@ -189,7 +191,7 @@ def _export_time(manifest: Mapping[str, Any] | None, fallback: datetime) -> date
     if text:
         stamp = pd.to_datetime(str(text), errors="coerce", format="ISO8601")
         if pd.notna(stamp):
-            stamp = stamp.tz_localize("Asia/Shanghai") if stamp.tzinfo is None else stamp
+            stamp = stamp.tz_localize(LOCAL_TIMEZONE) if stamp.tzinfo is None else stamp
             return stamp.to_pydatetime()
     return fallback
 
@@ -242,7 +244,7 @@ def load_folder(
         max_bad_row_share = get_settings().max_bad_row_share
     ensure_schema(con)
     known = warehouse_keys(con)
-    now = datetime.now(UTC)
+    now = clock.now()
     label = source or str(folder)
     with open_folder(folder) as opened:
         summary = LoadSummary(load_id, label, _export_time(opened.manifest, exported_at or now))

@@ -12,7 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
 from dagster_defs.runner import run_pipeline
 from ingestion.snapshot import publish_snapshot
 from ingestion.warehouse import connect
+from zhifa import clock
 from zhifa.cli import app
 from zhifa.dashboards.boards import BOARDS
 from zhifa.dashboards.bootstrap import prepare, publish
@@ -104,7 +105,7 @@ def _api_store_with_tasks(home: Path, world: Path) -> tuple[str, list[tuple[str,
     files = pd.read_parquet(world / "ground_truth" / "document_files.parquet")
     # three cases of three different units (C + unit code + year + serial, docs/conventions.md)
     cases = sorted(files["case_id"].drop_duplicates().groupby(files["case_id"].str[1:7]).first())[:3]
-    stamp = datetime.now(UTC)
+    stamp = clock.now()
     planted = []
     with app.state.sessionmaker() as session:
         load_catalog(session, world)

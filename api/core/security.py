@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import jwt
 from pwdlib import PasswordHash
 
 from api.core.errors import ApiError
+from zhifa import clock
 
 _hasher = PasswordHash.recommended()
 ALGORITHM = "HS256"
@@ -31,7 +32,7 @@ def verify_password(password: str, hashed: str | None) -> bool:
 
 
 def create_token(secret: str, user_id: int, minutes: int) -> str:
-    now = datetime.now(UTC)
+    now = clock.now()
     claims: dict[str, Any] = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes)}
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 

@@ -20,6 +20,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from api.models import AuditEntry, AuditHead, Base
+from zhifa import clock
 
 GENESIS = "0" * 64
 
@@ -136,7 +137,7 @@ def record(
         head = AuditHead(id=1, seq=0, hash=GENESIS)
         session.add(head)
         session.flush()
-    at = datetime.now(UTC)
+    at = clock.now()
     seq = head.seq + 1
     before_s, after_s = dumps(before), dumps(after)
     digest = entry_hash(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import ApiError
 from api.models import Officer, Price, Product, Unit
+from api.services.price_periods import Period, state_price
 from ingestion.contract import ean13_is_valid
 
 NATIONAL = "000000"
@@ -179,27 +180,29 @@ def _row_prices(session: Session, r: dict[str, str | None]) -> None:
     if session.get(Product, r["product_code"]) is None:
         raise ValueError(f"unknown product {r['product_code']}")
     valid_from = _date(r["valid_from"])
-    province = r.get("province_code") or NATIONAL
-    existing = session.scalars(
-        select(Price).where(
-            Price.product_code == r["product_code"],
-            Price.province_code == province,
-            Price.price_type == r["price_type"],
-            Price.valid_from == valid_from,
-        )
-    ).first()
+    if valid_from is None:
+        raise ValueError("valid_from is required")
     price = Decimal(r["price_per_carton"] or "")
     if price <= 0:
         raise ValueError("price_per_carton must be positive")
-    if existing is None:
-        existing = Price(
-            product_code=r["product_code"],
-            province_code=province,
-            price_type=r["price_type"],
-            valid_from=valid_from,
-        )
-        session.add(existing)
-    existing.price_per_carton, existing.valid_to = price, _date(r.get("valid_to"))
+    key = {
+        "product_code": r["product_code"],
+        "province_code": r.get("province_code") or NATIONAL,
+        "price_type": r["price_type"],
+    }
+    rows = {
+        row.valid_from: row
+        for row in session.scalars(select(Price).filter_by(**key))  # one key: a handful of rows
+    }
+    known = [Period(row.valid_from, row.valid_to, row.price_per_carton) for row in rows.values()]
+    wanted = state_price(known, Period(valid_from, _date(r.get("valid_to")), price))
+    for period in wanted:
+        row = rows.pop(period.start, None)
+        if row is None:
+            row = Price(**key, valid_from=period.start)
+            session.add(row)
+        if row.price_per_carton != period.price or row.valid_to != period.end:
+            row.price_per_carton, row.valid_to = period.price, period.end
 
 
 _LOADERS = {"units": _row_units, "officers": _row_officers, "products": _row_products, "prices": _row_prices}

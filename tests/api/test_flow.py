@@ -14,6 +14,7 @@ import pypdf
 from apitest_support import PHOTO, PHOTO_CODE, YUXI, ZHONGHUA, case_body
 from fastapi.testclient import TestClient
 
+from zhifa import clock
 from zhifa.settings import SEEDS_DIR
 
 CENT = Decimal("0.01")
@@ -155,7 +156,7 @@ def test_full_flow(client: TestClient, as_user: Any) -> None:
     r = client.post(f"/approvals/{filing_id}/decision", json={"outcome": "approved"}, headers=head)
     assert r.status_code == 200, r.text
     case = client.get(f"/cases/{case_id}", headers=li).json()
-    year = date.today().year
+    year = clock.today().year
     assert case["case_no"] == f"中烟立〔{year}〕第1号" and case["filed_at"]
 
     # 8. investigating needs the inspection record

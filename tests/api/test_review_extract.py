@@ -18,6 +18,7 @@ from api import models as m
 from ingestion.api_extract import extract_review_tables, extract_reviews, extract_to_warehouse
 from ingestion.api_review_extract import OWN_TABLES
 from ingestion.warehouse import connect
+from zhifa import clock
 
 
 def _plant(app: Any, case_id: str) -> dict[str, int]:
@@ -178,7 +179,7 @@ def test_review_work_reaches_the_warehouse(
         with app.state.sessionmaker() as session:
             task = session.get(m.ReviewTask, tasks["pool"])
             assert task is not None
-            task.status, task.updated_at = "cancelled", datetime.now(UTC)
+            task.status, task.updated_at = "cancelled", clock.now()
             session.commit()
         changed = extract_review_tables(con, engine)
         assert changed == {

@@ -4,7 +4,7 @@ final-score rule (docs/review-workflow.md)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import update
 
 from api.models import Dossier, ReviewTask
 from api.services import refdata
+from zhifa import clock
 from zhifa.reference import load_reference
 
 FINDINGS = [
@@ -121,7 +122,7 @@ def test_expired_lease_returns_the_task(app: Any, client: TestClient, ids: dict[
         s.execute(
             update(ReviewTask)
             .where(ReviewTask.task_id == task)
-            .values(lease_expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            .values(lease_expires_at=clock.now() - timedelta(seconds=1))
         )
         s.commit()
     pool = client.get("/review-tasks/pool", headers=h("r_county")).json()
@@ -309,7 +310,7 @@ def test_certificate_and_sweep(app: Any, client: TestClient, ids: dict[str, int]
         s.execute(
             update(ReviewTask)
             .where(ReviewTask.task_id == t2)
-            .values(lease_expires_at=datetime.now(UTC) - timedelta(minutes=1))
+            .values(lease_expires_at=clock.now() - timedelta(minutes=1))
         )
         s.commit()
     assert client.post("/review-tasks/expire-leases", headers=h("r_city")).status_code == 403

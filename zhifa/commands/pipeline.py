@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+import time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,11 +56,11 @@ def run(
     from dagster_defs.runner import run_pipeline
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    began = datetime.now()
+    began = time.monotonic()
     result = run_pipeline(
         since=start, full_refresh=full, instance=instance, log_level="DEBUG" if verbose else "ERROR"
     )
-    finish(result, (datetime.now() - began).total_seconds())
+    finish(result, time.monotonic() - began)
 
 
 def finish(result: dg.ExecuteInProcessResult, seconds: float) -> None:
