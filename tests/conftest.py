@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
+from zhifa import clock
 from zhifa.generator import generate_world, get_scale
 
 
@@ -22,3 +26,12 @@ def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_truth(demo_world: Path) -> dict[str, Any]:
     return json.loads((demo_world / "ground_truth" / "anomalies.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(params=[time(23, 59, 59), time(0, 0, 1)], ids=["before-shanghai-midnight", "after"])
+def around_shanghai_midnight(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    """The project clock frozen a second before, then a second after, a Shanghai midnight of today:
+    the hours when a UTC machine's date and the bureaus' date differ."""
+    at = datetime.combine(clock.today(), request.param, clock.LOCAL).astimezone(UTC)
+    with time_machine.travel(at, tick=False):
+        yield at

@@ -22,7 +22,7 @@ from api.services.clock import now, today
 from zhifa.settings import Settings
 
 
-def test_deadlines(client: TestClient, as_user: Any) -> None:
+def test_deadlines(client: TestClient, as_user: Any, around_shanghai_midnight: Any) -> None:
     li, head = as_user("li"), as_user("head")
     found = now() - timedelta(days=10)
     case_id = client.post("/cases", json=case_body(discovered_at=found.isoformat()), headers=li).json()[
