@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -36,7 +36,7 @@ DEMO_SECRETS = {
 }
 # demo logins: (username, unit, roles, officer) — the generator's officer 001 heads each unit
 DEMO_USERS = [("admin", "410000", "admin", None), ("manager", "410000", "manager;approver", "O410000001")]
-READY_TIMEOUT_S = 300.0
+READY_TIMEOUT_S = 600.0  # Superset imports and replays every chart before it is ready
 
 
 def demo_secrets(home: Path, environ: Mapping[str, str]) -> dict[str, str]:
@@ -109,8 +109,37 @@ def _load_api_store(world: Path, password: str) -> None:
         session.commit()
 
 
-def _services(api_port: int, dagster_port: int, superset_port: int) -> dict[str, tuple[list[str], str, str]]:
-    """name → (command, address shown, address polled until it answers)."""
+def _answers(url: str) -> Callable[[], bool]:
+    def probe() -> bool:
+        try:
+            return httpx.get(url, timeout=2).status_code < 500
+        except httpx.HTTPError:
+            return False
+
+    return probe
+
+
+def _dashboards_imported(url: str, password: str) -> Callable[[], bool]:
+    """Superset is ready for a user once the admin can log in and every dashboard of the bundle is there
+    (its web server answers /health earlier, while the bundle is still being imported)."""
+    from zhifa.dashboards.boards import BOARDS
+    from zhifa.dashboards.client import SupersetClient
+    from zhifa.dashboards.service import SupersetError, SupersetSettings
+
+    def probe() -> bool:
+        try:
+            with SupersetClient(url, SupersetSettings().admin_user, password, timeout=10) as client:
+                return len(client.dashboards()) >= len(BOARDS)
+        except (httpx.HTTPError, SupersetError, KeyError, ValueError):
+            return False
+
+    return probe
+
+
+def _services(
+    api_port: int, dagster_port: int, superset_port: int, password: str
+) -> dict[str, tuple[list[str], str, Callable[[], bool]]]:
+    """name → (command, address shown, probe that is true once the service is ready for a user)."""
     bin_dir = Path(sys.executable).parent
     api = f"http://127.0.0.1:{api_port}"
     dagster = f"http://127.0.0.1:{dagster_port}"
@@ -119,42 +148,37 @@ def _services(api_port: int, dagster_port: int, superset_port: int) -> dict[str,
         "API (docs)": (
             [str(bin_dir / "zhifa"), "serve", "api", "--port", str(api_port)],
             f"{api}/docs",
-            f"{api}/health",
+            _answers(f"{api}/health"),
         ),
         # dagster dev ignores SIGTERM unless default signal handling is restored (STACK.md)
         "Dagster UI": (
             [
-                "env",
-                "--default-signal=INT,TERM",
-                str(bin_dir / "dagster"),
-                "dev",
-                "-m",
-                "dagster_defs",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(dagster_port),
+                *("env", "--default-signal=INT,TERM", str(bin_dir / "dagster"), "dev", "-m", "dagster_defs"),
+                *("-h", "127.0.0.1", "-p", str(dagster_port)),
             ],
             dagster,
-            f"{dagster}/server_info",
+            _answers(f"{dagster}/server_info"),
         ),
-        "Superset": ([str(bin_dir / "zhifa"), "serve", "dashboards"], superset, f"{superset}/health"),
+        "Superset": (
+            [str(bin_dir / "zhifa"), "serve", "dashboards"],
+            superset,
+            _dashboards_imported(superset, password),
+        ),
     }
 
 
-def _wait_ready(procs: Mapping[str, subprocess.Popen[bytes]], probes: Mapping[str, str]) -> list[str]:
-    """Poll each service until it answers; the names of those that stopped or never answered."""
+def _wait_ready(
+    procs: Mapping[str, subprocess.Popen[bytes]], probes: Mapping[str, Callable[[], bool]]
+) -> list[str]:
+    """Poll each service until it is ready; the names of those that stopped or never became ready."""
     waiting = dict(probes)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while waiting and time.monotonic() < deadline:
-        for name, url in list(waiting.items()):
+        for name, ready in list(waiting.items()):
             if procs[name].poll() is not None:
                 return [name]
-            try:
-                if httpx.get(url, timeout=2).status_code < 500:
-                    del waiting[name]
-            except httpx.HTTPError:
-                pass
+            if ready():
+                del waiting[name]
         time.sleep(1)
     return list(waiting)
 
@@ -194,7 +218,7 @@ def demo(
     if pool_config.exists() and not (dagster_home / "dagster.yaml").exists():
         shutil.copy(pool_config, dagster_home / "dagster.yaml")
     env.setdefault("DAGSTER_HOME", str(dagster_home))
-    services = _services(api_port, dagster_port, superset_port)
+    services = _services(api_port, dagster_port, superset_port, password)
     # Ctrl-C and SIGTERM both stop everything, even when started from a shell that ignores SIGINT
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
