@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from zhifa.generator import generate_world, get_scale
+from generator import generate_world, get_scale
 
 
 @pytest.fixture(scope="session")

@@ -26,11 +26,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 from warehouse_support import bulk_loaded_warehouse
 
+from cli.main import app
 from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
 from dagster_defs.runner import run_pipeline
 from ingestion.snapshot import publish_snapshot
 from ingestion.warehouse import connect
-from zhifa.cli import app
 from zhifa.dashboards.boards import BOARDS
 from zhifa.dashboards.bootstrap import prepare, publish
 from zhifa.dashboards.browser import screenshot_dashboards

@@ -20,9 +20,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from generator.dossiers import DEFECT_RULE
 from ingestion.recognition import recognise_folder
 from ingestion.warehouse import connect, load_folder
-from zhifa.generator.dossiers import DEFECT_RULE
 from zhifa.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow

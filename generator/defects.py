@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zhifa.generator.cases import DEFECT_SHARE, NONE, PROCEDURAL_DEFECTS, STEPS, CaseGenerator, Cases, off
+from generator.cases import DEFECT_SHARE, NONE, PROCEDURAL_DEFECTS, STEPS, CaseGenerator, Cases, off
 
 SHIFTED_BY = {  # the steps that move together when a defect delays one of them
     "FILING_LATE": [s for s in STEPS if s not in ("preservation", "preservation_handling")],

@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from zhifa.commands import api as api_commands
-from zhifa.commands import dashboards as dashboard_commands
-from zhifa.commands import demo as demo_commands
-from zhifa.commands import pipeline as pipeline_commands
+from cli import api as api_commands
+from cli import dashboards as dashboard_commands
+from cli import demo as demo_commands
+from cli import pipeline as pipeline_commands
 from zhifa.settings import get_settings
 
 app = typer.Typer(
@@ -69,7 +69,7 @@ def generate(
     years: int | None = typer.Option(None, help="override the scale's number of years"),
 ) -> None:
     """Write a deterministic demo world in the CONTRACT.md bulk layout, with ground truth."""
-    from zhifa.generator import GenerateError, generate_world, get_scale
+    from generator import GenerateError, generate_world, get_scale
 
     try:
         chosen = get_scale(scale, years)
@@ -96,7 +96,3 @@ def generate(
             fail(str(exc))
     rows = ", ".join(f"{k} {v}" for k, v in summary.rows.items())
     typer.echo(f"wrote {summary.out}: {rows}; {summary.files} dossier files")
-
-
-if __name__ == "__main__":
-    app()

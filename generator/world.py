@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from generator import names
+from generator.scales import Scale
 from ingestion.contract import ean13_check_digit
-from zhifa.generator import names
-from zhifa.generator.scales import Scale
 
 PLACE_NAME_TRIES = 50  # clashes before a place name gets a third syllable
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zhifa.generator.cases import NONE, STEPS, CaseGenerator, Cases
+from generator.cases import NONE, STEPS, CaseGenerator, Cases
 
 Seen = dict[str, pd.Series]
 

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zhifa.generator.cases import CaseGenerator, Cases
-from zhifa.generator.pricing import by_period
-from zhifa.generator.rows import Seen
+from generator.cases import CaseGenerator, Cases
+from generator.pricing import by_period
+from generator.rows import Seen
 
 REVIEW_SHARE = 0.25  # closed cases drawn for human review
 RE_REVIEW_SHARE = 0.5  # of those, a second blind review

@@ -16,17 +16,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from generator.badrows import plant_bad_rows
+from generator.cases import CaseGenerator, Cases
+from generator.defects import plant_defects
+from generator.doc_rows import document_rows
+from generator.dossiers import DossierRenderer, plan_dossiers
+from generator.output import write_tables
+from generator.reviews import review_rows
+from generator.rows import case_rows, seen_steps
+from generator.scales import Scale
+from generator.world import build_officers, build_prices, build_products, build_units
 from ingestion.contract import SETTING_KEYS
-from zhifa.generator.badrows import plant_bad_rows
-from zhifa.generator.cases import CaseGenerator, Cases
-from zhifa.generator.defects import plant_defects
-from zhifa.generator.doc_rows import document_rows
-from zhifa.generator.dossiers import DossierRenderer, plan_dossiers
-from zhifa.generator.output import write_tables
-from zhifa.generator.reviews import review_rows
-from zhifa.generator.rows import case_rows, seen_steps
-from zhifa.generator.scales import Scale
-from zhifa.generator.world import build_officers, build_prices, build_products, build_units
 from zhifa.reference import load_reference
 
 TRUTH_DIR = "ground_truth"

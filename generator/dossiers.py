@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from generator.cases import CaseGenerator, Cases
+from generator.doc_rows import document_rows
+from generator.rows import Seen
 from zhifa.documents import CaseContext, GoodsLine, build_document, render_docx, render_pdf, render_scan_png
-from zhifa.generator.cases import CaseGenerator, Cases
-from zhifa.generator.doc_rows import document_rows
-from zhifa.generator.rows import Seen
 
 RENDERED_TYPES = (
     "cover",

@@ -36,8 +36,8 @@ def _secret(home: Path, name: str) -> str:
 
 
 def _prepare(seed: int) -> tuple[Path, str]:
+    from generator import generate_world, get_scale
     from ingestion.landing import land
-    from zhifa.generator import generate_world, get_scale
 
     settings = get_settings()
     home = settings.home_dir
@@ -64,7 +64,7 @@ def _load_api_store(world: Path, password: str) -> None:
     from api.models import User
     from api.services.catalog import load_catalog
     from api.services.users import create_user
-    from zhifa.commands.api import api_session
+    from cli.api import api_session
 
     with api_session() as session:
         load_catalog(session, world)

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from zhifa.generator.parties import licence_number, spray_code
-from zhifa.generator.pricing import by_period, cartons
+from generator.parties import licence_number, spray_code
+from generator.pricing import by_period, cartons
 
 if TYPE_CHECKING:
-    from zhifa.generator.cases import CaseGenerator
+    from generator.cases import CaseGenerator
 
 UNITS = np.array(["carton", "pack", "stick"])
 UNIT_WEIGHTS = [17 / 20, 2 / 20, 1 / 20]

@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from generator.cases import CaseGenerator, Cases
+from generator.rows import Seen, officer_list
 from zhifa.documents.doctypes import cover_number, document_number
 from zhifa.documents.doctypes import lookup as doc_type
-from zhifa.generator.cases import CaseGenerator, Cases
-from zhifa.generator.rows import Seen, officer_list
 
 # the step of the timeline on which each document is dated (offsets in days after it, if any)
 ISSUED_ON: dict[str, tuple[str, float]] = {

@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 
+from generator.badrows import BAD_COLUMN
 from ingestion.contract import CONTRACT, LogicalType
-from zhifa.generator.badrows import BAD_COLUMN
 from zhifa.reproducible import normalise_zip
 
 XLSX_MAX_ROWS = 60_000  # above this a bureau's spreadsheet export would not be XLSX

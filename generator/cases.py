@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from generator.items import draw_items
+from generator.parties import draw_parties, licence_number
+from generator.pricing import PriceBook, by_period
+from generator.scales import Scale
+from generator.world import Units
 from zhifa.documents.doctypes import document_number
-from zhifa.generator.items import draw_items
-from zhifa.generator.parties import draw_parties, licence_number
-from zhifa.generator.pricing import PriceBook, by_period
-from zhifa.generator.scales import Scale
-from zhifa.generator.world import Units
 from zhifa.reference import ReferenceData
 
 # violation, share of cases, cartons per line (low, high), mean lines per case
