@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from ingestion.api_store.tables import OWN_TABLES
 from ingestion.contract import CONTRACT, REFERENCED_KEYS, TABLE_LOAD_ORDER, LogicalType
 from ingestion.readers import RawTable
 from ingestion.validate import FileError, KeySets, StreamedValidation, open_folder, stream_table
@@ -142,6 +143,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     history = ", ".join(f"{name} {sql}" for name, sql in raw_columns("prices")[:-4])
     meta = ", ".join(f"{name} {sql}" for name, sql in META_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.prices_history ({history}, exported_at TIMESTAMPTZ, {meta})")
+    for own in OWN_TABLES.values():  # API-store review work (ingestion/api_store), also a dbt source
+        cols = ", ".join(f"{name} {sql}" for name, sql in (*own.columns, *META_COLUMNS))
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{own.name} ({cols})")
     for ddl in OPS_DDL:
         con.execute(ddl)
 

@@ -5,7 +5,8 @@ approvals and documents, plus the small reference tables in full; human dossier 
 their own watermark (``human_reviews.updated_at``) go to the contract ``reviews`` / ``review_items``. The
 rows are written as a contract folder and loaded with ``load_folder``: the same checks, quarantine and
 idempotent upsert as a bulk import. The rest of the review work (rules, rule sets, machine reviews,
-dossiers, tasks, sampling draws) goes to ``raw.api_*`` tables (:mod:`ingestion.api_review_extract`).
+dossiers, tasks, sampling draws) goes to ``raw.api_*`` tables (:mod:`ingestion.api_store.review_tables`).
+The store is read through its reflected Core tables (:mod:`ingestion.api_store.schema`).
 Naive timestamps read back from the store (SQLite) are UTC, as the API writes them.
 """
 
@@ -21,15 +22,9 @@ import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
-from ingestion.api_review_extract import (
-    OWN_TABLES,
-    ensure_own_tables,
-    human_review_frames,
-    own_queries,
-    text,
-    to_frame,
-    upsert_own,
-)
+from ingestion.api_store.review_tables import human_review_frames, own_queries, text, to_frame, upsert_own
+from ingestion.api_store.schema import StoreTables
+from ingestion.api_store.tables import OWN_TABLES
 from ingestion.warehouse import LoadSummary, ensure_schema, load_folder
 
 SOURCE = "api_store"
@@ -64,8 +59,6 @@ def extract_changes(
     engine: sa.Engine, since: datetime | None
 ) -> tuple[dict[str, pd.DataFrame], datetime | None]:
     """Contract frames of what changed after ``since`` (everything when None), and the new watermark."""
-    from api import models as m
-
     case_cols = [
         "case_id", "case_no", "unit_code", "violation_code", "source", "discovered_at", "filed_at",
         "party_type", "party_name", "party_id_no", "licence_no", "address", "prior_offences_3y",
@@ -73,17 +66,17 @@ def extract_changes(
         "served_at", "closed_at", "legal_review_done", "transferred_to", "extension_days",
     ]  # fmt: skip
     with engine.connect() as db:
-        query = sa.select(m.Case)
+        store = StoreTables(db)
+        case = store["cases"]
+        query = sa.select(case)
         if since is not None:
-            query = query.where(m.Case.updated_at > since.astimezone(UTC).replace(tzinfo=None))
+            query = query.where(case.c.updated_at > since.astimezone(UTC).replace(tzinfo=None))
         cases = db.execute(query).all()
-        frames = {"cases": _frame(cases, case_cols)}
+        frames = {"cases": _frame(cases, case_cols), **_catalog(db, store)}
         ids = [r.case_id for r in cases]
         watermark = max((r.updated_at for r in cases), default=None)
-        frames["units"] = _frame(db.execute(sa.select(m.Unit)).all(), UNIT_COLUMNS)
-        frames["officers"] = _frame(db.execute(sa.select(m.Officer)).all(), OFFICER_COLUMNS)
         if ids:
-            frames.update(_children(db, ids))
+            frames.update(_children(db, store, ids))
     if watermark is not None and watermark.tzinfo is None:
         watermark = watermark.replace(tzinfo=UTC)
     return frames, watermark
@@ -95,41 +88,54 @@ APPROVAL_COLUMNS = [
 ]  # fmt: skip
 
 
-def _children(db: sa.Connection, ids: list[str]) -> dict[str, pd.DataFrame]:
-    from api import models as m
+def _catalog(db: sa.Connection, store: StoreTables) -> dict[str, pd.DataFrame]:
+    """Units and officers in full: small, and every extracted row may refer to them."""
+    return {
+        "units": _frame(db.execute(sa.select(store["units"])).all(), UNIT_COLUMNS),
+        "officers": _frame(db.execute(sa.select(store["officers"])).all(), OFFICER_COLUMNS),
+    }
 
+
+def _children(db: sa.Connection, store: StoreTables, ids: list[str]) -> dict[str, pd.DataFrame]:
     item_cols = [
         "case_id", "line_no", "barcode", "product_code", "spec_name_raw", "quantity", "quantity_unit",
         "unit_price", "authenticity", "spray_code",
     ]  # fmt: skip
-    items = db.execute(sa.select(m.CaseItem).where(m.CaseItem.case_id.in_(ids))).all()
-    officers = db.execute(sa.select(m.CaseOfficer).where(m.CaseOfficer.case_id.in_(ids))).all()
-    requester, decider = sa.orm.aliased(m.User), sa.orm.aliased(m.User)
+    item, officer, a, doc = (
+        store["case_items"],
+        store["case_officers"],
+        store["approvals"],
+        store["documents"],
+    )
+    items = db.execute(sa.select(item).where(item.c.case_id.in_(ids))).all()
+    officers = db.execute(sa.select(officer).where(officer.c.case_id.in_(ids))).all()
+    requester, decider = store["users"].alias("requester"), store["users"].alias("decider")
     approvals = db.execute(
         sa.select(
-            ("API-A" + sa.cast(m.Approval.approval_id, sa.String)).label("approval_id"),
-            m.Approval.case_id,
-            m.Approval.kind,
-            requester.officer_id.label("requested_by"),
-            m.Approval.requested_at,
-            decider.officer_id.label("decided_by"),
-            m.Approval.decided_at,
-            m.Approval.outcome,
-            m.Approval.reason,
+            ("API-A" + sa.cast(a.c.approval_id, sa.String)).label("approval_id"),
+            a.c.case_id,
+            a.c.kind,
+            requester.c.officer_id.label("requested_by"),
+            a.c.requested_at,
+            decider.c.officer_id.label("decided_by"),
+            a.c.decided_at,
+            a.c.outcome,
+            a.c.reason,
         )
-        .join(requester, requester.id == m.Approval.requested_by)
-        .outerjoin(decider, decider.id == m.Approval.decided_by)
-        .where(m.Approval.case_id.in_(ids))
+        .select_from(a)
+        .join(requester, requester.c.id == a.c.requested_by)
+        .outerjoin(decider, decider.c.id == a.c.decided_by)
+        .where(a.c.case_id.in_(ids))
     ).all()
     documents = db.execute(
         sa.select(
-            ("API-D" + sa.cast(m.Document.document_id, sa.String)).label("document_id"),
-            m.Document.case_id,
-            m.Document.doc_type,
-            m.Document.doc_no,
-            m.Document.issued_at,
-            m.Document.pdf_sha256.label("sha256"),
-        ).where(m.Document.case_id.in_(ids))
+            ("API-D" + sa.cast(doc.c.document_id, sa.String)).label("document_id"),
+            doc.c.case_id,
+            doc.c.doc_type,
+            doc.c.doc_no,
+            doc.c.issued_at,
+            doc.c.pdf_sha256.label("sha256"),
+        ).where(doc.c.case_id.in_(ids))
     ).all()
     return {
         "case_items": _frame(items, item_cols),
@@ -158,15 +164,13 @@ def extract_reviews(
     """Human reviews changed after their watermark into the contract ``reviews`` / ``review_items``; None if
     none. A load of its own, never refused for its bad-row share: a review whose reviewer is no officer is
     quarantined with its reason and the others go on (they never hold back case changes)."""
-    from api import models as m
-
     start = since if since is not None else get_watermark(con, "reviews")
     with engine.connect() as db:
-        frames, watermark = human_review_frames(db, start)
+        store = StoreTables(db)
+        frames, watermark = human_review_frames(db, store, start)
         if watermark is None:
             return None
-        frames["units"] = _frame(db.execute(sa.select(m.Unit)).all(), UNIT_COLUMNS)
-        frames["officers"] = _frame(db.execute(sa.select(m.Officer)).all(), OFFICER_COLUMNS)
+        frames.update(_catalog(db, store))
     summary = _load(con, frames, "reviews", _utc(watermark), max_bad_row_share=1.0)
     _hold_back_for_missing_cases(con, engine, summary.load_id)
     return summary
@@ -176,8 +180,6 @@ def _hold_back_for_missing_cases(con: duckdb.DuckDBPyConnection, engine: sa.Engi
     """A review of a case the warehouse does not hold yet (its bulk import comes later, or in the same run
     after this extraction) is quarantined — and must be extracted again once the case is there, although
     the review itself does not change. So the reviews watermark stops just before the oldest such review."""
-    from api import models as m
-
     orphans = [
         int(str(review_id).removeprefix("API-H"))
         for (review_id,) in con.execute(
@@ -191,9 +193,8 @@ def _hold_back_for_missing_cases(con: duckdb.DuckDBPyConnection, engine: sa.Engi
     if not orphans:
         return
     with engine.connect() as db:
-        oldest = db.scalar(
-            sa.select(sa.func.min(m.HumanReview.updated_at)).where(m.HumanReview.review_id.in_(orphans))
-        )
+        h = StoreTables(db)["human_reviews"].c
+        oldest = db.scalar(sa.select(sa.func.min(h.updated_at)).where(h.review_id.in_(orphans)))
     oldest_utc = _utc(oldest)
     if oldest_utc is not None:
         held = oldest_utc - timedelta(microseconds=1)
@@ -229,7 +230,7 @@ def extract_review_tables(
 ) -> dict[str, int]:
     """Upsert the ``raw.api_*`` tables from the store; returns new or changed rows per table. Tables with a
     watermark column are read after their stored watermark (or ``since``); the others in full."""
-    ensure_own_tables(con)
+    ensure_schema(con)
     now = datetime.now(UTC)
     load_id = _load_id(now)
     marks = {
@@ -237,7 +238,9 @@ def extract_review_tables(
     }
     changed: dict[str, int] = {}
     with engine.connect() as db:
-        fetched = {name: db.execute(query).all() for name, query in own_queries(marks).items()}
+        fetched = {
+            name: db.execute(query).all() for name, query in own_queries(StoreTables(db), marks).items()
+        }
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,159 +26,66 @@ import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
-from ingestion.warehouse import META_COLUMNS
-
-
-@dataclass(frozen=True)
-class OwnTable:
-    name: str
-    columns: tuple[tuple[str, str], ...]  # (column, DuckDB type)
-    keys: tuple[str, ...]
-    watermark: str | None  # column of the extracted rows that advances the watermark; None = full extract
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c for c, _ in self.columns]
-
-
-def _cols(spec: str) -> tuple[tuple[str, str], ...]:
-    return tuple((p.split(":")[0], p.split(":")[1]) for p in spec.split())
-
-
-OWN_TABLES: dict[str, OwnTable] = {
-    t.name: t
-    for t in (
-        OwnTable(
-            "api_review_rules",
-            _cols(
-                "rule_id:VARCHAR version:INTEGER category:VARCHAR name_zh:VARCHAR description_zh:VARCHAR "
-                "legal_basis:VARCHAR condition:VARCHAR evidence_template_zh:VARCHAR deduct_points:DOUBLE "
-                "veto:BOOLEAN needs_human:BOOLEAN active:BOOLEAN origin:VARCHAR created_at:TIMESTAMPTZ"
-            ),
-            ("rule_id", "version"),
-            None,
-        ),
-        OwnTable(
-            "api_review_rule_sets",
-            _cols("version:INTEGER rule_versions:VARCHAR note:VARCHAR created_at:TIMESTAMPTZ"),
-            ("version",),
-            None,
-        ),
-        OwnTable(
-            "api_dossiers",
-            _cols(
-                "dossier_id:BIGINT case_id:VARCHAR unit_code:VARCHAR violation_code:VARCHAR decided_on:DATE "
-                "status:VARCHAR machine_score:DOUBLE machine_grade:VARCHAR machine_veto:BOOLEAN "
-                "final_score:DOUBLE final_grade:VARCHAR final_rule:VARCHAR created_at:TIMESTAMPTZ "
-                "updated_at:TIMESTAMPTZ"
-            ),
-            ("dossier_id",),
-            "updated_at",
-        ),
-        OwnTable(
-            "api_machine_reviews",
-            _cols(
-                "review_id:VARCHAR dossier_id:BIGINT case_id:VARCHAR rule_set_version:INTEGER "
-                "total_score:DOUBLE grade:VARCHAR veto:BOOLEAN n_checked:INTEGER n_failed:INTEGER "
-                "n_needs_human:INTEGER created_at:TIMESTAMPTZ"
-            ),
-            ("review_id",),
-            "created_at",
-        ),
-        OwnTable(
-            "api_review_tasks",
-            _cols(
-                "task_id:VARCHAR dossier_id:BIGINT case_id:VARCHAR unit_code:VARCHAR mode:VARCHAR "
-                "status:VARCHAR parent_task_id:VARCHAR draw_id:BIGINT publisher_unit:VARCHAR "
-                "published_at:TIMESTAMPTZ assignee_id:VARCHAR claimed_at:TIMESTAMPTZ "
-                "lease_expires_at:TIMESTAMPTZ review_id:VARCHAR started_at:TIMESTAMPTZ "
-                "submitted_at:TIMESTAMPTZ total_score:DOUBLE grade:VARCHAR veto:BOOLEAN "
-                "changed_at:TIMESTAMPTZ"
-            ),
-            ("task_id",),
-            "changed_at",
-        ),
-        OwnTable(
-            "api_sampling_draws",
-            _cols(
-                "draw_id:BIGINT plan_id:BIGINT plan_name:VARCHAR plan_unit:VARCHAR seed:VARCHAR "
-                "algorithm:VARCHAR population_size:INTEGER population_digest:VARCHAR selected:VARCHAR "
-                "drawn_at:TIMESTAMPTZ"
-            ),
-            ("draw_id",),
-            "drawn_at",
-        ),
-    )
-}
-
-
-def ensure_own_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every ``raw.api_*`` table (empty), so the dbt sources exist before the API store does."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for t in OWN_TABLES.values():
-        cols = ", ".join(f"{c} {sql}" for c, sql in (*t.columns, *META_COLUMNS))
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{t.name} ({cols})")
+from ingestion.api_store.schema import StoreTables
+from ingestion.api_store.tables import OWN_TABLES, OwnTable
 
 
 def _naive_utc(since: datetime) -> datetime:
     return since.astimezone(UTC).replace(tzinfo=None)
 
 
-def _who() -> Any:
-    """The contract reviewer id of a user: their officer id, else their username."""
-    from api import models as m
-
-    return sa.func.coalesce(m.User.officer_id, m.User.username)
-
-
 def _prefixed(prefix: str, column: Any) -> Any:
     return sa.case((column.is_(None), None), else_=prefix + sa.cast(column, sa.String))
 
 
-def _columns_of(model: Any, table: str) -> list[Any]:
-    return [getattr(model, c) for c in OWN_TABLES[table].column_names]
+def _columns_of(table: sa.Table, own: str) -> list[Any]:
+    return [table.c[c] for c in OWN_TABLES[own].column_names]
 
 
-def own_queries(since: dict[str, datetime | None]) -> dict[str, Any]:
+def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[str, Any]:
     """SELECT per own table of what changed after ``since[table]`` (None = everything)."""
-    from api import models as m
-
-    d, t, h, mr = m.Dossier, m.ReviewTask, m.HumanReview, m.MachineReview
-    assignee = sa.orm.aliased(m.User)
+    d, t, h, mr = (
+        store["dossiers"].c,
+        store["review_tasks"].c,
+        store["human_reviews"].c,
+        store["machine_reviews"].c,
+    )
+    draw, plan = store["sampling_draws"].c, store["sampling_plans"].c
+    assignee = store["users"].alias("assignee")
     queries: dict[str, Any] = {
-        "api_review_rules": sa.select(*_columns_of(m.ReviewRule, "api_review_rules")),
-        "api_review_rule_sets": sa.select(*_columns_of(m.ReviewRuleSet, "api_review_rule_sets")),
-        "api_dossiers": sa.select(*_columns_of(d, "api_dossiers")),
+        "api_review_rules": sa.select(*_columns_of(store["review_rules"], "api_review_rules")),
+        "api_review_rule_sets": sa.select(*_columns_of(store["review_rule_sets"], "api_review_rule_sets")),
+        "api_dossiers": sa.select(*_columns_of(store["dossiers"], "api_dossiers")),
         "api_machine_reviews": sa.select(
             ("API-M" + sa.cast(mr.review_id, sa.String)).label("review_id"), mr.dossier_id, d.case_id,
             mr.rule_set_version, mr.total_score, mr.grade, mr.veto, mr.n_checked, mr.n_failed,
             mr.n_needs_human, mr.created_at,
-        ).join(d, d.dossier_id == mr.dossier_id),
+        ).join_from(store["machine_reviews"], store["dossiers"], d.dossier_id == mr.dossier_id),
         "api_review_tasks": sa.select(
             ("API-T" + sa.cast(t.task_id, sa.String)).label("task_id"), t.dossier_id, d.case_id, d.unit_code,
             t.mode, t.status, _prefixed("API-T", t.parent_task_id).label("parent_task_id"), t.draw_id,
             t.publisher_unit, t.published_at,
-            sa.func.coalesce(assignee.officer_id, assignee.username).label("assignee_id"),
+            sa.func.coalesce(assignee.c.officer_id, assignee.c.username).label("assignee_id"),
             t.claimed_at, t.lease_expires_at, _prefixed("API-H", h.review_id).label("review_id"),
             h.started_at, h.submitted_at, h.total_score, h.grade, h.veto,
             sa.case((h.updated_at > t.updated_at, h.updated_at), else_=t.updated_at).label("changed_at"),
         )
-        .join(d, d.dossier_id == t.dossier_id)
-        .outerjoin(assignee, assignee.id == t.assignee_id)
-        .outerjoin(h, h.task_id == t.task_id),
+        .select_from(store["review_tasks"])
+        .join(store["dossiers"], d.dossier_id == t.dossier_id)
+        .outerjoin(assignee, assignee.c.id == t.assignee_id)
+        .outerjoin(store["human_reviews"], h.task_id == t.task_id),
         "api_sampling_draws": sa.select(
-            m.SamplingDraw.draw_id, m.SamplingDraw.plan_id, m.SamplingPlan.name.label("plan_name"),
-            m.SamplingPlan.unit_code.label("plan_unit"), m.SamplingDraw.seed, m.SamplingDraw.algorithm,
-            m.SamplingDraw.population.label("population_size"),  # a list: its length is kept (to_frame)
-            m.SamplingDraw.population_digest,
-            m.SamplingDraw.selected, m.SamplingDraw.drawn_at,
-        ).join(m.SamplingPlan, m.SamplingPlan.plan_id == m.SamplingDraw.plan_id),
+            draw.draw_id, draw.plan_id, plan.name.label("plan_name"), plan.unit_code.label("plan_unit"),
+            draw.seed, draw.algorithm,
+            draw.population.label("population_size"),  # a list: its length is kept (to_frame)
+            draw.population_digest, draw.selected, draw.drawn_at,
+        ).join_from(store["sampling_draws"], store["sampling_plans"], plan.plan_id == draw.plan_id),
     }  # fmt: skip
     changed = {
         "api_dossiers": lambda after: d.updated_at > after,
         "api_machine_reviews": lambda after: mr.created_at > after,
         "api_review_tasks": lambda after: sa.or_(t.updated_at > after, h.updated_at > after),
-        "api_sampling_draws": lambda after: m.SamplingDraw.drawn_at > after,
+        "api_sampling_draws": lambda after: draw.drawn_at > after,
     }
     for name, test in changed.items():
         after = since.get(name)
@@ -214,28 +120,27 @@ def to_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
 
 
 def human_review_frames(
-    db: sa.Connection, since: datetime | None
+    db: sa.Connection, store: StoreTables, since: datetime | None
 ) -> tuple[dict[str, pd.DataFrame], datetime | None]:
     """Contract ``reviews`` and ``review_items`` of the human reviews changed after ``since``, and the
     newest change among them."""
-    from api import models as m
-
-    h = m.HumanReview
+    h, d, u = store["human_reviews"].c, store["dossiers"].c, store["users"].c
     query = (
         sa.select(
-            ("API-H" + sa.cast(h.review_id, sa.String)).label("review_id"), m.Dossier.case_id,
-            _who().label("reviewer_id"), h.mode,
-            _prefixed("API-H", h.parent_review_id).label("parent_review_id"), h.started_at, h.submitted_at,
-            h.total_score, h.grade, h.updated_at,
+            ("API-H" + sa.cast(h.review_id, sa.String)).label("review_id"), d.case_id,
+            sa.func.coalesce(u.officer_id, u.username).label("reviewer_id"),  # else quarantined: no officer
+            h.mode, _prefixed("API-H", h.parent_review_id).label("parent_review_id"), h.started_at,
+            h.submitted_at, h.total_score, h.grade, h.updated_at,
         )
-        .join(m.Dossier, m.Dossier.dossier_id == h.dossier_id)
-        .join(m.User, m.User.id == h.reviewer_id)
+        .select_from(store["human_reviews"])
+        .join(store["dossiers"], d.dossier_id == h.dossier_id)
+        .join(store["users"], u.id == h.reviewer_id)
     )  # fmt: skip
     if since is not None:
         query = query.where(h.updated_at > _naive_utc(since))
     reviews = db.execute(query).all()
     ids = [int(r.review_id[5:]) for r in reviews]
-    i = m.HumanReviewItem
+    i = store["human_review_items"].c
     items = db.execute(
         sa.select(
             ("API-H" + sa.cast(i.review_id, sa.String)).label("review_id"), i.rule_id, i.deducted_points,
@@ -294,19 +199,3 @@ def upsert_own(
         con.unregister("api_incoming")
         con.execute("DROP TABLE IF EXISTS api_typed")
         con.execute("DROP TABLE IF EXISTS api_changed")
-
-
-def present(session: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """Whether ``raw.<name>`` exists (it does once the API-store asset has run on this warehouse)."""
-    sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?"
-    return bool(session.execute(sql, [name]).fetchall()[0][0])
-
-
-def staged(session: duckdb.DuckDBPyConnection, name: str, source: Any = None) -> Any:
-    """For the dbt staging models: the typed columns of ``source`` (the ``raw.<name>`` relation, without the
-    load columns), or with ``source`` None an empty relation with the same columns."""
-    table = OWN_TABLES[name]
-    if source is None:
-        nulls = ", ".join(f'CAST(NULL AS {sql}) AS "{c}"' for c, sql in table.columns)
-        return session.sql(f"SELECT {nulls} WHERE false")
-    return source.project(", ".join(f'CAST("{c}" AS {sql}) AS "{c}"' for c, sql in table.columns))
