@@ -15,6 +15,7 @@ demo: bootstrap
 lint: bootstrap
 	$(UV) ruff check .
 	$(UV) ruff format --check .
+	$(UV) lint-imports
 
 typecheck: bootstrap
 	$(UV) mypy $(PY_PACKAGES)
