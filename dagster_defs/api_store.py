@@ -21,7 +21,7 @@ from dagster_defs.resources import (
     raw_key,
 )
 from ingestion.api_store.tables import OWN_TABLES
-from ingestion.warehouse import ensure_schema
+from ingestion.raw_schema import ensure_schema
 from zhifa.settings import get_settings
 
 GROUP = "api_store"

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from generator.parties import licence_number, spray_code
-from generator.pricing import by_period, cartons
+from generator.pricing import PriceBook, by_period, cartons
+from zhifa.reference import ReferenceData
 
-if TYPE_CHECKING:
-    from generator.cases import CaseGenerator
+
+class ItemSource(Protocol):
+    """What drawing the goods needs of the case generator (``generator.cases.CaseGenerator``)."""
+
+    rng: np.random.Generator
+    products: pd.DataFrame
+    book: PriceBook
+    ref: ReferenceData
+    price_basis_changes: list[Any]
+
 
 UNITS = np.array(["carton", "pack", "stick"])
 UNIT_WEIGHTS = [17 / 20, 2 / 20, 1 / 20]
@@ -31,7 +40,7 @@ def _distinct_products(rng: np.random.Generator, case: np.ndarray, n_products: i
 
 
 def draw_items(
-    gen: CaseGenerator, frame: pd.DataFrame, low: np.ndarray, high: np.ndarray, mean_lines: np.ndarray
+    gen: ItemSource, frame: pd.DataFrame, low: np.ndarray, high: np.ndarray, mean_lines: np.ndarray
 ) -> pd.DataFrame:
     """Lines for the cases in ``frame``; ``case`` is the case's row position. Adds frame.computed_amount."""
     rng, products = gen.rng, gen.products
@@ -95,7 +104,7 @@ def draw_items(
 
 
 def _spray_codes(
-    gen: CaseGenerator, frame: pd.DataFrame, items: pd.DataFrame, violation: np.ndarray
+    gen: ItemSource, frame: pd.DataFrame, items: pd.DataFrame, violation: np.ndarray
 ) -> np.ndarray:
     """Half the cartons of non-designated-source cases carry the spray code of the retailer they went to."""
     rng = gen.rng

@@ -13,7 +13,8 @@ import pytest
 
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER
 from ingestion.quarantine import export_quarantine
-from ingestion.warehouse import BadShareError, connect, ensure_schema, load_folder
+from ingestion.raw_schema import ensure_schema
+from ingestion.warehouse import BadShareError, connect, load_folder
 
 UNITS = (
     "unit_code,name,level,parent_code\n410000,河南省烟草专卖局,province,\n"

@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from ingestion.api_store.review_tables import human_review_frames, own_queries, text, to_frame, upsert_own
 from ingestion.api_store.schema import StoreTables
 from ingestion.api_store.tables import OWN_TABLES
-from ingestion.warehouse import LoadSummary, ensure_schema, load_folder
+from ingestion.raw_schema import LoadSummary, ensure_schema
+from ingestion.warehouse import load_folder
 
 SOURCE = "api_store"
 
