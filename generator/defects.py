@@ -17,16 +17,7 @@ from generator.cases import DEFECT_SHARE, NONE, PROCEDURAL_DEFECTS, STEPS, CaseG
 
 SHIFTED_BY = {  # the steps that move together when a defect delays one of them
     "FILING_LATE": [s for s in STEPS if s not in ("preservation", "preservation_handling")],
-    "DECISION_OVERDUE": [
-        "decided",
-        "prior_notice",
-        "legal_review",
-        "served",
-        "published",
-        "executed",
-        "closed",
-        "archived",
-    ],
+    "DECISION_OVERDUE": list(STEPS[STEPS.index("decided") :]),
     "SERVICE_LATE": ["served", "executed", "closed", "archived"],
 }
 
