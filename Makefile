@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 UV := uv run --frozen
-PY_PACKAGES := zhifa generator cli ingestion dagster_defs api expectations tests
+PY_PACKAGES := zhifa generator dashboards cli ingestion dagster_defs api expectations tests
 
 .PHONY: bootstrap demo test lint typecheck pytest
 

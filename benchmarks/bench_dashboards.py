@@ -30,9 +30,9 @@ from pathlib import Path
 
 import duckdb
 
-from zhifa.dashboards.bootstrap import prepare
-from zhifa.dashboards.client import SupersetClient
-from zhifa.dashboards.service import SupersetSettings, running
+from dashboards.bootstrap import prepare
+from dashboards.client import SupersetClient
+from dashboards.service import SupersetSettings, running
 from zhifa.settings import PROJECT_ROOT
 
 TARGET_P95_MS = 500.0

@@ -23,8 +23,8 @@ def serve_dashboards(
     no_serve: bool = typer.Option(False, "--no-serve", help="bootstrap and import, then stop"),
 ) -> None:
     """Bootstrap Superset (own venv, metadata DB, admin, bundle import) and serve it on 127.0.0.1."""
-    from zhifa.dashboards.bootstrap import prepare, publish
-    from zhifa.dashboards.service import SupersetError, SupersetSettings, running
+    from dashboards.bootstrap import prepare, publish
+    from dashboards.service import SupersetError, SupersetSettings, running
 
     # SIGTERM (e.g. from `zhifa demo`) unwinds like Ctrl-C, so gunicorn is stopped at any step
     signal.signal(signal.SIGTERM, _interrupt)
@@ -58,9 +58,9 @@ def serve_dashboards(
 
 @dashboards_app.command("bundle")
 def write_bundle() -> None:
-    """Regenerate dashboards/bundle/ from the spec in zhifa/dashboards/ (commit the result)."""
-    from zhifa.dashboards.bundle import BUNDLE_DIR
-    from zhifa.dashboards.bundle import write_bundle as write
+    """Regenerate dashboards/bundle/ from the spec in dashboards/ (commit the result)."""
+    from dashboards.bundle import BUNDLE_DIR
+    from dashboards.bundle import write_bundle as write
 
     typer.echo(f"wrote {len(write())} files under {BUNDLE_DIR}")
 
@@ -68,7 +68,7 @@ def write_bundle() -> None:
 @dashboards_app.command("install")
 def install() -> None:
     """Create or update Superset's own virtualenv from dashboards/requirements.lock."""
-    from zhifa.dashboards.service import SupersetSettings, install_venv
+    from dashboards.service import SupersetSettings, install_venv
 
     settings = SupersetSettings()
     changed = install_venv(settings, typer.echo)
@@ -80,7 +80,7 @@ def check(
     snapshot: Path | None = typer.Option(None, help="DuckDB snapshot (default: the published one)"),
 ) -> None:
     """Check that the snapshot has every column the dashboards' datasets need (names affected charts)."""
-    from zhifa.dashboards.preflight import check_snapshot
+    from dashboards.preflight import check_snapshot
 
     path = (snapshot or get_settings().serve_warehouse_path).resolve()
     problems = check_snapshot(path)

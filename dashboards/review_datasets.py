@@ -7,7 +7,7 @@ No personal data: reviewers appear by their ids only; scores, never comments.
 
 from __future__ import annotations
 
-from zhifa.dashboards.datasets import (
+from dashboards.datasets import (
     NAMES,
     PERIOD_DATE,
     VIOLATION,
@@ -16,7 +16,7 @@ from zhifa.dashboards.datasets import (
     _period_from_year,
     _quantiles,
 )
-from zhifa.dashboards.spec import PERIOD, Column, Dataset, Metric
+from dashboards.spec import PERIOD, Column, Dataset, Metric
 
 MODE_ZH = (
     "CASE {0}.mode WHEN 'pool' THEN '抢单' WHEN 'sample' THEN '抽查' WHEN 're_review' THEN '复核' "

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from zhifa.dashboards.bundle import BUNDLE_DIR, ENDPOINT_TYPES, read_bundle, zip_bundle
-from zhifa.dashboards.service import SupersetError
+from dashboards.bundle import BUNDLE_DIR, ENDPOINT_TYPES, read_bundle, zip_bundle
+from dashboards.service import SupersetError
 
 
 @dataclass

@@ -3,10 +3,10 @@ and how often a re-review disagrees with the first review by more than the rerev
 
 from __future__ import annotations
 
-from zhifa.dashboards import review_datasets as r
-from zhifa.dashboards.charts import bar, big_number, table
-from zhifa.dashboards.datasets import quantile_names
-from zhifa.dashboards.spec import PERIOD, Board
+from dashboards import review_datasets as r
+from dashboards.charts import bar, big_number, table
+from dashboards.datasets import quantile_names
+from dashboards.spec import PERIOD, Board
 
 POOL_BACKLOG = f"mode IN ('pool', 'sample') AND {r.UNFINISHED}"
 

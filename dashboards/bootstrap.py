@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from zhifa.dashboards.bundle import BUNDLE_DIR
-from zhifa.dashboards.client import ChartResult, SupersetClient
-from zhifa.dashboards.preflight import check_snapshot
-from zhifa.dashboards.service import (
+from dashboards.bundle import BUNDLE_DIR
+from dashboards.client import ChartResult, SupersetClient
+from dashboards.preflight import check_snapshot
+from dashboards.service import (
     Instance,
     SupersetError,
     SupersetSettings,

@@ -1,6 +1,6 @@
 """Write the Superset export bundle (``dashboards/bundle/``) from the spec, and zip it for import.
 
-``python -m zhifa.dashboards.bundle`` regenerates the committed bundle. The database YAML carries a
+``python -m dashboards.bundle`` regenerates the committed bundle. The database YAML carries a
 placeholder for the snapshot path; :func:`zip_bundle` fills in this machine's path when zipping.
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
-from zhifa.dashboards.boards import BOARDS, Board
-from zhifa.dashboards.datasets import DATASETS
-from zhifa.dashboards.review_datasets import REVIEW_DATASETS
-from zhifa.dashboards.spec import DATABASE_KEY, Chart, Dataset, stable_uuid
+from dashboards.boards import BOARDS, Board
+from dashboards.datasets import DATASETS
+from dashboards.review_datasets import REVIEW_DATASETS
+from dashboards.spec import DATABASE_KEY, Chart, Dataset, stable_uuid
 from zhifa.settings import PROJECT_ROOT
 
 BUNDLE_DIR = PROJECT_ROOT / "dashboards" / "bundle"

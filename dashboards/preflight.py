@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from zhifa.dashboards.bundle import BUNDLE_DIR, read_bundle
+from dashboards.bundle import BUNDLE_DIR, read_bundle
 
 
 @dataclass

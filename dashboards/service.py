@@ -223,9 +223,9 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 20) -> None:
 
 
 def main() -> None:
-    """`python -m zhifa.dashboards.service install`: the bootstrap step that creates the venv."""
+    """`python -m dashboards.service install`: the bootstrap step that creates the venv."""
     if sys.argv[1:] != ["install"]:
-        raise SystemExit("usage: python -m zhifa.dashboards.service install")
+        raise SystemExit("usage: python -m dashboards.service install")
     install_venv(SupersetSettings())
 
 

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from zhifa.dashboards import datasets as d
-from zhifa.dashboards.charts import bar, big_number, heatmap, line, pie, table, treemap
-from zhifa.dashboards.review_board import REVIEW
-from zhifa.dashboards.spec import PERIOD, Board, Chart
+from dashboards import datasets as d
+from dashboards.charts import bar, big_number, heatmap, line, pie, table, treemap
+from dashboards.review_board import REVIEW
+from dashboards.spec import PERIOD, Board, Chart
 
 ASSESSED = "fine_status = 'ok'"
 

@@ -7,7 +7,7 @@ the review evidence sentences (which quote dossier facts) are left out.
 
 from __future__ import annotations
 
-from zhifa.dashboards.spec import PERIOD, Column, Dataset, Metric
+from dashboards.spec import PERIOD, Column, Dataset, Metric
 
 # --- shared columns (one definition, one Chinese label) -------------------------------------------------
 PROVINCE = Column("province_code", "VARCHAR", "省级局代码")

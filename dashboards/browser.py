@@ -1,7 +1,7 @@
 """Look at the dashboards as a person would: headless Debian Chromium (Playwright, no browser download)
 logs in, opens each dashboard, waits until every chart has drawn, and saves a screenshot.
 
-Used by the tests and by ``python -m zhifa.dashboards.browser URL USER PASSWORD OUT_DIR``.
+Used by the tests and by ``python -m dashboards.browser URL USER PASSWORD OUT_DIR``.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def screenshot_dashboards(
 
 
 def main() -> None:
-    from zhifa.dashboards.boards import BOARDS
+    from dashboards.boards import BOARDS
 
     url, user, password, out = sys.argv[1:5]
     boards = {b.slug: len(b.charts) for b in BOARDS}

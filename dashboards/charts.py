@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from zhifa.dashboards.spec import NO_FILTER, PERIOD, Chart, Dataset
+from dashboards.spec import NO_FILTER, PERIOD, Chart, Dataset
 
 # --- filters --------------------------------------------------------------------------------------------
 
