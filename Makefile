@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 UV := uv run --frozen
-PY_PACKAGES := zhifa ingestion dagster_defs api expectations tests
+PY_PACKAGES := zhifa generator dashboards cli ingestion dagster_defs api expectations tests
 
 .PHONY: bootstrap demo test lint typecheck pytest
 
@@ -15,6 +15,7 @@ demo: bootstrap
 lint: bootstrap
 	$(UV) ruff check .
 	$(UV) ruff format --check .
+	$(UV) lint-imports
 
 typecheck: bootstrap
 	$(UV) mypy $(PY_PACKAGES)

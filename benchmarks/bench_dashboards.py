@@ -30,9 +30,9 @@ from pathlib import Path
 
 import duckdb
 
-from zhifa.dashboards.bootstrap import prepare
-from zhifa.dashboards.client import SupersetClient
-from zhifa.dashboards.service import SupersetSettings, running
+from dashboards.bootstrap import prepare
+from dashboards.client import SupersetClient
+from dashboards.service import SupersetSettings, running
 from zhifa.settings import PROJECT_ROOT
 
 TARGET_P95_MS = 500.0
@@ -109,7 +109,7 @@ def _quantile(values: list[float], q: float) -> float:
 def cold_start(snapshot: Path, home: Path, port: int) -> float:
     """Seconds of `zhifa serve dashboards --no-serve` on a fresh home (ends once every chart answered)."""
     env = {**os.environ, "ZHIFA_SUPERSET_HOME_DIR": str(home), "ZHIFA_SUPERSET_ADMIN_PASSWORD": "bench"}
-    cmd = [sys.executable, "-m", "zhifa.cli", "serve", "dashboards", "--snapshot", str(snapshot)]
+    cmd = [sys.executable, "-m", "cli", "serve", "dashboards", "--snapshot", str(snapshot)]
     began = time.perf_counter()
     done = subprocess.run(
         [*cmd, "--port", str(port), "--no-serve"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True

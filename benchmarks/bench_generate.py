@@ -27,7 +27,7 @@ def run_once(scale: str, seed: int) -> tuple[float, float, float, float]:
     folder = Path(tempfile.mkdtemp(prefix="bench_generate_"))
     try:
         load = os.getloadavg()[0]
-        cmd = [sys.executable, "-m", "zhifa.cli", "generate", str(folder / "world"), "--scale", scale]
+        cmd = [sys.executable, "-m", "cli", "generate", str(folder / "world"), "--scale", scale]
         start = time.perf_counter()
         proc = subprocess.Popen([*cmd, "--seed", str(seed)], stdout=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)

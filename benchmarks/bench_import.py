@@ -150,7 +150,7 @@ def main() -> None:
     work = Path(args.work or tempfile.mkdtemp(prefix="zhifa-bench-"))
     world = args.world
     if world is None:
-        from zhifa.generator import generate_world, get_scale
+        from generator import generate_world, get_scale
 
         world = work / "world"
         started = time.perf_counter()

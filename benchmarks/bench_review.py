@@ -45,7 +45,7 @@ def _timed(fn: Callable[[], Any], runs: int) -> list[float]:
 def _world(path: str | None) -> Path:
     if path:
         return Path(path)
-    from zhifa.generator import generate_world, get_scale
+    from generator import generate_world, get_scale
 
     out = Path(tempfile.mkdtemp(prefix="bench-review-")) / "demo"
     generate_world(out, get_scale("demo"), seed=42, mixed=True)

@@ -19,7 +19,8 @@ from dagster_defs.resources import (
     WarehouseResource,
     raw_key,
 )
-from ingestion.api_review_extract import OWN_TABLES
+from ingestion.api_store.tables import OWN_TABLES
+from ingestion.raw_schema import ensure_schema
 from zhifa.clock import LOCAL
 from zhifa.settings import get_settings
 
@@ -68,14 +69,13 @@ def api_store_changes(
     context: dg.AssetExecutionContext, config: ApiStoreConfig
 ) -> Iterator[dg.MaterializeResult]:
     from api.db import make_engine
-    from ingestion.api_extract import extract_review_tables, extract_reviews, extract_to_warehouse
-    from ingestion.api_review_extract import ensure_own_tables
+    from ingestion.api_store.extract import extract_review_tables, extract_reviews, extract_to_warehouse
 
     warehouse: WarehouseResource = getattr(context.resources, RESOURCE_KEY)
     url = config.database_url or get_settings().api_database_url
     if not _store_exists(url):
         with warehouse.connect() as con:
-            ensure_own_tables(con)
+            ensure_schema(con)
         yield from _results({"extracted": 0, "note": "no API store yet"}, {})
         return
     since_tag = context.run.tags.get(TAG_SINCE)

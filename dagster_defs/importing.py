@@ -23,7 +23,8 @@ from dagster_defs.resources import (
 )
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER
 from ingestion.landing import load_landings
-from ingestion.warehouse import BadShareError, LoadSummary, raw_columns
+from ingestion.raw_schema import LoadSummary, raw_columns
+from ingestion.warehouse import BadShareError
 
 # contract tables the API-store extraction also writes (cases and their children; human dossier reviews)
 API_TABLES = frozenset(

@@ -7,7 +7,7 @@ of the ``warehouse`` resource; dbt tests become asset checks.
 """
 
 import fcntl
-import os
+import json
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -25,7 +25,7 @@ from zhifa.settings import DBT_PROJECT_DIR
 assert RESOURCE_KEY == "warehouse"  # the asset below takes the resource by that parameter name
 
 DBT_RESOURCE_KEY = "dbt"
-WAREHOUSE_PATH_ENV = "ZHIFA_WAREHOUSE_PATH"  # read by dbt_project/profiles.yml
+WAREHOUSE_PATH_VAR = "warehouse_path"  # read by dbt_project/profiles.yml
 
 
 def _dbt_executable() -> str:
@@ -107,15 +107,10 @@ def zhifa_dbt_models(
 ) -> Iterator[Any]:
     with warehouse.connect():  # creates the raw tables the sources name, if a load has not yet
         pass
-    previous = os.environ.get(WAREHOUSE_PATH_ENV)
-    os.environ[WAREHOUSE_PATH_ENV] = str(warehouse.path)  # the dbt subprocess inherits the environment
-    try:
-        yield from dbt.cli(["build"], context=context).stream()
-    finally:
-        if previous is None:
-            os.environ.pop(WAREHOUSE_PATH_ENV, None)
-        else:
-            os.environ[WAREHOUSE_PATH_ENV] = previous
+    # the warehouse file goes to dbt on its command line (profiles.yml reads the var), never through this
+    # process's environment, which other runs and threads share
+    target = json.dumps({WAREHOUSE_PATH_VAR: str(warehouse.path)})
+    yield from dbt.cli(["build", "--vars", target], context=context).stream()
 
 
 defs = dg.Definitions(

@@ -13,7 +13,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from ingestion.warehouse import connect, ensure_schema
+from ingestion.raw_schema import ensure_schema
+from ingestion.warehouse import connect
 from zhifa.settings import get_settings
 
 # Every asset or check that opens the build warehouse runs in this pool; its limit is 1

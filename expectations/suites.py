@@ -13,7 +13,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from ingestion.contract import CONTRACT, LogicalType
-from ingestion.warehouse import META_COLUMNS
+from ingestion.raw_schema import META_COLUMNS
 
 Expectation = gxe.Expectation
 

@@ -19,8 +19,9 @@ from pathlib import Path
 import duckdb
 
 from ingestion.archive import safe_extract
+from ingestion.raw_schema import LoadSummary, ensure_schema
 from ingestion.readers import TableReadError, scan_folder
-from ingestion.warehouse import LoadSummary, ensure_schema, load_folder
+from ingestion.warehouse import load_folder
 from zhifa import clock
 
 MARKER = ".landing.json"

@@ -13,17 +13,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from ingestion.contract import CONTRACT
+from ingestion.raw_schema import LoadSummary, raw_columns
 from ingestion.validate import FileError
-
-if TYPE_CHECKING:
-    from ingestion.warehouse import LoadSummary
 
 
 def _match(left: str, right: str, columns: Sequence[str]) -> str:
@@ -36,8 +33,6 @@ def _row(alias: str, columns: Sequence[str]) -> str:
 
 def start_stage(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """An empty ``_stage`` shaped like ``raw.<table>``, filled chunk by chunk with ``stage_rows``."""
-    from ingestion.warehouse import raw_columns
-
     columns = ", ".join(f"{name} {sql}" for name, sql in raw_columns(table))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _stage ({columns})")
 
@@ -51,8 +46,6 @@ def stage_rows(
     loaded_at: datetime,
 ) -> None:
     """Append good rows (typed contract columns plus ``_line_no``) to ``_stage``."""
-    from ingestion.warehouse import raw_columns
-
     types = dict(raw_columns(table))
     typed = ", ".join(f"CAST({c} AS {types[c]}) AS {c}" for c in CONTRACT[table].column_names)
     con.register("_incoming", pa.Table.from_pandas(rows, preserve_index=False))

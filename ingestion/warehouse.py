@@ -1,10 +1,5 @@
-"""Load a validated contract folder into the DuckDB build warehouse (pure: no Dagster in here).
-
-Layout (other modules and the dbt project code against it):
-- ``raw.<contract table>``: exactly the contract columns, typed, plus ``_load_id``, ``_source_file``,
-  ``_line_no``, ``_loaded_at``. One row per natural primary key: a newer export replaces an older one.
-- ``raw.prices_history`` (every distinct price version) and ``raw.case_status_history`` (status changes).
-- ``ops.loads``, ``ops.load_summary``, ``ops.quarantine``, ``ops.file_errors``: what each load did.
+"""Load a validated contract folder into the DuckDB build warehouse (pure: no Dagster in here), into the
+tables of ``ingestion.raw_schema``. One row per natural primary key: a newer export replaces an older one.
 
 Loading the same folder twice leaves ``raw`` and ``ops.quarantine`` unchanged (the summary logs the
 second load as reading rows that were neither new nor changed).
@@ -15,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +17,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ingestion.contract import CONTRACT, REFERENCED_KEYS, TABLE_LOAD_ORDER, LogicalType
+from ingestion.contract import REFERENCED_KEYS
+from ingestion.raw_schema import STATUS_REJECTED, LoadSummary, TableSummary, ensure_schema
 from ingestion.readers import RawTable
 from ingestion.validate import FileError, KeySets, StreamedValidation, open_folder, stream_table
 from zhifa import clock
@@ -32,94 +27,16 @@ from zhifa.clock import LOCAL_TIMEZONE
 # duckdb 1.x readers (Superset) must be able to open what we write; only applies at file creation.
 WAREHOUSE_CONFIG: dict[str, Any] = {"storage_compatibility_version": "v1.4.0"}
 
-SQL_TYPES: dict[LogicalType, str] = {
-    LogicalType.TEXT: "VARCHAR",
-    LogicalType.ENUM: "VARCHAR",
-    LogicalType.EAN13: "VARCHAR",
-    LogicalType.LICENCE12: "VARCHAR",
-    LogicalType.INT: "BIGINT",
-    LogicalType.DECIMAL: "DOUBLE",
-    LogicalType.BOOL: "BOOLEAN",
-    LogicalType.DATE: "DATE",
-    LogicalType.TIMESTAMP: "TIMESTAMPTZ",
-}
-META_COLUMNS = (
-    ("_load_id", "VARCHAR"),
-    ("_source_file", "VARCHAR"),
-    ("_line_no", "BIGINT"),
-    ("_loaded_at", "TIMESTAMPTZ"),
-)
-OPS_DDL = (
-    """CREATE TABLE IF NOT EXISTS ops.loads (
-        load_id VARCHAR PRIMARY KEY, source VARCHAR, exported_at TIMESTAMPTZ,
-        manifest JSON, first_loaded_at TIMESTAMPTZ)""",
-    """CREATE TABLE IF NOT EXISTS ops.load_summary (
-        load_id VARCHAR, table_name VARCHAR, source_file VARCHAR, rows_read BIGINT,
-        rows_loaded BIGINT, rows_quarantined BIGINT, reasons JSON, loaded_at TIMESTAMPTZ,
-        rows_new BIGINT, rows_changed BIGINT, status VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS ops.quarantine (
-        load_id VARCHAR, table_name VARCHAR, source_file VARCHAR, line_no BIGINT,
-        reason_code VARCHAR, reason VARCHAR, raw_values JSON, quarantined_at TIMESTAMPTZ)""",
-    """CREATE TABLE IF NOT EXISTS ops.file_errors (
-        load_id VARCHAR, table_name VARCHAR, source_file VARCHAR, message VARCHAR,
-        recorded_at TIMESTAMPTZ)""",
-    """CREATE TABLE IF NOT EXISTS ops.watermarks (
-        source VARCHAR, table_name VARCHAR, watermark TIMESTAMPTZ, load_id VARCHAR,
-        updated_at TIMESTAMPTZ)""",
-    """CREATE TABLE IF NOT EXISTS raw.case_status_history (
-        case_id VARCHAR, status VARCHAR, exported_at TIMESTAMPTZ, _load_id VARCHAR,
-        _source_file VARCHAR, _line_no BIGINT, _loaded_at TIMESTAMPTZ)""",
-)
 # Rows validated and staged at a time: bounds the Python memory of a big table's load (a few hundred
 # MB of typed columns per chunk), not a business rule.
 STREAM_CHUNK_ROWS = 250_000
 # DuckDB's own memory during a load (it spills the staged rows to ``<warehouse>.tmp`` beyond this);
 # without a cap it keeps ~80% of RAM for itself. A tuning value like the one above.
 LOAD_MEMORY_LIMIT = "1GB"
-STATUS_LOADED = "loaded"
-STATUS_REJECTED = "rejected_bad_share"
 
 
 class BadShareError(Exception):
     """Too many bad rows: the load was refused as a whole (nothing went into ``raw``)."""
-
-
-@dataclass
-class TableSummary:
-    table: str
-    source_file: str
-    rows_read: int
-    rows_loaded: int  # good rows (new, changed or unchanged)
-    rows_quarantined: int  # distinct rejected lines
-    reasons: dict[str, int]  # reason_code -> number of problems
-    rows_new: int = 0
-    rows_changed: int = 0
-
-
-@dataclass
-class LoadSummary:
-    load_id: str
-    source: str
-    exported_at: datetime
-    tables: dict[str, TableSummary] = field(default_factory=dict)
-    file_errors: list[FileError] = field(default_factory=list)
-    status: str = STATUS_LOADED
-
-    @property
-    def rows_read(self) -> int:
-        return sum(t.rows_read for t in self.tables.values())
-
-    @property
-    def rows_quarantined(self) -> int:
-        return sum(t.rows_quarantined for t in self.tables.values())
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(t.rows_loaded for t in self.tables.values())
-
-    @property
-    def bad_share(self) -> float:
-        return self.rows_quarantined / self.rows_read if self.rows_read else 0.0
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -127,25 +44,6 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     if not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(str(path), read_only=read_only, config=dict(WAREHOUSE_CONFIG))
-
-
-def raw_columns(table: str) -> list[tuple[str, str]]:
-    """(column, SQL type) of ``raw.<table>``, contract columns first, then the load columns."""
-    return [(c.name, SQL_TYPES[c.type]) for c in CONTRACT[table].columns] + list(META_COLUMNS)
-
-
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every raw and ops table (empty) so dbt sources always exist."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
-    for table in TABLE_LOAD_ORDER:
-        cols = ", ".join(f"{name} {sql}" for name, sql in raw_columns(table))
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({cols})")
-    history = ", ".join(f"{name} {sql}" for name, sql in raw_columns("prices")[:-4])
-    meta = ", ".join(f"{name} {sql}" for name, sql in META_COLUMNS)
-    con.execute(f"CREATE TABLE IF NOT EXISTS raw.prices_history ({history}, exported_at TIMESTAMPTZ, {meta})")
-    for ddl in OPS_DDL:
-        con.execute(ddl)
 
 
 def warehouse_keys(con: duckdb.DuckDBPyConnection) -> dict[str, set[Any]]:

@@ -34,4 +34,4 @@ uv sync --frozen --quiet
 
 # Superset lives in its own virtualenv (it pins sqlalchemy<2, pandas<2.2, duckdb<2): ~700 MB, pinned by
 # dashboards/requirements.lock; a no-op when the venv already matches the lock.
-uv run --frozen --quiet python -m zhifa.dashboards.service install
+uv run --frozen --quiet python -m dashboards.service install

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import time_machine
 
+from generator import generate_world, get_scale
 from zhifa import clock
-from zhifa.generator import generate_world, get_scale
 
 
 @pytest.fixture(scope="session")

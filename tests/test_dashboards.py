@@ -26,19 +26,19 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 from warehouse_support import bulk_loaded_warehouse
 
+from cli.main import app
 from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
 from dagster_defs.runner import run_pipeline
+from dashboards.boards import BOARDS
+from dashboards.bootstrap import prepare, publish
+from dashboards.browser import screenshot_dashboards
+from dashboards.bundle import BUNDLE_DIR, bundle_files, dump_yaml, read_bundle
+from dashboards.client import ChartResult, SupersetClient
+from dashboards.preflight import check_snapshot
+from dashboards.service import Instance, SupersetError, SupersetSettings, running
 from ingestion.snapshot import publish_snapshot
 from ingestion.warehouse import connect
 from zhifa import clock
-from zhifa.cli import app
-from zhifa.dashboards.boards import BOARDS
-from zhifa.dashboards.bootstrap import prepare, publish
-from zhifa.dashboards.browser import screenshot_dashboards
-from zhifa.dashboards.bundle import BUNDLE_DIR, bundle_files, dump_yaml, read_bundle
-from zhifa.dashboards.client import ChartResult, SupersetClient
-from zhifa.dashboards.preflight import check_snapshot
-from zhifa.dashboards.service import Instance, SupersetError, SupersetSettings, running
 from zhifa.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

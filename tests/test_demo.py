@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from zhifa.dashboards.client import SupersetClient
-from zhifa.dashboards.service import SupersetSettings
+from dashboards.client import SupersetClient
+from dashboards.service import SupersetSettings
 
 ZHIFA = str(Path(sys.executable).parent / "zhifa")
 STOP_WITHIN_S = 60

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from generator import generate_world, get_scale
 from ingestion.validate import FolderValidation, validate_folder
-from zhifa.generator import generate_world, get_scale
 from zhifa.reference import load_reference
 
 
@@ -212,9 +212,7 @@ def test_same_seed_same_bytes_other_seed_other_world(tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "zhifa.cli", *args], capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, check=False)
 
 
 def test_generate_refuses_bad_input_without_touching_files(tmp_path: Path) -> None:

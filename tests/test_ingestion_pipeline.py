@@ -20,6 +20,7 @@ import duckdb
 import pytest
 import typer
 
+from cli.pipeline import finish
 from dagster_defs.dossiers import DOCUMENT_FIELDS_KEY
 from dagster_defs.resources import WarehouseResource
 from dagster_defs.runner import run_pipeline
@@ -27,7 +28,6 @@ from ingestion.contract import TABLE_LOAD_ORDER
 from ingestion.landing import land, list_landings
 from ingestion.readers import TableReadError
 from ingestion.warehouse import connect
-from zhifa.commands.pipeline import finish
 
 ROOT = Path(__file__).resolve().parent.parent
 METRICS = dg.AssetSelection.groups("metrics")

@@ -20,9 +20,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from generator.dossiers import DEFECT_RULE
 from ingestion.recognition import recognise_folder
 from ingestion.warehouse import connect, load_folder
-from zhifa.generator.dossiers import DEFECT_RULE
 from zhifa.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
@@ -173,6 +173,35 @@ def test_marts_carry_the_public_columns(built: Built) -> None:
     have = cols.groupby("table_name")["column_name"].apply(set).to_dict()
     for mart, wanted in PUBLIC_COLUMNS.items():
         assert set(wanted.split()) <= have.get(mart, set()), mart
+
+
+def test_dossier_facts_table_is_the_vocabulary_with_its_types(built: Built) -> None:
+    """The built int_dossier_facts against zhifa.rules' registry: every fact a column of the vocabulary's
+    type family, no other column but the declared extras, and the facts declared unknown NULL in every row."""
+    from zhifa.rules import WAREHOUSE_EXTRA_COLUMNS, WAREHOUSE_UNKNOWN_FACTS, facts_vocabulary
+
+    family = {"INTEGER": "int", "BIGINT": "int", "HUGEINT": "int", "DOUBLE": "num", "DECIMAL": "num"}
+    doc_types = built.df("select doc_type from ref.ref_document_types")["doc_type"]
+    vocabulary = facts_vocabulary(doc_types)
+    cols = built.df(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'intermediate' and table_name = 'int_dossier_facts'"
+    )
+    have = dict(zip(cols["column_name"], cols["data_type"], strict=True))
+    assert set(have) - WAREHOUSE_EXTRA_COLUMNS == set(vocabulary)
+    for name, sql_type in vocabulary.items():
+        got = have[name].split("(")[0]
+        assert family.get(got, got) == family.get(sql_type, sql_type) or got == "DECIMAL", (
+            name,
+            got,
+            sql_type,
+        )
+    known = built.df(
+        "select "
+        + ", ".join(f"count({n}) as {n}" for n in sorted(WAREHOUSE_UNKNOWN_FACTS))
+        + " from intermediate.int_dossier_facts"
+    )
+    assert known.iloc[0].sum() == 0
 
 
 def test_computed_amount_equals_truth_to_the_cent(built: Built) -> None:

@@ -1,7 +1,11 @@
 """The dbt models as Dagster assets: keys, lineage to the raw tables, and one in-process materialisation
 against an empty warehouse (every raw table present, no rows) — the first run of a fresh installation."""
 
+import json
+import os
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -34,14 +38,30 @@ def test_assets_are_keyed_by_schema_and_hang_below_the_raw_tables() -> None:
     assert zhifa_dbt_models.op.pool == WAREHOUSE_POOL
 
 
-def test_materialise_on_an_empty_warehouse(tmp_path: Path) -> None:
+def test_materialise_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also: dbt learns the warehouse file from its command line; the process environment, which other runs
+    and threads share, is left alone while dbt runs."""
     db = tmp_path / "warehouse.duckdb"
+    started: list[tuple[list[str], dict[str, str]]] = []
+    real_popen = subprocess.Popen
+
+    def popen(args: Any, *rest: Any, **kwargs: Any) -> Any:
+        started.append((list(args), dict(os.environ)))
+        return real_popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    before = dict(os.environ)
     result = dg.materialize(
         [zhifa_dbt_models],
         resources={**(defs.resources or {}), "warehouse": WarehouseResource(database=str(db))},
         raise_on_error=False,
     )
     assert result.success
+    builds = [(args, env) for args, env in started if "build" in args]
+    assert builds, "dbt build was not started"
+    for args, env in builds:
+        assert json.loads(args[args.index("--vars") + 1]) == {"warehouse_path": str(db)}
+        assert env == before
     con = duckdb.connect(str(db), read_only=True)
     try:
         tables = {

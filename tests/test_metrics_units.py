@@ -2,7 +2,7 @@
 
 dbt checks that the SQL gives the answers written in the unit-test YAML; these tests check that the same
 answers come out of ``ReferenceData.select_tier`` (tier selection), a plain-Python valuation following the
-rule of zhifa/generator/pricing.py, and a plain-Python empirical-Bayes computation (partial pooling) — so SQL
+rule of generator/pricing.py, and a plain-Python empirical-Bayes computation (partial pooling) — so SQL
 and Python agree on edge cases.
 """
 

@@ -1,4 +1,4 @@
-"""ingestion.warehouse / landing / quarantine / snapshot / api_extract on small hand-written folders."""
+"""ingestion.warehouse / landing / quarantine / snapshot / api_store on small hand-written folders."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER
 from ingestion.quarantine import export_quarantine
-from ingestion.warehouse import BadShareError, connect, ensure_schema, load_folder
+from ingestion.raw_schema import ensure_schema
+from ingestion.warehouse import BadShareError, connect, load_folder
 
 UNITS = (
     "unit_code,name,level,parent_code\n410000,河南省烟草专卖局,province,\n"
@@ -150,7 +151,7 @@ def test_api_store_extraction_is_incremental(tmp_path: Path, con: duckdb.DuckDBP
     from sqlalchemy.orm import Session
 
     from api import models as m
-    from ingestion.api_extract import extract_to_warehouse
+    from ingestion.api_store.extract import extract_to_warehouse
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'api.sqlite3'}")
     m.Base.metadata.create_all(engine)
@@ -185,6 +186,28 @@ def test_api_store_extraction_is_incremental(tmp_path: Path, con: duckdb.DuckDBP
         ("filed",),
         ("decided",),
     ]
+    engine.dispose()
+
+
+def test_api_store_extraction_refuses_an_unmigrated_store_by_name(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    """Extraction reads the store's own (reflected) schema: a store without the tables it reads is refused
+    with their names before anything is loaded, and the warehouse keeps its empty raw.api_* tables."""
+    import sqlalchemy as sa
+
+    from ingestion.api_store.extract import extract_review_tables, extract_to_warehouse
+    from ingestion.api_store.schema import StoreSchemaError
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    with engine.begin() as db:
+        db.execute(sa.text("CREATE TABLE cases (case_id VARCHAR PRIMARY KEY)"))
+    for extract in (extract_to_warehouse, extract_review_tables):
+        with pytest.raises(StoreSchemaError, match="human_reviews") as refused:
+            extract(con, engine)
+        assert "cases," not in str(refused.value)  # only what is missing is named
+    assert rows(con, "SELECT count(*) FROM raw.cases") == [(0,)]
+    assert rows(con, "SELECT count(*) FROM raw.api_review_tasks") == [(0,)]
     engine.dispose()
 
 

@@ -1,4 +1,5 @@
-"""Review scores and grades, the same rule the warehouse applies in marts.fct_dossier_quality.
+"""Review scores and grades, the same rule the warehouse applies in marts.fct_dossier_quality (macro
+``dossier_grade``; tests/test_review_scoring.py holds the two to the same answers).
 
 Score = total points (setting ``review_total_points``) minus the deductions, never below zero. A failed veto
 item (一票否决) makes the grade 不合格 whatever the points. Grade cut-offs are the settings

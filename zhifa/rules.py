@@ -109,6 +109,26 @@ BASE_FACTS: dict[str, str] = {
     "decision_cites_legal_basis": "BOOLEAN",
 }
 
+# Facts no warehouse source records (no opinion dates, hearing requests, ownerless goods or page checks in
+# the bulk contract): NULL in every row of int_dossier_facts, so rules needing them are "not checked" there.
+# Declared here, with the vocabulary, so that a fact missing from the SQL is a decision, not an accident.
+WAREHOUSE_UNKNOWN_FACTS = frozenset(
+    {
+        "handler_opinion_date",
+        "dept_opinion_date",
+        "head_opinion_date",
+        "hearing_requested",
+        "ownerless",
+        "ownerless_disposal",
+        "ownerless_days",
+        "documents_in_order",
+        "pages_numbered",
+    }
+)
+# Columns of int_dossier_facts that are no rule facts (a condition cannot name them): the case's settings
+# version and two inputs of the risk signals (marts.case_risk_signals).
+WAREHOUSE_EXTRA_COLUMNS = frozenset({"settings_version", "uncertified_officers", "has_inspection_video"})
+
 _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
     exp.Column,
     exp.Identifier,

@@ -20,7 +20,7 @@ from pypdf import PdfReader, PdfWriter
 from api.core.config import ApiSettings
 from api.services.dossier_unpack import unpack
 from api.services.users import create_user
-from zhifa.generator.dossiers import DEFECT_RULE
+from generator.dossiers import DEFECT_RULE
 
 TEXT_SUFFIXES = (".pdf", ".docx")
 

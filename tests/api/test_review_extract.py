@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api import models as m
-from ingestion.api_extract import extract_review_tables, extract_reviews, extract_to_warehouse
-from ingestion.api_review_extract import OWN_TABLES
+from ingestion.api_store.extract import extract_review_tables, extract_reviews, extract_to_warehouse
+from ingestion.api_store.tables import OWN_TABLES
 from ingestion.warehouse import connect
 from zhifa import clock
 

@@ -1,5 +1,5 @@
 -- Each seized line valued at the carton price valid on the seizure (discovery) date under the province's
--- price basis (zhifa/generator/pricing.py): the product by product_code, else by its pack/carton/case
+-- price basis (generator/pricing.py): the product by product_code, else by its pack/carton/case
 -- barcode; cartons from packs or sticks; a provincial list price before the national one; line value rounded
 -- to cents with round-half-even (Python round(), which the reference implementation uses).
 with items as (

@@ -46,25 +46,22 @@ select
     unit_code,
     province_code,
     case when machine_reviewed then machine_score end as machine_score,
-    case when not machine_reviewed then null
-         when veto then '不合格'
-         when machine_score >= grade_excellent_min then '优秀'
-         when machine_score >= grade_pass_min then '合格'
-         else '不合格' end as machine_grade,
+    case when machine_reviewed
+         then {{ dossier_grade('machine_score', 'veto', 'grade_excellent_min', 'grade_pass_min') }} end
+        as machine_grade,
     veto,
     n_failed_rules,
     n_not_checked,
     n_human_reviews,
     human_score,
-    case when human_score is null then null
-         when human_score >= grade_excellent_min then '优秀'
-         when human_score >= grade_pass_min then '合格'
-         else '不合格' end as human_grade,
+    case when human_score is not null
+         then {{ dossier_grade('human_score', 'false', 'grade_excellent_min', 'grade_pass_min') }} end
+        as human_grade,
     coalesce(human_score, case when machine_reviewed then machine_score end) as final_score,
-    case when human_score is null and not machine_reviewed then null
-         when human_score is null and veto then '不合格'
-         when coalesce(human_score, machine_score) >= grade_excellent_min then '优秀'
-         when coalesce(human_score, machine_score) >= grade_pass_min then '合格'
-         else '不合格' end as final_grade,
+    -- a veto fails the machine's grade only: human reviewers weigh it in their own score
+    case when human_score is not null or machine_reviewed
+         then {{ dossier_grade('coalesce(human_score, machine_score)', 'human_score is null and veto',
+                               'grade_excellent_min', 'grade_pass_min') }} end
+        as final_grade,
     case when human_score is not null then 'human' when machine_reviewed then 'machine' end as final_source
 from scored

@@ -1,0 +1,141 @@
+"""Pass 2: plant procedural defects (each one the cause of exactly one risk signal) on chosen cases.
+
+Only cases old enough to have run their whole course are candidates, so every planted defect is
+visible in the export; each case carries at most one defect, and biased or noisy units' cases are left
+alone so fine-consistency and procedure anomalies stay separable.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from generator.cases import DEFECT_SHARE, NONE, PROCEDURAL_DEFECTS, STEPS, CaseGenerator, Cases, off
+
+SHIFTED_BY = {  # the steps that move together when a defect delays one of them
+    "FILING_LATE": [s for s in STEPS if s not in ("preservation", "preservation_handling")],
+    "DECISION_OVERDUE": list(STEPS[STEPS.index("decided") :]),
+    "SERVICE_LATE": ["served", "executed", "closed", "archived"],
+}
+
+
+def _eligible(gen: CaseGenerator, f: pd.DataFrame, defect: str, protected: set[str]) -> np.ndarray:
+    ok = ~f.unit_code.isin(protected) & ~f.lead.isin(protected) & f.defect.isna() & (f.path == "decided")
+    ok &= f.discovered_at <= pd.Timestamp(gen.export_at - timedelta(days=270))
+    if defect == "HEARING_NOT_NOTIFIED":
+        ok &= f.hearing
+    elif defect == "LEGAL_REVIEW_MISSING":
+        ok &= f.legal_review
+    elif defect in ("DEVIATION_UNAPPROVED", "DECISION_OVERDUE"):
+        ok &= f.deviation.isna() & (f.extension == 0)
+    elif defect == "FINE_OUTSIDE_STATUTORY_RANGE":
+        ok &= f.deviation.isna()
+    return np.flatnonzero(ok.to_numpy(bool))
+
+
+def plant_defects(gen: CaseGenerator, cases: Cases, rng: np.random.Generator) -> dict[str, list[str]]:
+    f = cases.frame
+    protected = {u["unit_code"] for u in gen.truth["biased_units"]} | {gen.truth["small_noisy_unit"]}
+    protected |= {o["officer_id"] for o in gen.truth["biased_officers"]}
+    planted: dict[str, list[str]] = {}
+    for defect in PROCEDURAL_DEFECTS:
+        candidates = _eligible(gen, f, defect, protected)
+        n = min(len(candidates), max(3, int(DEFECT_SHARE * len(f))))
+        rows = candidates[np.sort(rng.choice(len(candidates), size=n, replace=False))]
+        _apply(gen, cases, rows, defect, rng)
+        f.loc[rows, "defect"] = defect
+        planted[defect] = sorted(f.case_id.to_numpy()[rows])
+    return planted
+
+
+def _set(f: pd.DataFrame, rows: np.ndarray, col: str, values: Any) -> None:
+    f.loc[rows, col] = values
+
+
+def _apply(gen: CaseGenerator, cases: Cases, rows: np.ndarray, defect: str, rng: np.random.Generator) -> None:
+    f, n = cases.frame, len(rows)
+
+    def u(lo: float, hi: float) -> Any:
+        return rng.uniform(lo, hi, size=n)
+
+    def at(step: str) -> Any:
+        return f[off(step)].to_numpy()[rows]
+
+    shift = {
+        "FILING_LATE": lambda: u(9, 20) - at("filed"),
+        "DECISION_OVERDUE": lambda: at("filed") + u(100, 130) - at("decided"),
+        "SERVICE_LATE": lambda: at("decided") + u(9, 20) - at("served"),
+    }
+    if defect in shift:
+        delta = shift[defect]()
+        for step in SHIFTED_BY[defect]:
+            _set(f, rows, off(step), at(step) + delta)
+    elif defect == "PRESERVATION_HANDLING_LATE":
+        _set(f, rows, off("preservation_handling"), u(9, 20))
+    elif defect == "FEWER_THAN_TWO_OFFICERS":
+        _set(f, rows, "assistant", None)
+    elif defect == "OFFICER_CERT_INVALID":
+        _set(f, rows, "assistant", f.unit_code.iloc[rows].map(gen.expired_officer).to_numpy())
+    elif defect == "DOCUMENT_MISSING":
+        _set(
+            f,
+            rows,
+            "missing_document",
+            rng.choice(["prior_notice", "investigation_report", "filing_report"], size=n),
+        )
+    elif defect == "LEGAL_REVIEW_MISSING":
+        _set(f, rows, "legal_review", False)
+        _set(f, rows, off("legal_review"), np.nan)
+    elif defect == "HEARING_NOT_NOTIFIED":
+        _set(f, rows, "hearing", False)
+    elif defect == "ARCHIVED_BEFORE_CLOSED":
+        _set(f, rows, off("archived"), at("closed") - u(3, 10))
+    elif defect == "PUBLICATION_LATE":
+        _set(f, rows, off("published"), at("decided") + u(15, 30))
+    elif defect == "VIDEO_MISSING":
+        _set(f, rows, "no_inspection_video", True)
+    elif defect == "VIDEO_UPLOAD_LATE":
+        _set(f, rows, "late_video_hours", u(30, 72))
+    elif defect in ("DEVIATION_UNAPPROVED", "FINE_OUTSIDE_STATUTORY_RANGE"):
+        _wrong_fine(gen, f, rows, defect, rng)
+    elif defect == "VALUATION_MISMATCH":
+        _misstate_value(cases, rows, rng)
+
+
+def _wrong_fine(
+    gen: CaseGenerator, f: pd.DataFrame, rows: np.ndarray, defect: str, rng: np.random.Generator
+) -> None:
+    sub = f.loc[rows]
+    if defect == "DEVIATION_UNAPPROVED":
+        rate = gen.rate_at(sub, 1.4)
+        inside = (sub.tier_rate_min.to_numpy() <= rate) & (rate <= sub.tier_rate_max.to_numpy())
+        rate = np.where(inside, gen.rate_at(sub, -1.4), rate)  # the top tier ends at the statutory maximum
+        reason = np.where(rng.random(len(rows)) < 0.5, "当事人拒不配合调查，情节较重", NONE)
+        deviation = "unapproved"
+    else:
+        hi = np.array([gen.ref.statutory_range(v)[1] for v in sub.violation_code], dtype=float)
+        rate = np.round(hi * 1.2, 4)
+        reason = np.full(len(rows), "情节特别严重", dtype=object)
+        deviation = "approved"  # a superior signed it, but no approval can leave the statutory range
+    _set(f, rows, "rate", rate)
+    _set(f, rows, "fine", np.round(rate * sub.computed_amount.to_numpy(), 2))
+    _set(f, rows, "deviation", deviation)
+    _set(f, rows, "deviation_reason", reason)
+    gen.refresh_thresholds(f, rows)
+
+
+def _misstate_value(cases: Cases, rows: np.ndarray, rng: np.random.Generator) -> None:
+    """One line per chosen case is stated at a wrong unit price; the stated case value follows it."""
+    items = cases.items
+    first = np.searchsorted(items.case.to_numpy(), rows)
+    counts = np.bincount(items.case.to_numpy(), minlength=len(cases.frame))[rows]
+    line = first + rng.integers(0, counts)
+    factor = rng.choice([0.7, 0.8, 1.25, 1.4], size=len(rows))
+    items.loc[line, "stated_unit_price"] = np.round(items.unit_price.to_numpy()[line] * factor, 2)
+    mine = items[items.case.isin(rows)]
+    price = mine.stated_unit_price.fillna(mine.unit_price)
+    stated = np.round(mine.cartons * price, 2).groupby(mine.case).sum().round(2)
+    _set(cases.frame, stated.index.to_numpy(), "stated_amount", stated.to_numpy())

@@ -1,0 +1,89 @@
+"""The ``raw.api_*`` tables: API-store review work that has no contract table. Declared once here; the
+warehouse creates them (empty) with the raw tables, dbt reads them as sources (``_sources.yml``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OwnTable:
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (column, DuckDB type)
+    keys: tuple[str, ...]
+    watermark: str | None  # column of the extracted rows that advances the watermark; None = full extract
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+
+def _cols(spec: str) -> tuple[tuple[str, str], ...]:
+    return tuple((p.split(":")[0], p.split(":")[1]) for p in spec.split())
+
+
+OWN_TABLES: dict[str, OwnTable] = {
+    t.name: t
+    for t in (
+        OwnTable(
+            "api_review_rules",
+            _cols(
+                "rule_id:VARCHAR version:INTEGER category:VARCHAR name_zh:VARCHAR description_zh:VARCHAR "
+                "legal_basis:VARCHAR condition:VARCHAR evidence_template_zh:VARCHAR deduct_points:DOUBLE "
+                "veto:BOOLEAN needs_human:BOOLEAN active:BOOLEAN origin:VARCHAR created_at:TIMESTAMPTZ"
+            ),
+            ("rule_id", "version"),
+            None,
+        ),
+        OwnTable(
+            "api_review_rule_sets",
+            _cols("version:INTEGER rule_versions:VARCHAR note:VARCHAR created_at:TIMESTAMPTZ"),
+            ("version",),
+            None,
+        ),
+        OwnTable(
+            "api_dossiers",
+            _cols(
+                "dossier_id:BIGINT case_id:VARCHAR unit_code:VARCHAR violation_code:VARCHAR decided_on:DATE "
+                "status:VARCHAR machine_score:DOUBLE machine_grade:VARCHAR machine_veto:BOOLEAN "
+                "final_score:DOUBLE final_grade:VARCHAR final_rule:VARCHAR created_at:TIMESTAMPTZ "
+                "updated_at:TIMESTAMPTZ"
+            ),
+            ("dossier_id",),
+            "updated_at",
+        ),
+        OwnTable(
+            "api_machine_reviews",
+            _cols(
+                "review_id:VARCHAR dossier_id:BIGINT case_id:VARCHAR rule_set_version:INTEGER "
+                "total_score:DOUBLE grade:VARCHAR veto:BOOLEAN n_checked:INTEGER n_failed:INTEGER "
+                "n_needs_human:INTEGER created_at:TIMESTAMPTZ"
+            ),
+            ("review_id",),
+            "created_at",
+        ),
+        OwnTable(
+            "api_review_tasks",
+            _cols(
+                "task_id:VARCHAR dossier_id:BIGINT case_id:VARCHAR unit_code:VARCHAR mode:VARCHAR "
+                "status:VARCHAR parent_task_id:VARCHAR draw_id:BIGINT publisher_unit:VARCHAR "
+                "published_at:TIMESTAMPTZ assignee_id:VARCHAR claimed_at:TIMESTAMPTZ "
+                "lease_expires_at:TIMESTAMPTZ review_id:VARCHAR started_at:TIMESTAMPTZ "
+                "submitted_at:TIMESTAMPTZ total_score:DOUBLE grade:VARCHAR veto:BOOLEAN "
+                "changed_at:TIMESTAMPTZ"
+            ),
+            ("task_id",),
+            "changed_at",
+        ),
+        OwnTable(
+            "api_sampling_draws",
+            _cols(
+                "draw_id:BIGINT plan_id:BIGINT plan_name:VARCHAR plan_unit:VARCHAR seed:VARCHAR "
+                "algorithm:VARCHAR population_size:INTEGER population_digest:VARCHAR selected:VARCHAR "
+                "drawn_at:TIMESTAMPTZ"
+            ),
+            ("draw_id",),
+            "drawn_at",
+        ),
+    )
+}

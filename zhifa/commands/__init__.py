@@ -1,1 +1,0 @@
-"""Command groups of the ``zhifa`` CLI, one module per area; ``zhifa.cli`` registers them."""

@@ -1,6 +1,0 @@
-"""Deterministic demo-world generator (``zhifa generate``)."""
-
-from zhifa.generator.run import GenerateError, GenerationSummary, generate_world
-from zhifa.generator.scales import SCALES, Scale, get_scale
-
-__all__ = ["SCALES", "GenerateError", "GenerationSummary", "Scale", "generate_world", "get_scale"]
