@@ -25,6 +25,12 @@ def not_found(what: str, zh: str) -> ApiError:
     return ApiError(404, "NOT_FOUND", f"{zh}不存在 / {what} not found")
 
 
+def case_not_found() -> ApiError:
+    """The one answer for a case the caller may not see and a case that does not exist: no id echoed, so
+    the two cannot be told apart."""
+    return ApiError(404, "CASE_NOT_FOUND", "案件不存在 / case not found")
+
+
 def forbidden(zh: str, en: str) -> ApiError:
     return ApiError(403, "FORBIDDEN", f"{zh} / {en}")
 

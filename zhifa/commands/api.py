@@ -22,11 +22,10 @@ def api_session() -> Iterator[Session]:
     from api.db import make_engine, make_sessionmaker, upgrade
 
     settings = get_settings()
-    settings.home_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.api_database_url, pool_size=1)
     try:
         upgrade(engine)
-        with make_sessionmaker(engine, settings.audit_secret)() as session:
+        with make_sessionmaker(engine, settings.audit_secret, settings.audit_checkpoints_path)() as session:
             yield session
     finally:
         engine.dispose()
@@ -50,7 +49,7 @@ def create_user(
     username: str,
     unit_code: str = typer.Option(..., "--unit", help="the user's unit code"),
     roles: str = typer.Option(
-        ..., help="';'-separated: officer, approver, legal_reviewer, reviewer, manager, admin"
+        ..., help="';'-separated: officer, approver, legal_reviewer, reviewer, quality, manager, admin"
     ),
     officer_id: str | None = typer.Option(None, "--officer", help="the officer this login belongs to"),
     password: str = typer.Option(
@@ -91,8 +90,10 @@ def verify_audit() -> None:
     from api.services.audit import verify_database
 
     settings = get_settings()
-    report = verify_database(settings.api_database_url, settings.audit_secret)
-    typer.echo(f"{report.entries} audit entries checked")
+    report = verify_database(
+        settings.api_database_url, settings.audit_secret, settings.audit_checkpoints_path
+    )
+    typer.echo(f"{report.entries} audit entries checked against {report.checkpoints} signed checkpoints")
     for problem in report.problems:
         typer.echo(f"problem: {problem}", err=True)
     if not report.ok:
