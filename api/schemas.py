@@ -371,6 +371,7 @@ class AuditOut(Orm):
     action: str
     entity: str
     entity_id: str
+    unit_code: str | None  # whose entry it is (None: written before units were recorded; admins only)
     before: str | None
     after: str | None
     hash: str

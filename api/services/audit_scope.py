@@ -3,7 +3,7 @@
 Written with every entry: ``unit_code``, the unit the entry's data belongs to (a case's or dossier's
 handling unit, a user's unit, a plan's owner; else the acting user's unit), and, for entries carrying
 human-review scores, ``review_unit``, the reviewing level (the publishing unit of the review task, else
-the unit of whoever submitted). Both are covered by the entry's HMAC.
+of the dossier's latest task, else the unit of whoever submitted). Both are covered by the entry's HMAC.
 
 Read by ``GET /audit``: managers and quality staff see the entries of their unit subtree, administrators
 all; party identifiers are masked for everyone, as the case routes never return them; review scores only
@@ -73,8 +73,15 @@ def units_of(
     unit = _data_unit(session, entity, entity_id, row) or (actor.unit_code if actor else None)
     if entity not in SCORED_ENTITIES or not REVIEW_SCORES & {k for k, v in row.items() if v is not None}:
         return unit, None
-    task = session.get(ReviewTask, int(row["task_id"])) if row.get("task_id") else None
-    reviewing = task.publisher_unit if task else (actor.unit_code if actor else None)
+    if row.get("task_id"):
+        reviewing = session.scalar(
+            select(ReviewTask.publisher_unit).where(ReviewTask.task_id == row["task_id"])
+        )
+    else:  # a dossier's final score: the level that published its latest review task
+        dossier_id = row.get("dossier_id") or entity_id
+        latest = select(ReviewTask.publisher_unit).where(ReviewTask.dossier_id == int(dossier_id))
+        reviewing = session.scalar(latest.order_by(ReviewTask.task_id.desc()).limit(1))
+    reviewing = reviewing or (actor.unit_code if actor else None)
     return unit, reviewing
 
 
@@ -113,6 +120,10 @@ def readable_entries(
             admin or (quality and can_see_unit(session, user, e.review_unit))
         ):
             hide = PARTY_IDENTIFIERS | REVIEW_SCORES
-        row = {c: getattr(e, c) for c in ("seq", "at", "username", "action", "entity", "entity_id", "hash")}
-        out.append({**row, "before": _masked(e.before, hide), "after": _masked(e.after, hide)})
+        row = {
+            c: getattr(e, c) for c in ("seq", "at", "username", "action", "entity", "entity_id", "unit_code")
+        }
+        out.append(
+            {**row, "hash": e.hash, "before": _masked(e.before, hide), "after": _masked(e.after, hide)}
+        )
     return out
