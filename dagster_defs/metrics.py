@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_defs.resources import RESOURCE_KEY, WAREHOUSE_POOL, WarehouseResource
-from zhifa.settings import DBT_PROJECT_DIR
+from zhifa import pseudonym
+from zhifa.settings import DBT_PROJECT_DIR, get_settings
 
 assert RESOURCE_KEY == "warehouse"  # the asset below takes the resource by that parameter name
 
@@ -107,15 +109,26 @@ def zhifa_dbt_models(
 ) -> Iterator[Any]:
     with warehouse.connect():  # creates the raw tables the sources name, if a load has not yet
         pass
-    previous = os.environ.get(WAREHOUSE_PATH_ENV)
-    os.environ[WAREHOUSE_PATH_ENV] = str(warehouse.path)  # the dbt subprocess inherits the environment
-    try:
+    key, created = pseudonym.resolve(get_settings())
+    if created:
+        context.log.warning(f"generated a pseudonym key in {get_settings().pseudonym_key_path}: keep it")
+    # the dbt subprocess inherits the environment
+    with _exported({WAREHOUSE_PATH_ENV: str(warehouse.path), pseudonym.ENV: key}):
         yield from dbt.cli(["build"], context=context).stream()
+
+
+@contextmanager
+def _exported(values: dict[str, str]) -> Iterator[None]:
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
     finally:
-        if previous is None:
-            os.environ.pop(WAREHOUSE_PATH_ENV, None)
-        else:
-            os.environ[WAREHOUSE_PATH_ENV] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 defs = dg.Definitions(
