@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from zhifa.generator import generate_world, get_scale
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pseudonym_key() -> Iterator[None]:
+    """Pipeline runs in tests use a fixed test key, not one generated under ./var (zhifa.pseudonym)."""
+    os.environ.setdefault("ZHIFA_PSEUDONYM_KEY", "test-pseudonym-key-not-a-secret")
+    yield
 
 
 @pytest.fixture(scope="session")

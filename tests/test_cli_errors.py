@@ -58,7 +58,7 @@ def test_command_without_its_environment_fails_in_one_line(
 
 
 def test_pseudonym_key_is_generated_once_private_and_never_the_public_default(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings(home=tmp_path / "home", pseudonym_key=None)  # not the test suite's key
     key, created = pseudonym.resolve(settings)
     assert created and len(key) >= 40
     assert stat.S_IMODE(settings.pseudonym_key_path.stat().st_mode) == 0o600
