@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,3 +110,61 @@ def test_checkpoint_records_exactly_the_committed_head(
         s.rollback()
         s.commit()
     assert settings.audit_checkpoints_path.read_text() == before
+
+
+def test_entries_written_before_the_migration_still_verify(tmp_path: Path) -> None:
+    """A store at revision 0002 whose entries were hashed the old way (without username) upgrades and
+    verifies; an edit of such an entry is still caught."""
+    import hashlib
+    import hmac
+
+    from alembic import command
+    from alembic.config import Config
+
+    from api.db import MIGRATIONS_DIR, make_engine, make_sessionmaker, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}", pool_size=1)
+    cfg = Config(str(MIGRATIONS_DIR.parent / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+    key = hashlib.sha256(b"zhifa-audit-chain-v1\x00" + SECRET.encode()).digest()
+    prev = "0" * 64
+    with engine.begin() as conn:
+        for seq in (1, 2):
+            at = f"2026-01-0{seq}T08:00:00.000000"
+            fields = [prev, seq, at, None, "create", "user", str(seq), None, '{"username":"u"}']
+            digest = hmac.new(
+                key, json.dumps(fields, separators=(",", ":")).encode(), hashlib.sha256
+            ).hexdigest()
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (seq, at, user_id, username, action, entity, entity_id, before,"
+                    " after, prev_hash, hash)"
+                    " VALUES (:s, :at, NULL, 'cli', 'create', 'user', :id, NULL, :after, :p, :h)"
+                ),
+                {
+                    "s": seq,
+                    "at": at.replace("T", " "),
+                    "id": str(seq),
+                    "after": fields[-1],
+                    "p": prev,
+                    "h": digest,
+                },
+            )
+            prev = digest
+        conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 2, :h)"), {"h": prev})
+    upgrade(engine)
+    factory = make_sessionmaker(engine, SECRET)
+    with factory() as s:
+        report = verify_chain(s)
+        assert report.ok and report.entries == 2, report.problems
+        audit.record(s, user_id=None, username="cli", action="probe", entity="user", entity_id="3")
+        s.commit()
+        assert verify_chain(s).ok  # new entries (version 2) chain on from the old head
+    with engine.begin() as conn:
+        conn.execute(text('UPDATE audit_log SET after = \'{"username":"x"}\' WHERE seq = 1'))
+    with factory() as s:
+        assert any("seq 1: content edited" in p for p in verify_chain(s).problems)
+    engine.dispose()
