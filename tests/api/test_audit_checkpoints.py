@@ -168,3 +168,16 @@ def test_entries_written_before_the_migration_still_verify(tmp_path: Path) -> No
     with factory() as s:
         assert any("seq 1: content edited" in p for p in verify_chain(s).problems)
     engine.dispose()
+
+
+def test_pipeline_copies_the_checkpoints_next_to_the_snapshot(tmp_path: Path) -> None:
+    from dagster_defs.warehouse import AUDIT_CHECKPOINTS_COPY, copy_audit_checkpoints
+
+    source, serve = tmp_path / "audit" / "checkpoints.jsonl", tmp_path / "serve"
+    assert copy_audit_checkpoints(source, serve) == 0  # no API writes yet: nothing to copy
+    source.parent.mkdir()
+    source.write_text('{"seq":1}\n{"seq":2}\n')
+    assert copy_audit_checkpoints(source, serve) == 2
+    copy = serve / AUDIT_CHECKPOINTS_COPY
+    assert copy.read_bytes() == source.read_bytes() and (copy.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in serve.iterdir()] == [AUDIT_CHECKPOINTS_COPY]  # no temporary file left
