@@ -23,6 +23,7 @@ CASES = [
     (["serve", "api"], {}, "ZHIFA_SECRET_KEY"),
     (["quarantine", "export", "out.xlsx"], {}, "zhifa run"),
     (["import", "no-such-folder"], {}, "no-such-folder"),
+    (["import", "[red]no-such[/x]"], {}, "[red]no-such[/x]"),  # printed as given, not as markup
     (["dashboards", "check"], {}, "zhifa run"),
     (["run"], {"ZHIFA_PSEUDONYM_KEY": "zhifa-dev-pseudonym-key"}, "ZHIFA_PSEUDONYM_KEY"),
     (["run"], {"ZHIFA_HOME": "/dev/null/zhifa"}, "ZHIFA_HOME"),

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 USAGE_ERROR = 2
 err = Console(stderr=True)
@@ -20,7 +21,7 @@ err = Console(stderr=True)
 def fail(message: object, code: int = USAGE_ERROR) -> NoReturn:
     """Print ``error: message`` as one line and exit with ``code``."""
     text = " | ".join(line.strip() for line in str(message).splitlines() if line.strip())
-    err.print(f"[red]error:[/red] {text}", highlight=False, soft_wrap=True, markup=True)
+    err.print(f"[red]error:[/red] {escape(text)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=code)
 
 
