@@ -85,17 +85,24 @@ def units_of(
     return unit, reviewing
 
 
-def _masked(text: str | None, keys: frozenset[str]) -> str | None:
+def _hide(value: Any, keys: frozenset[str]) -> Any:
+    """``value`` with every ``keys`` entry masked, at any depth (an approval's payload is nested)."""
+    if isinstance(value, dict):
+        return {k: (MASK if k in keys and v is not None else _hide(v, keys)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hide(v, keys) for v in value]
+    return value
+
+
+def masked(text: str | None, keys: frozenset[str]) -> str | None:
+    """A stored before/after JSON text with ``keys`` masked."""
     if text is None:
         return None
     try:
         values = json.loads(text)
-    except ValueError:
+    except ValueError:  # entries are written as JSON; anything else is shown as stored
         return text
-    if not isinstance(values, dict):
-        return text
-    hidden = {k: (MASK if k in keys and v is not None else v) for k, v in values.items()}
-    return json.dumps(hidden, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return json.dumps(_hide(values, keys), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def readable_entries(
@@ -123,7 +130,5 @@ def readable_entries(
         row = {
             c: getattr(e, c) for c in ("seq", "at", "username", "action", "entity", "entity_id", "unit_code")
         }
-        out.append(
-            {**row, "hash": e.hash, "before": _masked(e.before, hide), "after": _masked(e.after, hide)}
-        )
+        out.append({**row, "hash": e.hash, "before": masked(e.before, hide), "after": masked(e.after, hide)})
     return out

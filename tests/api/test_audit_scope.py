@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from review_support import Finding, add_dossier, add_users, bearer
 
 from api.models import Unit
+from api.services.audit_scope import masked
 
 # 410000 Henan → 410100 Zhengzhou → 410122 Zhongmou; 410200 Kaifeng; 420000 Hubei, another province
 AUDITORS = [
@@ -69,6 +70,9 @@ def test_audit_is_scoped_to_the_unit_subtree_and_masks_identifiers(
         after = json.loads(created["after"])
         assert after["party_id_no"] == "***" and after["phone"] == "***"
         assert after["party_name"] == body["party_name"]  # what the case routes show stays readable
+    # nested values are masked too (an approval's payload, a list of rows)
+    nested = masked(json.dumps({"payload": {"rows": [{"phone": PHONE, "n": 1}]}}), frozenset({"phone"}))
+    assert nested is not None and json.loads(nested) == {"payload": {"rows": [{"phone": "***", "n": 1}]}}
     # officers and reviewers read no audit at all
     assert client.get("/audit", headers=as_user("li")).status_code == 403
     assert client.get("/audit", headers=bearer(ids["r_kf"])).status_code == 403
