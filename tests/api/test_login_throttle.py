@@ -98,7 +98,8 @@ def test_failures_are_shared_by_every_worker(settings: Any) -> None:
 
 def test_unknown_users_take_as_long_as_known_ones(settings: Any) -> None:
     """A wrong password for a real user and any password for an unknown one cost the same work (a password
-    hash check and a recorded failure): their medians stay within a factor of two."""
+    hash check and a recorded failure): their medians stay within a factor of three (skipping the hash
+    would make unknown users ~100 times faster) on a busy machine."""
     app = _app(settings, login_max_failures=1000, login_max_failures_per_address=1000)
     with TestClient(app) as client:
         _login(client, "li")  # warm-up
@@ -110,4 +111,4 @@ def test_unknown_users_take_as_long_as_known_ones(settings: Any) -> None:
                 spent.append(time.perf_counter() - began)
     app.state.engine.dispose()
     known, unknown = (statistics.median(v) for v in timings.values())
-    assert 0.5 < known / unknown < 2, (known, unknown)
+    assert 1 / 3 < known / unknown < 3, (known, unknown)
