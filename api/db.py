@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from zhifa.private import private_file
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -31,7 +33,7 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))  # 0600 before SQLite writes a byte; its -wal and -shm files inherit it
         engine = create_engine(
             url,
             connect_args={"timeout": 60, "check_same_thread": False},
@@ -64,9 +66,17 @@ def is_postgres(session_or_engine: Session | Engine) -> bool:
     return bind.dialect.name == "postgresql"
 
 
-def make_sessionmaker(engine: Engine, audit_secret: str | None = None) -> sessionmaker[Session]:
-    """Sessions carry the audit chain's key in ``Session.info`` (see api.services.audit)."""
-    return sessionmaker(engine, expire_on_commit=False, autoflush=False, info={"audit_secret": audit_secret})
+def make_sessionmaker(
+    engine: Engine, audit_secret: str | None = None, audit_checkpoints: Path | None = None
+) -> sessionmaker[Session]:
+    """Sessions carry the audit chain's key and checkpoint file in ``Session.info`` (api.services.audit);
+    without a file no checkpoints are written or compared."""
+    from api.services import audit_checkpoints as checkpoints
+
+    info = {"audit_secret": audit_secret, checkpoints.PATH_KEY: audit_checkpoints}
+    factory = sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
+    checkpoints.install(factory)
+    return factory
 
 
 @contextmanager

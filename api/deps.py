@@ -13,7 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from api.core.errors import ApiError
-from api.core.security import read_token
+from api.core.security import ID_MAX, read_token
 from api.models import User
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -90,8 +90,6 @@ Officer = Annotated[User, Depends(require("officer"))]
 Approver = Annotated[User, Depends(require("approver", "legal_reviewer"))]
 Admin = Annotated[User, Depends(require("admin"))]
 
-# Row ids are database INTEGERs: a larger id is refused with 422 before it reaches the store (SQLite raises
-# OverflowError on a Python int beyond 64 bits, PostgreSQL an out-of-range error).
-ID_MAX = 2**31 - 1
+# Row ids beyond ID_MAX (api.core.security) are refused with 422 before they reach the store.
 PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
 QueryId = Annotated[int, Query(ge=1, le=ID_MAX)]

@@ -33,7 +33,7 @@ def create_app(
     if migrate:
         upgrade(engine)
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine, settings.audit_secret)
+    app.state.sessionmaker = make_sessionmaker(engine, settings.audit_secret, settings.audit_checkpoints_path)
     app.state.settings = settings
     app.state.api_settings = api_settings
     app.state.secret_key = settings.secret_key

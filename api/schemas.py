@@ -30,11 +30,15 @@ class Token(BaseModel):
     token_type: str = "bearer"
 
 
+# quality = 评查管理: review rules, sampling plans, publishing tasks, arbitration
+Role = Literal["officer", "approver", "legal_reviewer", "reviewer", "quality", "manager", "admin"]
+
+
 class UserCreate(BaseModel):
     username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
     password: Annotated[str, StringConstraints(min_length=8, max_length=200)]
     unit_code: Annotated[str, StringConstraints(min_length=6, max_length=12)]
-    roles: list[Literal["officer", "approver", "legal_reviewer", "reviewer", "manager", "admin"]]
+    roles: Annotated[list[Role], Field(min_length=1, max_length=7)]
     officer_id: str | None = None
 
 
@@ -367,6 +371,7 @@ class AuditOut(Orm):
     action: str
     entity: str
     entity_id: str
+    unit_code: str | None  # whose entry it is (None: written before units were recorded; admins only)
     before: str | None
     after: str | None
     hash: str

@@ -9,11 +9,18 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
+from cli.failure import fail
 from zhifa.settings import get_settings
 
 users_app = typer.Typer(help="Logins of the case-capture API.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Units, officers, products and prices in the API store.", no_args_is_help=True)
 audit_app = typer.Typer(help="The API's append-only, hash-chained audit log.", no_args_is_help=True)
+
+
+def require_audit_key() -> None:
+    """Every write to the API store is audited, and so is every check of it: both need the chain's key."""
+    if not get_settings().audit_secret:
+        fail("set ZHIFA_SECRET_KEY (or ZHIFA_AUDIT_KEY): it keys the API store's audit chain")
 
 
 @contextmanager
@@ -22,11 +29,11 @@ def api_session() -> Iterator[Session]:
     from api.db import make_engine, make_sessionmaker, upgrade
 
     settings = get_settings()
-    settings.home_dir.mkdir(parents=True, exist_ok=True)
+    require_audit_key()
     engine = make_engine(settings.api_database_url, pool_size=1)
     try:
         upgrade(engine)
-        with make_sessionmaker(engine, settings.audit_secret)() as session:
+        with make_sessionmaker(engine, settings.audit_secret, settings.audit_checkpoints_path)() as session:
             yield session
     finally:
         engine.dispose()
@@ -40,8 +47,7 @@ def serve_api(
     import uvicorn
 
     if not get_settings().secret_key:
-        typer.echo("error: set ZHIFA_SECRET_KEY (it signs the login tokens)", err=True)
-        raise typer.Exit(code=2)
+        fail("set ZHIFA_SECRET_KEY (it signs the login tokens)")
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
 
 
@@ -50,7 +56,7 @@ def create_user(
     username: str,
     unit_code: str = typer.Option(..., "--unit", help="the user's unit code"),
     roles: str = typer.Option(
-        ..., help="';'-separated: officer, approver, legal_reviewer, reviewer, manager, admin"
+        ..., help="';'-separated: officer, approver, legal_reviewer, reviewer, quality, manager, admin"
     ),
     officer_id: str | None = typer.Option(None, "--officer", help="the officer this login belongs to"),
     password: str = typer.Option(
@@ -65,8 +71,7 @@ def create_user(
         try:
             user = create(session, username, password, unit_code, roles, officer_id)
         except ApiError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
-            raise typer.Exit(code=2) from None
+            fail(exc.message)
         session.commit()
         typer.echo(f"created user {user.username} ({user.roles}) in unit {user.unit_code}")
 
@@ -91,8 +96,11 @@ def verify_audit() -> None:
     from api.services.audit import verify_database
 
     settings = get_settings()
-    report = verify_database(settings.api_database_url, settings.audit_secret)
-    typer.echo(f"{report.entries} audit entries checked")
+    require_audit_key()
+    report = verify_database(
+        settings.api_database_url, settings.audit_secret, settings.audit_checkpoints_path
+    )
+    typer.echo(f"{report.entries} audit entries checked against {report.checkpoints} signed checkpoints")
     for problem in report.problems:
         typer.echo(f"problem: {problem}", err=True)
     if not report.ok:

@@ -8,6 +8,7 @@ from types import FrameType
 
 import typer
 
+from cli.failure import fail
 from zhifa.settings import get_settings
 
 dashboards_app = typer.Typer(help="Superset dashboards as code.", no_args_is_help=True)
@@ -49,8 +50,7 @@ def serve_dashboards(
             except KeyboardInterrupt:
                 typer.echo("stopping Superset")
     except SupersetError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
+        fail(exc)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(code=130) from None

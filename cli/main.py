@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from cli import api as api_commands
 from cli import dashboards as dashboard_commands
 from cli import demo as demo_commands
 from cli import pipeline as pipeline_commands
+from cli.failure import GuardedTyper, err, fail
+from zhifa.private import UMASK
 from zhifa.settings import get_settings
 
-app = typer.Typer(
+app = GuardedTyper(
     help="zhifa 执法: supervision platform for tobacco monopoly enforcement.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -25,16 +27,17 @@ serve_app = typer.Typer(
     help="Serve the platform's services.", no_args_is_help=True, pretty_exceptions_enable=False
 )
 app.add_typer(serve_app, name="serve")
-err = Console(stderr=True)
 api_commands.register(app, serve_app)
 dashboard_commands.register(app, serve_app)
 pipeline_commands.register(app)
 app.command()(demo_commands.demo)
 
 
-def fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
+@app.callback()
+def private_state() -> None:
+    """zhifa 执法: supervision platform for tobacco monopoly enforcement."""
+    # everything a command creates (stores, snapshots, secrets, logs) is readable by its owner only
+    os.umask(UMASK)
 
 
 @app.command()

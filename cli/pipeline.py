@@ -9,20 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
+from cli.failure import fail
 from zhifa.settings import get_settings
 
 if TYPE_CHECKING:  # dagster costs seconds to import: only when a command needs it
     import dagster as dg
 
 quarantine_app = typer.Typer(help="Rows that broke the contract, for clerks to fix.", no_args_is_help=True)
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=code)
 
 
 def import_(path: Path = typer.Argument(..., help="contract folder or .zip")) -> None:
@@ -34,7 +28,7 @@ def import_(path: Path = typer.Argument(..., help="contract folder or .zip")) ->
     try:
         landing = land(path, settings.landing_dir, settings.max_import_unzipped_bytes)
     except TableReadError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"landed {landing.source} as {landing.landing_id} ({landing.path})")
     typer.echo("load it with `zhifa run` (or let the landing sensor of `dagster dev` pick it up)")
 
@@ -50,7 +44,19 @@ def run(
         try:
             start = date.fromisoformat(since)
         except ValueError:
-            _fail(f"--since: not a date (YYYY-MM-DD): {since}")
+            fail(f"--since: not a date (YYYY-MM-DD): {since}")
+    from zhifa import pseudonym
+
+    settings = get_settings()
+    try:
+        created = pseudonym.resolve(settings)[1]
+    except pseudonym.PseudonymKeyError as exc:
+        fail(str(exc))
+    if created:
+        typer.echo(
+            f"generated a pseudonym key in {settings.pseudonym_key_path} (0600): keep it with the warehouse, "
+            "the same key keeps the same pseudonyms (or set ZHIFA_PSEUDONYM_KEY)"
+        )
     import dagster as dg
 
     from dagster_defs.runner import run_pipeline
@@ -74,7 +80,7 @@ def finish(result: dg.ExecuteInProcessResult, seconds: float) -> None:
     _print_summary(result, seconds)
     problems = run_problems(result)
     if problems or not result.success:
-        _fail(failure_line(problems or ["运行失败 / run failed"]), code=1)
+        fail(failure_line(problems or ["运行失败 / run failed"]), code=1)
 
 
 def _print_summary(result: object, seconds: float) -> None:
@@ -122,19 +128,19 @@ def quarantine_export(
 
     path = get_settings().warehouse_path
     if not path.exists():
-        _fail(f"no warehouse yet at {path}: run `zhifa run` first")
+        fail(f"no warehouse yet at {path}: run `zhifa run` first")
     try:
         con = connect(path, read_only=True)
     except duckdb.IOException as exc:
-        _fail(
+        fail(
             f"仓库正被流水线使用，请稍后再试 / the pipeline is writing the warehouse, try again later ({exc})"
         )
     try:
         count = export_quarantine(con, out, table, load)
     except duckdb.CatalogException:
-        _fail(f"no load recorded yet in {path}: run `zhifa run` first")
+        fail(f"no load recorded yet in {path}: run `zhifa run` first")
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         con.close()
     typer.echo(f"wrote {count} quarantined rows to {out}")

@@ -6,11 +6,17 @@ schedules, and the snapshot asset that runs after everything else.
 
 from __future__ import annotations
 
+import os
 from importlib.util import find_spec
 
 import dagster as dg
 
 from dagster_defs import api_store, cases, catalog, dossiers, reviews, warehouse
+from zhifa.private import UMASK
+
+# `dagster dev` does not go through the `zhifa` command: the warehouse, snapshot and landings it writes
+# hold personal data, so they are private to their owner here too
+os.umask(UMASK)
 
 domain_defs: list[dg.Definitions] = [catalog.defs, cases.defs, dossiers.defs, reviews.defs, api_store.defs]
 

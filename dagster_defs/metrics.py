@@ -20,7 +20,8 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_defs.resources import RESOURCE_KEY, WAREHOUSE_POOL, WarehouseResource
-from zhifa.settings import DBT_PROJECT_DIR
+from zhifa import pseudonym
+from zhifa.settings import DBT_PROJECT_DIR, get_settings
 
 assert RESOURCE_KEY == "warehouse"  # the asset below takes the resource by that parameter name
 
@@ -107,8 +108,12 @@ def zhifa_dbt_models(
 ) -> Iterator[Any]:
     with warehouse.connect():  # creates the raw tables the sources name, if a load has not yet
         pass
+    _, created = pseudonym.resolve(get_settings())
+    if created:
+        context.log.warning(f"generated a pseudonym key in {get_settings().pseudonym_key_path}: keep it")
     # the warehouse file goes to dbt on its command line (profiles.yml reads the var), never through this
-    # process's environment, which other runs and threads share
+    # process's environment, which other runs and threads share; the dbt models find the pseudonym key
+    # as this process did (ZHIFA_PSEUDONYM_KEY, else the file under ZHIFA_HOME)
     target = json.dumps({WAREHOUSE_PATH_VAR: str(warehouse.path)})
     yield from dbt.cli(["build", "--vars", target], context=context).stream()
 

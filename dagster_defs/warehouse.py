@@ -2,6 +2,7 @@
 asset that publishes the serving snapshot once everything upstream of it has been built."""
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import dagster as dg
 
@@ -15,6 +16,8 @@ from dagster_defs.resources import (
 from ingestion.landing import list_landings
 from ingestion.snapshot import publish_snapshot
 from zhifa.clock import LOCAL_TIMEZONE
+from zhifa.private import private_file
+from zhifa.settings import get_settings
 
 API_GROUP = "api_store"
 PUBLISH_KEY = dg.AssetKey(["serve", "warehouse_snapshot"])
@@ -67,6 +70,22 @@ def _sorted_keys(keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey]:
     return sorted(set(keys), key=lambda k: k.to_user_string())
 
 
+AUDIT_CHECKPOINTS_COPY = "audit-checkpoints.jsonl"
+
+
+def copy_audit_checkpoints(source: Path, serve_dir: Path) -> int:
+    """A second copy of the API's signed audit checkpoints next to the published snapshot (issue #12): a
+    tail cut in the API store is still caught if the API host's own file is lost. Returns the lines copied."""
+    if not source.exists():
+        return 0
+    data = source.read_bytes()
+    target = private_file(serve_dir / AUDIT_CHECKPOINTS_COPY)
+    tmp = target.with_suffix(".tmp")
+    private_file(tmp).write_bytes(data)
+    tmp.replace(target)  # atomic, like the snapshot
+    return data.count(b"\n")
+
+
 def publish_defs(upstream: Iterable[dg.AssetKey]) -> dg.Definitions:
     """The snapshot asset, downstream of ``upstream`` (raw tables, dbt models, recognition...)."""
 
@@ -83,11 +102,15 @@ def publish_defs(upstream: Iterable[dg.AssetKey]) -> dg.Definitions:
         warehouse: WarehouseResource = getattr(context.resources, RESOURCE_KEY)
         with warehouse.connect() as con:
             info = publish_snapshot(con, warehouse.serve_path)
+        checkpoints = copy_audit_checkpoints(
+            get_settings().audit_checkpoints_path, warehouse.serve_path.parent
+        )
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(info.path)),
                 "bytes": info.bytes,
                 "tables": dg.MetadataValue.json(info.tables),
+                "audit checkpoints copied": checkpoints,
             }
         )
 

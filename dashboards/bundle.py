@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from dashboards.boards import BOARDS, Board
 from dashboards.datasets import DATASETS

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import httpx
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from zhifa.private import stored_secret
 from zhifa.settings import PROJECT_ROOT, get_settings
 
 LOCK_FILE = PROJECT_ROOT / "dashboards" / "requirements.lock"
@@ -98,13 +98,7 @@ def _run(cmd: list[str], what: str, env: dict[str, str] | None = None, timeout: 
 
 def _secret(path: Path, given: str | None) -> str:
     """``given`` if set, else a random value generated once and kept (mode 0600) in ``path``."""
-    if given:
-        return given
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(42))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return stored_secret(path, given)[0]
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -13,6 +14,13 @@ import time_machine
 
 from generator import generate_world, get_scale
 from zhifa import clock
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pseudonym_key() -> Iterator[None]:
+    """Pipeline runs in tests use a fixed test key, not one generated under ./var (zhifa.pseudonym)."""
+    os.environ.setdefault("ZHIFA_PSEUDONYM_KEY", "test-pseudonym-key-not-a-secret")
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import time_machine
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from zhifa import clock
 from zhifa.settings import DBT_PROJECT_DIR

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from zhifa.reference import ReferenceData, load_reference
 from zhifa.settings import DBT_PROJECT_DIR

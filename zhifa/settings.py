@@ -26,7 +26,14 @@ class Settings(BaseSettings):
         default=None,
         description="key of the API audit chain's HMAC; defaults to secret_key (set it apart to rotate that)",
     )
-    pseudonym_key: str | None = Field(default=None, description="key for pseudonymising personal data")
+    audit_checkpoints: Path | None = Field(
+        default=None,
+        description="append-only file of signed audit checkpoints; default home/audit/checkpoints.jsonl",
+    )
+    pseudonym_key: str | None = Field(
+        default=None,
+        description="key for pseudonymising personal data; generated once into home/secrets when unset",
+    )
     max_bad_row_share: float = Field(default=0.2, description="a load above this share of bad rows fails")
     max_import_unzipped_bytes: int = Field(
         default=8 * 1024**3, description="cap on the total uncompressed size of an imported .zip"
@@ -35,6 +42,14 @@ class Settings(BaseSettings):
     @property
     def audit_secret(self) -> str | None:
         return self.audit_key or self.secret_key
+
+    @property
+    def audit_checkpoints_path(self) -> Path:
+        return self.audit_checkpoints or self.home_dir / "audit" / "checkpoints.jsonl"
+
+    @property
+    def pseudonym_key_path(self) -> Path:
+        return self.home_dir / "secrets" / "pseudonym-key"
 
     @property
     def home_dir(self) -> Path:
@@ -73,6 +88,7 @@ class Settings(BaseSettings):
             "documents": self.documents_dir,
             "uploads": self.uploads_dir,
             "api database": self.api_database_url,
+            "audit checkpoints": self.audit_checkpoints_path,
             "dbt project": DBT_PROJECT_DIR,
         }
 

@@ -17,6 +17,16 @@ class ApiSettings(BaseSettings):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest accepted upload")
     max_scan_bytes: int = Field(default=15 * 1024 * 1024, description="largest accepted scan image")
     pool_size: int = Field(default=20, description="database connection pool size")
+    # login throttling (issue #12): failures are counted in the store, so every worker sees the same count
+    login_window_seconds: int = Field(
+        default=15 * 60, ge=1, description="window in which failed logins count"
+    )
+    login_max_failures: int = Field(
+        default=10, ge=1, description="failed logins for one username in the window before 429"
+    )
+    login_max_failures_per_address: int = Field(
+        default=50, ge=1, description="failed logins from one client address in the window before 429"
+    )
     # dossier upload (issue #7): limits that keep a hostile zip from filling memory or disk
     dossier_max_files: int = Field(default=300, description="most files one dossier upload may unpack")
     dossier_max_unpacked_bytes: int = Field(

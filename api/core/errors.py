@@ -13,16 +13,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 class ApiError(Exception):
     """A refusal the client can act on; ``code`` never changes once published."""
 
-    def __init__(self, status: int, code: str, message: str, detail: Any = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.detail = detail
+        self.headers = headers or {}
 
 
 def not_found(what: str, zh: str) -> ApiError:
     return ApiError(404, "NOT_FOUND", f"{zh}不存在 / {what} not found")
+
+
+def case_not_found() -> ApiError:
+    """The one answer for a case the caller may not see and a case that does not exist: no id echoed, so
+    the two cannot be told apart."""
+    return ApiError(404, "CASE_NOT_FOUND", "案件不存在 / case not found")
 
 
 def forbidden(zh: str, en: str) -> ApiError:
@@ -48,8 +57,10 @@ def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(_body(exc.code, exc.message, exc.detail), exc.status, headers=headers)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        return JSONResponse(
+            _body(exc.code, exc.message, exc.detail), exc.status, headers=headers | exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -37,9 +38,22 @@ def create_token(secret: str, user_id: int, minutes: int) -> str:
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+# A user id as ``create_token`` writes it: decimal digits of a database INTEGER (no sign, no spaces).
+_SUB = re.compile(r"[1-9][0-9]{0,9}")
+# Row ids are database INTEGERs: a larger id is refused before it reaches the store (SQLite raises
+# OverflowError on a Python int beyond 64 bits, PostgreSQL an out-of-range error).
+ID_MAX = 2**31 - 1
+
+
 def read_token(secret: str, token: str) -> int:
+    """The user id a valid token names; any other token (bad signature, expired, or a claim that is
+    not what we write: ``sub`` of 2**70, a number, a list…) is the same 401, never a 500."""
+    invalid = ApiError(401, "INVALID_TOKEN", "令牌无效或已过期 / invalid or expired token")
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
-        return int(claims["sub"])
-    except (jwt.PyJWTError, ValueError, KeyError) as exc:
-        raise ApiError(401, "INVALID_TOKEN", "令牌无效或已过期 / invalid or expired token") from exc
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise invalid from exc
+    sub = claims.get("sub") if isinstance(claims, dict) else None
+    if not isinstance(sub, str) or not _SUB.fullmatch(sub) or int(sub) > ID_MAX:
+        raise invalid
+    return int(sub)

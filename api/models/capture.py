@@ -246,16 +246,22 @@ class IdempotencyKey(Base):
 
 
 class AuditEntry(Base):
-    """Append-only; each row's hash covers its content and the previous row's hash."""
+    """Append-only; each row's hash covers every other column and the previous row's hash."""
 
     __tablename__ = "audit_log"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # 1: written before migration 0003 (hash without username and units); 2: the hash covers every column
+    version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     user_id: Mapped[int | None] = mapped_column(Integer)
     username: Mapped[str | None] = mapped_column(String(60))
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(60))
+    # whose entry it is: managers read the entries of their unit subtree (None: administrators only)
+    unit_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    # set when the entry carries human-review scores: the reviewing level, whose quality staff may read them
+    review_unit: Mapped[str | None] = mapped_column(String(12))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
@@ -272,3 +278,13 @@ class AuditHead(Base):
 
 
 Index("ix_audit_entity", AuditEntry.entity, AuditEntry.entity_id)
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the throttling window: shared by every API worker through the store."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    username: Mapped[str] = mapped_column(String(60), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)

@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import select
 
 from api.deps import DB, TxRoute, require
-from api.models import AuditEntry, User
+from api.models import User
 from api.schemas import AuditOut, ChainOut
-from api.services import audit
+from api.services import audit, audit_scope
 
 router = APIRouter(prefix="/audit", tags=["audit"], route_class=TxRoute)
 # Not "reviewer": the log holds every human review's score, and a re-review must stay blind (issue #7).
-Auditor = Annotated[User, Depends(require("admin", "manager"))]
+# What each auditor reads is scoped and masked by api.services.audit_scope.
+Auditor = Annotated[User, Depends(require("admin", "manager", "quality"))]
 
 
 @router.get("", response_model=list[AuditOut], summary="Audit entries (newest first)")
 def entries(
     db: DB,
-    _: Auditor,
-    entity: str | None = None,
-    entity_id: str | None = None,
+    user: Auditor,
+    entity: Annotated[str | None, Query(max_length=40)] = None,
+    entity_id: Annotated[str | None, Query(max_length=60)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[AuditEntry]:
-    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
-    if entity:
-        stmt = stmt.where(AuditEntry.entity == entity)
-    if entity_id:
-        stmt = stmt.where(AuditEntry.entity_id == entity_id)
-    return list(db.scalars(stmt))
+) -> list[dict[str, Any]]:
+    return audit_scope.readable_entries(db, user, entity, entity_id, limit)
 
 
 @router.get("/verify", response_model=ChainOut, summary="Recompute the hash chain")

@@ -6,25 +6,28 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy import select
 
-from api.core.errors import ApiError
-from api.core.security import create_token, verify_password
+from api.core.security import create_token
 from api.deps import DB, Admin, CurrentUser, TxRoute
 from api.models import User
 from api.schemas import Token, UserCreate, UserOut
+from api.services.login import authenticate
 from api.services.users import create_user
 
 router = APIRouter(tags=["auth"], route_class=TxRoute)
 
 
-@router.post("/auth/token", response_model=Token, summary="Log in (OAuth2 password form)")
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    summary="Log in (OAuth2 password form)",
+    responses={429: {"description": "too many failed logins for this username or address (Retry-After)"}},
+)
 def login(request: Request, db: DB, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    user = db.scalar(select(User).where(User.username == form.username))
-    if not verify_password(form.password, user.password_hash if user else None) or not (user and user.active):
-        raise ApiError(401, "BAD_CREDENTIALS", "用户名或密码错误 / wrong username or password")
-    minutes = request.app.state.api_settings.token_minutes
-    return Token(access_token=create_token(request.app.state.secret_key, user.id, minutes))
+    settings = request.app.state.api_settings
+    client = request.client.host if request.client else None
+    user = authenticate(db, settings, form.username, form.password, client)
+    return Token(access_token=create_token(request.app.state.secret_key, user.id, settings.token_minutes))
 
 
 @router.get("/auth/me", response_model=UserOut, summary="The logged-in user")

@@ -1,9 +1,12 @@
 """Append-only, hash-chained audit log of every write, and its verification.
 
 Each entry's hash is an HMAC-SHA256 keyed with the audit secret (ZHIFA_AUDIT_KEY, else ZHIFA_SECRET_KEY)
-over its content and the previous entry's hash. A plain hash chain only proves that nobody edited a row
-*without recomputing the chain*; someone with write access to the store could recompute it. With a key
-they also need the secret, which never lives in the database.
+over every column of the entry and the previous entry's hash. A plain hash chain only proves that nobody
+edited a row *without recomputing the chain*; someone with write access to the store could recompute
+it. With a key they also need the secret, which never lives in the database. Cutting the tail and
+resetting the head row leaves a valid shorter chain: every commit therefore also appends a signed
+checkpoint (sequence and head hash) to a file outside the store (api.services.audit_checkpoints), and
+verification compares the two.
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from api.models import AuditEntry, AuditHead, Base
-from zhifa import clock
+from api.services import audit_checkpoints as checkpoints
+from api.services import audit_scope as scope
+from api.services.clock import now
 
 GENESIS = "0" * 64
+VERSION = 2  # see entry_hash
 
 
 def _default(value: Any) -> Any:
@@ -62,23 +69,20 @@ def _key(session: Session) -> bytes:
     return hashlib.sha256(b"zhifa-audit-chain-v1\x00" + str(secret).encode()).digest()
 
 
-def entry_hash(
-    key: bytes,
-    prev_hash: str,
-    seq: int,
-    at: str,
-    user_id: int | None,
-    action: str,
-    entity: str,
-    entity_id: str,
-    before: str | None,
-    after: str | None,
-) -> str:
-    payload = json.dumps(
-        [prev_hash, seq, at, user_id, action, entity, entity_id, before, after],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+def entry_hash(key: bytes, e: AuditEntry) -> str:
+    """The HMAC of an entry: over every column but the hash itself (version 1, before migration 0003,
+    left out the username; such entries are still verified the way they were written)."""
+    at = _at_text(e.at)
+    if e.version == 1:
+        fields: list[Any] = [
+            e.prev_hash, e.seq, at, e.user_id, e.action, e.entity, e.entity_id, e.before, e.after,
+        ]  # fmt: skip
+    else:
+        fields = [
+            f"v{e.version}", e.prev_hash, e.seq, at, e.user_id, e.username, e.action, e.entity, e.entity_id,
+            e.unit_code, e.review_unit, e.before, e.after,
+        ]  # fmt: skip
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
@@ -137,28 +141,28 @@ def record(
         head = AuditHead(id=1, seq=0, hash=GENESIS)
         session.add(head)
         session.flush()
-    at = clock.now()
-    seq = head.seq + 1
-    before_s, after_s = dumps(before), dumps(after)
-    digest = entry_hash(
-        _key(session), head.hash, seq, _at_text(at), user_id, action, entity, entity_id, before_s, after_s
-    )
+    unit_code, review_unit = scope.units_of(session, user_id, entity, entity_id, before or {}, after or {})
     entry = AuditEntry(
-        seq=seq,
-        at=at,
+        seq=head.seq + 1,
+        version=VERSION,
+        at=now(),
         user_id=user_id,
         username=username,
         action=action,
         entity=entity,
         entity_id=entity_id,
-        before=before_s,
-        after=after_s,
+        unit_code=unit_code,
+        review_unit=review_unit,
+        before=dumps(before),
+        after=dumps(after),
         prev_hash=head.hash,
-        hash=digest,
     )
+    key = _key(session)
+    entry.hash = entry_hash(key, entry)
     session.add(entry)
-    head.seq, head.hash = seq, digest
+    head.seq, head.hash = entry.seq, entry.hash
     session.flush()
+    checkpoints.pending(session, entry.seq, entry.hash, key)
     return entry
 
 
@@ -167,12 +171,15 @@ class ChainReport:
     ok: bool
     entries: int
     problems: list[str] = field(default_factory=list)
+    checkpoints: int = 0
 
 
 def verify_chain(session: Session) -> ChainReport:
-    """Recompute every hash: an edited row, a deleted row or a cut tail all break the chain."""
+    """Recompute every hash: an edited row, a deleted row or a cut tail all break the chain; a tail cut
+    together with a reset head is caught by the signed checkpoints written outside the store."""
     key = _key(session)
-    problems: list[str] = []
+    marks = checkpoints.load(session, key)
+    problems: list[str] = list(marks.problems)
     prev, expected_seq, count = GENESIS, 1, 0
     for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
         count += 1
@@ -180,36 +187,31 @@ def verify_chain(session: Session) -> ChainReport:
             problems.append(f"seq {expected_seq}..{e.seq - 1} missing (deleted)")
         if e.prev_hash != prev:
             problems.append(f"seq {e.seq}: prev_hash does not match the previous entry")
-        digest = entry_hash(
-            key,
-            e.prev_hash,
-            e.seq,
-            _at_text(e.at),
-            e.user_id,
-            e.action,
-            e.entity,
-            e.entity_id,
-            e.before,
-            e.after,
-        )
-        if digest != e.hash:
+        if entry_hash(key, e) != e.hash:
             problems.append(f"seq {e.seq}: content edited (hash mismatch)")
+        if e.seq in marks.hashes and marks.hashes[e.seq] != e.hash:
+            problems.append(f"seq {e.seq}: differs from its signed checkpoint (chain rewritten)")
         prev, expected_seq = e.hash, e.seq + 1
+    last = expected_seq - 1
     head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
-        problems.append(f"chain ends at seq {expected_seq - 1} but head records seq {head.seq} (tail cut)")
+    if head is not None and (head.seq != last or head.hash != prev):
+        problems.append(f"chain ends at seq {last} but head records seq {head.seq} (tail cut)")
     if head is None and count:
         problems.append("audit head missing")
-    return ChainReport(ok=not problems, entries=count, problems=problems)
+    if marks.hashes and max(marks.hashes) > last:
+        problems.append(
+            f"chain ends at seq {last} but a signed checkpoint records seq {max(marks.hashes)} (tail cut)"
+        )
+    return ChainReport(ok=not problems, entries=count, problems=problems, checkpoints=len(marks.hashes))
 
 
-def verify_database(url: str, audit_secret: str | None) -> ChainReport:
-    """For ``zhifa audit verify``: open the store at ``url`` read-only in spirit and check the chain."""
+def verify_database(url: str, audit_secret: str | None, checkpoint_file: Path | None = None) -> ChainReport:
+    """For ``zhifa audit verify``: open the store at ``url`` and check the chain against the checkpoints."""
     from api.db import make_engine, make_sessionmaker
 
     engine = make_engine(url, pool_size=1)
     try:
-        with make_sessionmaker(engine, audit_secret)() as session:
+        with make_sessionmaker(engine, audit_secret, checkpoint_file)() as session:
             return verify_chain(session)
     finally:
         engine.dispose()

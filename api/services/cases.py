@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.core.errors import ApiError
+from api.core.errors import ApiError, case_not_found
 from api.models import Case, CaseItem, CaseOfficer, IdempotencyKey, Officer, Product, Retailer, User
 from api.schemas import CaseCreate, CaseUpdate, FineIn, ItemIn
 from api.services import approvals, audit, barcodes, catalog, numbering, refdata
@@ -28,7 +28,7 @@ def get_visible(session: Session, user: User, case_id: str, *, lock: bool = Fals
     case = session.scalars(stmt.with_for_update() if lock else stmt).first()
     units = visible_units(session, user)
     if case is None or (units is not None and case.unit_code not in units):
-        raise ApiError(404, "CASE_NOT_FOUND", f"案件不存在 / case {case_id} not found")
+        raise case_not_found()
     return case
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.core.config import ApiSettings
-from api.core.errors import ApiError
+from api.core.errors import ApiError, case_not_found
 from api.models import Case, Dossier, DossierFile, MachineReview, Unit, User
 from api.services import audit, machine_review, storage, uploads
 from api.services.clock import local_date, now
@@ -57,7 +57,7 @@ def open_dossier(
     unit = unit or user.unit_code
     units = visible_units(db, user)
     if (case is not None or existing is not None) and units is not None and unit not in units:
-        raise ApiError(404, "CASE_NOT_FOUND", f"案件不存在 / case {case_id} not found")
+        raise case_not_found()
     if unit_code and unit_code != unit and (case is not None or existing is not None):
         raise ApiError(422, "UNIT_MISMATCH", "案件不属于该单位 / the case belongs to another unit")
     if db.get(Unit, unit) is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from api.core.errors import ApiError
 from api.core.security import hash_password
 from api.models import Officer, Unit, User
+from api.schemas import Role
 from api.services import audit
 from api.services.clock import now
 
-# quality = 评查管理: review rules, sampling plans, publishing tasks, arbitration
-ROLES = ("officer", "approver", "legal_reviewer", "reviewer", "quality", "manager", "admin")
+ROLES: tuple[str, ...] = get_args(Role)
 # Roles whose holder sees its unit's whole subtree, not just its own unit.
 SUBTREE_ROLES = frozenset({"approver", "manager", "reviewer", "quality", "legal_reviewer", "admin"})
 

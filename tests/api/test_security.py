@@ -163,17 +163,14 @@ def _rechain(conn: Any, key: bytes | None) -> None:
     import hmac
     import json
 
-    rows = conn.execute(
-        text("SELECT seq, at, user_id, action, entity, entity_id, before, after FROM audit_log ORDER BY seq")
-    ).all()
+    columns = "seq, at, user_id, username, action, entity, entity_id, unit_code, review_unit, before, after"
+    rows = conn.execute(text(f"SELECT {columns} FROM audit_log ORDER BY seq")).all()
     prev = "0" * 64
-    for seq, at, user_id, action, entity, entity_id, before, after in rows:
+    for seq, at, *rest in rows:
         at_text = at if isinstance(at, str) else at.replace(tzinfo=None).isoformat(timespec="microseconds")
         at_text = at_text.replace(" ", "T")
         payload = json.dumps(
-            [prev, seq, at_text, user_id, action, entity, entity_id, before, after],
-            ensure_ascii=False,
-            separators=(",", ":"),
+            ["v2", prev, seq, at_text, *rest], ensure_ascii=False, separators=(",", ":")
         ).encode()
         digest = (hmac.new(key, payload, hashlib.sha256) if key else hashlib.sha256(payload)).hexdigest()
         conn.execute(
@@ -201,8 +198,8 @@ def test_audit_chain_is_keyed_so_a_recomputed_chain_is_caught(
         with app.state.sessionmaker() as s:
             report = verify_chain(s)
         assert not report.ok and any("edited" in p for p in report.problems), forged_key
-    # control: the forger's recomputation is faithful — with the store's real key it would pass, so the
-    # failures above come from the key alone
+    # control: the forger's recomputation is faithful — with the store's real key the chain itself would
+    # pass, so the failures above come from the key alone; the edit still differs from the signed checkpoint
     from api.services.audit import _key
 
     with app.state.sessionmaker() as s:
@@ -210,4 +207,5 @@ def test_audit_chain_is_keyed_so_a_recomputed_chain_is_caught(
     with app.state.engine.begin() as conn:
         _rechain(conn, real_key)
     with app.state.sessionmaker() as s:
-        assert verify_chain(s).ok
+        problems = verify_chain(s).problems
+    assert problems and all("checkpoint" in p for p in problems), problems

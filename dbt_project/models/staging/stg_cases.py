@@ -5,9 +5,7 @@ run time and handed to DuckDB as a session variable. Pseudonym = 'P' + 20 hex di
 sha256(key | sha256(key | value)), so one party keeps one pseudonym across loads and tables.
 """
 
-import os
-
-DEV_KEY = "zhifa-dev-pseudonym-key"  # development default only; production sets ZHIFA_PSEUDONYM_KEY
+from zhifa.pseudonym import from_env as pseudonym_key
 
 PSEUDONYM = (
     "case when nullif(trim({col}), '') is null then null else 'P' || left(sha256("
@@ -24,8 +22,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     tz = dbt.config.get("local_timezone")
     source = dbt.source("raw", "cases")
-    key = os.environ.get("ZHIFA_PSEUDONYM_KEY") or DEV_KEY
-    session.execute("SET VARIABLE zhifa_pseudonym_key = ?", [key])
+    session.execute("SET VARIABLE zhifa_pseudonym_key = ?", [pseudonym_key()])
 
     def local_date(col: str) -> str:
         return f"cast(timezone('{tz}', {col}) as date)"

@@ -4,9 +4,8 @@ Field names read downstream are listed in docs/metrics.md ("Recognised fields").
 absent before recognition has run: the model is then empty with the same columns.
 """
 
-import os
+from zhifa.pseudonym import from_env as pseudonym_key
 
-DEV_KEY = "zhifa-dev-pseudonym-key"  # development default only; production sets ZHIFA_PSEUDONYM_KEY
 PERSONAL_FIELDS = ("party_name", "party_id_no", "address", "phone", "licence_no")
 
 COLUMNS = """
@@ -29,8 +28,7 @@ EMPTY = """
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    key = os.environ.get("ZHIFA_PSEUDONYM_KEY") or DEV_KEY
-    session.execute("SET VARIABLE zhifa_pseudonym_key = ?", [key])
+    session.execute("SET VARIABLE zhifa_pseudonym_key = ?", [pseudonym_key()])
     present = session.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'raw' and table_name = 'document_fields'"
