@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.core.errors import ApiError
 from api.core.security import read_token
 from api.models import User
+from api.schemas_bounds import ID_MAX
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
@@ -90,8 +91,5 @@ Officer = Annotated[User, Depends(require("officer"))]
 Approver = Annotated[User, Depends(require("approver", "legal_reviewer"))]
 Admin = Annotated[User, Depends(require("admin"))]
 
-# Row ids are database INTEGERs: a larger id is refused with 422 before it reaches the store (SQLite raises
-# OverflowError on a Python int beyond 64 bits, PostgreSQL an out-of-range error).
-ID_MAX = 2**31 - 1
 PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
 QueryId = Annotated[int, Query(ge=1, le=ID_MAX)]

@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session
 from api.core.errors import ApiError
 from api.models import Dossier, MachineReview, User
 from api.schemas_review_rules import DryRunExample, DryRunIn, DryRunOut
-from api.services import audit
+from api.services import audit, refdata
 from api.services.clock import today
 from api.services.evidence import evidence_value, render_evidence
 from api.services.review_rules import check_condition, rule_not_found, versions_of, vocabulary
 from api.services.users import province_of, visible_units
-from zhifa.reference import load_reference
 from zhifa.rules import evaluate_rules
 
 
@@ -155,7 +154,6 @@ def _evaluate(
     rule = pd.DataFrame([{"rule_id": "DRY", **fields, "veto": bool(fields.get("veto"))}])
     rule["deduct_points"] = float(fields.get("deduct_points") or 0)
     frame = facts_frame(records, vocab)
-    ref = load_reference()
     provinces: dict[str, str] = {}
     contexts: dict[tuple[str, date], tuple[Any, ...]] = {}
     groups: dict[tuple[Any, ...], tuple[dict[str, Any], list[int]]] = {}
@@ -165,7 +163,7 @@ def _evaluate(
             province = provinces.setdefault(d.unit_code, province_of(session, d.unit_code))
         context = (province, d.decided_on or today())
         if context not in contexts:
-            settings = ref.settings_for(*context)
+            settings = refdata.settings_for(*context)
             contexts[context] = tuple((k, settings.get(k)) for k in settings_used)
             groups.setdefault(contexts[context], (settings, []))
         groups[contexts[context]][1].append(i)
