@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     date_window_future_days: int = Field(
         default=1, ge=0, le=366, description="how many days past today (project clock) a date may lie"
     )
+    # review-rule conditions (issue #12 §2.9): long or deeply nested input must not exhaust the parser
+    rule_condition_max_chars: int = Field(default=4000, ge=1, description="longest rule condition")
+    rule_condition_max_depth: int = Field(
+        default=20, ge=1, le=100, description="deepest nesting of parentheses in a rule condition"
+    )
+    max_text_chars: int = Field(
+        default=4000,
+        ge=1,
+        description="longest free text in a request (rule description, legal basis…)",
+    )
 
     @property
     def audit_secret(self) -> str | None:
