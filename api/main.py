@@ -54,6 +54,7 @@ def create_app(
             {"code": "STORE_BUSY", "message": "数据库繁忙，请稍后重试 / store busy, retry"}, status_code=503
         )
 
+    from api import openapi
     from api.routes import (
         approvals,
         audit_log,
@@ -74,6 +75,7 @@ def create_app(
     review = (dossiers, review_rules, review_tasks, sampling)
     for module in (*capture, *review):
         app.include_router(module.router)
+    openapi.install(app)
     return app
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.schemas import UtcDatetime
 from zhifa.settings import get_settings
 
 Category = Literal[
@@ -77,7 +77,7 @@ class RuleVersionOut(BaseModel):
     origin: Literal["reference", "api"]
     status: Literal["in_force", "draft", "retired"]
     note: str | None = None
-    created_at: datetime | None = None
+    created_at: UtcDatetime | None = None
 
 
 class RuleOut(BaseModel):
@@ -103,7 +103,7 @@ class RuleSetOut(BaseModel):
     version: int
     rule_versions: dict[str, int]
     note: str | None
-    created_at: datetime | None
+    created_at: UtcDatetime | None
 
 
 class DryRunIn(BaseModel):
