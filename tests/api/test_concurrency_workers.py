@@ -32,9 +32,13 @@ REVIEWERS = 10
 TASKS = 10
 
 
-@pytest.fixture
-def served(postgres_server: str, postgres_template: str, tmp_path: Path) -> Iterator[tuple[str, Any]]:
-    """(base URL, an in-process app on the same database for setup and checks)."""
+@pytest.fixture(scope="module")
+def served(
+    postgres_server: str, postgres_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Any]]:
+    """(base URL, an in-process app on the same database for setup and checks); started once for the
+    module (the two tests touch different tables: cases, and review tasks)."""
+    tmp_path = tmp_path_factory.mktemp("workers")
     url = _fresh_postgres_db(postgres_server, postgres_template)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
