@@ -19,7 +19,7 @@ from api.models import Dossier, MachineReview, ReviewRule, User
 
 # two officers make the modulo divide by zero at run time; the typed sample (1 officer) lets it validate
 DIVIDING = "10 % (n_officers - 2) = 0"
-FACTS = {
+FACTS: dict[str, dict[str, Any]] = {
     "CDIV0001": {"n_officers": 3},  # 10 % 1 = 0: passes
     "CDIV0002": {"n_officers": 5},  # 10 % 3 = 1: fails
     "CDIV0003": {"n_officers": 2},  # division by zero
