@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.core.config import ApiSettings, get_api_settings
 from api.core.errors import ApiError, install_handlers
+from api.core.limits import BodyLimit
 from api.db import make_engine, make_sessionmaker, upgrade
 from zhifa.settings import Settings, get_settings
 
@@ -39,6 +40,7 @@ def create_app(
     app.state.secret_key = settings.secret_key
 
     install_handlers(app)
+    app.add_middleware(BodyLimit, limit=api_settings.max_request_bytes)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
@@ -52,6 +54,7 @@ def create_app(
             {"code": "STORE_BUSY", "message": "数据库繁忙，请稍后重试 / store busy, retry"}, status_code=503
         )
 
+    from api import openapi
     from api.routes import (
         approvals,
         audit_log,
@@ -72,6 +75,7 @@ def create_app(
     review = (dossiers, review_rules, review_tasks, sampling)
     for module in (*capture, *review):
         app.include_router(module.router)
+    openapi.install(app)
     return app
 
 

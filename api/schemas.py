@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
+from api.schemas_bounds import Id, PlausibleDate, PlausibleDatetime
+
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -87,7 +89,9 @@ class SprayIn(BaseModel):
     code: Annotated[str, StringConstraints(max_length=64)] = Field(
         examples=["6031512345678901ABCD410122100001"]
     )
-    reference_date: date | None = Field(default=None, description="resolve the year digit (default today)")
+    reference_date: PlausibleDate | None = Field(
+        default=None, description="resolve the year digit (default today)"
+    )
 
 
 class SprayOut(BaseModel):
@@ -149,14 +153,14 @@ class CaseCreate(CaseBase):
     unit_code: Annotated[str, StringConstraints(max_length=12)] | None = None
     violation_code: Annotated[str, StringConstraints(max_length=40)]
     source: Literal["inspection", "report", "transfer_in", "assigned"] = "inspection"
-    discovered_at: datetime
-    seized_on: date | None = None
+    discovered_at: PlausibleDatetime
+    seized_on: PlausibleDate | None = None
     officers: list[CaseOfficerIn] = Field(default_factory=list, max_length=20)
 
 
 class CaseUpdate(CaseBase):
     violation_code: Annotated[str, StringConstraints(max_length=40)] | None = None
-    seized_on: date | None = None
+    seized_on: PlausibleDate | None = None
     officers: list[CaseOfficerIn] | None = Field(default=None, max_length=20)
 
 
@@ -330,7 +334,7 @@ class DeadlineOut(BaseModel):
 # --- documents and uploads -------------------------------------------------------------------------
 class DocumentIn(BaseModel):
     doc_type: Annotated[str, StringConstraints(max_length=40)] = Field(examples=["inspection_record"])
-    served_document_id: int | None = Field(default=None, description="service receipt: the document served")
+    served_document_id: Id | None = Field(default=None, description="service receipt: the document served")
 
 
 class DocumentOut(Orm):

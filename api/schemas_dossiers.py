@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from api.schemas import UtcDatetime
 
 
 class DossierFileOut(BaseModel):
@@ -20,7 +22,7 @@ class DossierFileOut(BaseModel):
     pages: int | None
     error_code: str | None
     error: str | None
-    uploaded_at: datetime
+    uploaded_at: UtcDatetime  # stored UTC; SQLite hands it back naive
 
 
 class DossierOut(BaseModel):
@@ -35,8 +37,8 @@ class DossierOut(BaseModel):
     machine_score: float | None
     machine_grade: str | None
     machine_veto: bool | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime  # stored UTC; SQLite hands it back naive
+    updated_at: UtcDatetime  # stored UTC; SQLite hands it back naive
 
 
 class DocumentEvidence(BaseModel):
@@ -86,7 +88,7 @@ class MachineReport(BaseModel):
     unit_code: str
     review_id: int
     rule_set_version: int
-    reviewed_at: datetime
+    reviewed_at: UtcDatetime  # stored UTC; SQLite hands it back naive
     duration_ms: int
     score: float
     grade: str

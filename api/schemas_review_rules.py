@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.schemas import UtcDatetime
+from zhifa.settings import get_settings
 
 Category = Literal[
     "form", "subject", "facts", "evidence", "procedure", "legal_basis", "discretion", "documents"
@@ -13,6 +15,8 @@ Category = Literal[
 
 
 MAX_VERSION = 2**31 - 1  # keeps ids inside every store's INTEGER
+CONDITION_CHARS = get_settings().rule_condition_max_chars
+TEXT_CHARS = get_settings().max_text_chars
 
 
 class RuleIn(BaseModel):
@@ -23,9 +27,9 @@ class RuleIn(BaseModel):
     )
     category: Category
     name_zh: str = Field(min_length=1, max_length=200)
-    description_zh: str | None = None
-    legal_basis: str | None = None
-    condition: str | None = Field(default=None, max_length=4000)
+    description_zh: str | None = Field(default=None, max_length=TEXT_CHARS)
+    legal_basis: str | None = Field(default=None, max_length=TEXT_CHARS)
+    condition: str | None = Field(default=None, max_length=CONDITION_CHARS)
     evidence_template_zh: str | None = Field(default=None, max_length=1000)
     deduct_points: float = Field(ge=0, le=100)
     veto: bool = False
@@ -38,14 +42,24 @@ class RuleEdit(BaseModel):
 
     category: Category | None = None
     name_zh: str | None = Field(default=None, min_length=1, max_length=200)
-    description_zh: str | None = None
-    legal_basis: str | None = None
-    condition: str | None = Field(default=None, max_length=4000)
+    description_zh: str | None = Field(default=None, max_length=TEXT_CHARS)
+    legal_basis: str | None = Field(default=None, max_length=TEXT_CHARS)
+    condition: str | None = Field(default=None, max_length=CONDITION_CHARS)
     evidence_template_zh: str | None = Field(default=None, max_length=1000)
     deduct_points: float | None = Field(default=None, ge=0, le=100)
     veto: bool | None = None
     needs_human: bool | None = None
     note: str | None = Field(default=None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> RuleEdit:
+        """Leaving a field out keeps its value; sending null for one every rule needs is refused."""
+        for name in ("category", "name_zh", "deduct_points", "veto", "needs_human"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(
+                    f"{name} 不能为空（不改就不要传）/ {name} cannot be null (leave it out to keep it)"
+                )
+        return self
 
 
 class RuleVersionOut(BaseModel):
@@ -63,7 +77,7 @@ class RuleVersionOut(BaseModel):
     origin: Literal["reference", "api"]
     status: Literal["in_force", "draft", "retired"]
     note: str | None = None
-    created_at: datetime | None = None
+    created_at: UtcDatetime | None = None
 
 
 class RuleOut(BaseModel):
@@ -89,7 +103,7 @@ class RuleSetOut(BaseModel):
     version: int
     rule_versions: dict[str, int]
     note: str | None
-    created_at: datetime | None
+    created_at: UtcDatetime | None
 
 
 class DryRunIn(BaseModel):
@@ -97,7 +111,7 @@ class DryRunIn(BaseModel):
 
     rule_id: str | None = None
     version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
-    condition: str | None = Field(default=None, max_length=4000)
+    condition: str | None = Field(default=None, max_length=CONDITION_CHARS)
     evidence_template_zh: str | None = Field(default=None, max_length=1000)
     deduct_points: float = Field(default=0, ge=0, le=100)
     veto: bool = False
@@ -109,6 +123,11 @@ class DryRunExample(BaseModel):
     dossier_id: int
     machine_review_id: int
     evidence: str
+
+
+class DryRunError(BaseModel):
+    case_id: str
+    error: str = Field(description="why the condition could not be evaluated on this dossier")
 
 
 class DryRunOut(BaseModel):
@@ -124,3 +143,5 @@ class DryRunOut(BaseModel):
     facts_used: list[str]
     settings_used: list[str]
     examples: list[DryRunExample]
+    n_error: int = Field(default=0, description="dossiers the condition fails on at run time (see errors)")
+    errors: list[DryRunError] = Field(default_factory=list)

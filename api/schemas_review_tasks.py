@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, model_validator
 
 from api.schemas import Orm, UtcDatetime
+from api.schemas_bounds import Id
 
 Points = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -17,7 +18,7 @@ RuleId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 
 # --- tasks ------------------------------------------------------------------------------------------
 class PublishIn(BaseModel):
-    dossier_ids: list[int] = Field(min_length=1, max_length=500)
+    dossier_ids: list[Id] = Field(min_length=1, max_length=500)
     mode: Literal["pool", "re_review"] = "pool"
 
 

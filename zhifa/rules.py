@@ -18,7 +18,9 @@ import pandas as pd
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
+
+from zhifa.settings import get_settings
 
 DIALECT = "duckdb"
 
@@ -211,10 +213,25 @@ def _error(zh: str, en: str, token: str) -> RuleConditionError:
     return RuleConditionError(f"{zh}：{token} / {en}: {token}")
 
 
+def _depth(tokens: Iterable[Token]) -> int:
+    depth = deepest = 0
+    for t in tokens:
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(t.token_type, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def validate_condition(expr: str, facts: Mapping[str, str]) -> ValidatedCondition:
-    """Parse ``expr`` and check every node against the whitelist, else raise :class:`RuleConditionError`."""
+    """Parse ``expr`` and check every node against the whitelist, else raise :class:`RuleConditionError`.
+
+    Length and parenthesis depth (``ZHIFA_RULE_CONDITION_MAX_CHARS`` / ``_MAX_DEPTH``) are checked on the
+    tokens before parsing: the parser recurses once per level."""
     if not expr or not expr.strip():
         raise _error("规则条件为空", "empty rule condition", repr(expr))
+    limits = get_settings()
+    max_chars, max_depth = limits.rule_condition_max_chars, limits.rule_condition_max_depth
+    if len(expr) > max_chars:
+        raise _error("规则条件过长", f"rule condition longer than {max_chars} characters", str(len(expr)))
     try:
         tokens = sqlglot.Dialect.get_or_raise(DIALECT).tokenize(expr)
     except TokenError as e:
@@ -223,10 +240,15 @@ def validate_condition(expr: str, facts: Mapping[str, str]) -> ValidatedConditio
         raise _error(
             "规则条件不允许使用分号（多条语句）", "semicolon (multiple statements) not allowed", "';'"
         )
+    if (depth := _depth(tokens)) > max_depth:
+        zh, en = f"规则条件括号嵌套过深（最多 {max_depth} 层）", f"parentheses nested deeper than {max_depth}"
+        raise _error(zh, en, str(depth))
     try:
         ast = sqlglot.parse_one(expr, read=DIALECT)
     except ParseError as e:
         raise _error("规则条件无法解析", "cannot parse rule condition", str(e).splitlines()[0]) from e
+    except RecursionError as e:  # nesting without parentheses (NOT NOT NOT …) is not counted above
+        raise _error("规则条件嵌套过深", "rule condition nested too deeply", str(len(expr))) from e
     known = {k.lower() for k in facts}
     used_facts: set[str] = set()
     used_settings: set[str] = set()

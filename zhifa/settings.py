@@ -5,6 +5,7 @@ All state lives under ``ZHIFA_HOME`` (default ``./var``); every path below is de
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +38,23 @@ class Settings(BaseSettings):
     max_bad_row_share: float = Field(default=0.2, description="a load above this share of bad rows fails")
     max_import_unzipped_bytes: int = Field(
         default=8 * 1024**3, description="cap on the total uncompressed size of an imported .zip"
+    )
+    # plausible dates (issue #12 §2.2): a date outside [start, today + future_days] is a typo or an attack
+    date_window_start: date = Field(
+        default=date(1990, 1, 1), description="earliest date a request may carry (discovery, seizure…)"
+    )
+    date_window_future_days: int = Field(
+        default=1, ge=0, le=366, description="how many days past today (project clock) a date may lie"
+    )
+    # review-rule conditions (issue #12 §2.9): long or deeply nested input must not exhaust the parser
+    rule_condition_max_chars: int = Field(default=4000, ge=1, description="longest rule condition")
+    rule_condition_max_depth: int = Field(
+        default=20, ge=1, le=100, description="deepest nesting of parentheses in a rule condition"
+    )
+    max_text_chars: int = Field(
+        default=4000,
+        ge=1,
+        description="longest free text in a request (rule description, legal basis…)",
     )
 
     @property

@@ -16,6 +16,12 @@ class ApiSettings(BaseSettings):
     token_minutes: int = Field(default=12 * 60, description="lifetime of an access token")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest accepted upload")
     max_scan_bytes: int = Field(default=15 * 1024 * 1024, description="largest accepted scan image")
+    max_scan_pixels: int = Field(
+        default=16_000_000, description="most pixels of a scan image, checked on its header before decoding"
+    )
+    max_request_bytes: int = Field(
+        default=256 * 1024 * 1024, description="largest request body (all files of one upload together)"
+    )
     pool_size: int = Field(default=20, description="database connection pool size")
     # login throttling (issue #12): failures are counted in the store, so every worker sees the same count
     login_window_seconds: int = Field(
@@ -34,6 +40,9 @@ class ApiSettings(BaseSettings):
     )
     dossier_max_zip_ratio: float = Field(
         default=200.0, description="largest uncompressed/compressed ratio of a zip member (zip-bomb guard)"
+    )
+    dossier_max_bytes: int = Field(
+        default=1024 * 1024 * 1024, description="largest total size of the files one dossier keeps"
     )
 
 

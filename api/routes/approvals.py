@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from api.core.errors import ApiError
-from api.deps import DB, Approver, CurrentUser, Officer, TxRoute
+from api.deps import DB, Approver, CurrentUser, Officer, PathId, TxRoute
 from api.models import Approval, Case
 from api.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, DeadlineOut
 from api.services import approvals, cases, clocks
@@ -49,7 +49,7 @@ def pending(db: DB, user: Approver) -> list[Approval]:
 
 
 @router.post("/approvals/{approval_id}/decision", response_model=ApprovalOut, summary="Approve or reject")
-def decide(approval_id: int, body: ApprovalDecision, db: DB, user: Approver) -> Approval:
+def decide(approval_id: PathId, body: ApprovalDecision, db: DB, user: Approver) -> Approval:
     approval = db.get(Approval, approval_id)
     if approval is None:
         raise ApiError(404, "APPROVAL_NOT_FOUND", f"审批不存在 / approval {approval_id} not found")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import select
 
-from api.deps import DB, CurrentUser, Officer, TxRoute
+from api.deps import DB, ID_MAX, CurrentUser, Officer, PathId, TxRoute
 from api.models import Case
 from api.schemas import CaseCreate, CaseOut, CaseStatus, CaseUpdate, ItemIn, TransitionIn
 from api.services import audit, cases, workflow
@@ -44,7 +44,7 @@ def list_cases(
     user: CurrentUser,
     status: CaseStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
 ) -> list[Case]:
     stmt = select(Case).order_by(Case.created_at.desc(), Case.case_id).limit(limit).offset(offset)
     units = visible_units(db, user)
@@ -75,7 +75,7 @@ def add_item(case_id: str, body: ItemIn, db: DB, user: Officer) -> Case:
 
 
 @router.delete("/{case_id}/items/{line_no}", response_model=CaseOut, summary="Remove a line")
-def delete_item(case_id: str, line_no: int, db: DB, user: Officer) -> Case:
+def delete_item(case_id: str, line_no: PathId, db: DB, user: Officer) -> Case:
     case = cases.get_writable(db, user, case_id)
     cases.delete_item(db, user, case, line_no)
     return case

@@ -56,7 +56,7 @@ def scan(request: Request, db: DB, _: CurrentUser, file: Annotated[UploadFile, F
         raise ApiError(413, "TOO_LARGE", f"图片超过 {limit} 字节 / image larger than {limit} bytes")
     if not data:
         raise ApiError(422, "EMPTY_FILE", "文件为空 / empty file")
-    result = barcodes.decode_bytes(data)
+    result = barcodes.decode_bytes(data, request.app.state.api_settings.max_scan_pixels)
     out = ScanOut(codes=result.codes, ambiguous=result.ambiguous, product=None, decoder=result.decoder)
     if len(result.codes) == 1:
         match = catalog.find_by_barcode(db, result.codes[0])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from api.core.errors import ApiError
-from api.deps import DB, CurrentUser, Officer, TxRoute
+from api.deps import DB, CurrentUser, Officer, PathId, TxRoute
 from api.models import Document, Upload
 from api.schemas import DocumentIn, DocumentOut, DossierOut, UploadOut
 from api.services import cases, documents, storage
@@ -44,7 +44,12 @@ def dossier(case_id: str, db: DB, user: CurrentUser) -> DossierOut:
     responses={200: {"content": {"application/pdf": {}, DOCX: {}}}},
 )
 def download(
-    case_id: str, document_id: int, fmt: Literal["pdf", "docx"], request: Request, db: DB, user: CurrentUser
+    case_id: str,
+    document_id: PathId,
+    fmt: Literal["pdf", "docx"],
+    request: Request,
+    db: DB,
+    user: CurrentUser,
 ) -> Response:
     cases.get_visible(db, user, case_id)
     doc = db.get(Document, document_id)

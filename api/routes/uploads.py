@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.core.errors import ApiError
-from api.deps import DB, CurrentUser, Officer, TxRoute
+from api.deps import DB, CurrentUser, Officer, PathId, TxRoute
 from api.models import Upload
 from api.schemas import UploadOut
+from api.schemas_bounds import PlausibleDatetime
 from api.services import audit, cases, storage, uploads
 from api.services.clock import now
 
@@ -30,8 +30,8 @@ def upload(
     description: Annotated[str | None, Form(max_length=200)] = None,
     step: Annotated[Step | None, Form()] = None,
     device_id: Annotated[str | None, Form(max_length=60)] = None,
-    started_at: Annotated[datetime | None, Form()] = None,
-    ended_at: Annotated[datetime | None, Form()] = None,
+    started_at: Annotated[PlausibleDatetime | None, Form()] = None,
+    ended_at: Annotated[PlausibleDatetime | None, Form()] = None,
 ) -> Upload:
     """The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF, DOCX/ZIP; MP4, MOV, AVI, WebM);
     the declared type is ignored. Names with a path or `..` are refused."""
@@ -75,7 +75,7 @@ def upload(
 
 
 @router.get("/{upload_id}/content", summary="Download an uploaded file", response_class=Response)
-def content(case_id: str, upload_id: int, request: Request, db: DB, user: CurrentUser) -> Response:
+def content(case_id: str, upload_id: PathId, request: Request, db: DB, user: CurrentUser) -> Response:
     cases.get_visible(db, user, case_id)
     row = db.get(Upload, upload_id)
     if row is None or row.case_id != case_id:

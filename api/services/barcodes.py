@@ -11,6 +11,7 @@ from datetime import date
 import zxingcpp
 from PIL import Image, ImageOps, ImageStat
 
+from api.core.config import get_api_settings
 from api.core.errors import ApiError
 from ingestion.contract import ean13_is_valid
 
@@ -18,7 +19,6 @@ _FORMATS = zxingcpp.BarcodeFormat.EAN13 | zxingcpp.BarcodeFormat.UPCA
 # Rotations tried only when the upright frame yields nothing: hand-held photos are often tilted.
 _RETRY_ANGLES = (12, -12, 24, -24, 36, -36)
 _CONFIRM_DELTAS = (4, -4)
-MAX_PIXELS = 40_000_000
 
 
 @dataclass
@@ -37,14 +37,21 @@ def normalise_code(text: str) -> str | None:
     return digits if ean13_is_valid(digits) else None
 
 
-def open_image(data: bytes) -> Image.Image:
-    """Decode bytes into a grey image, refusing anything that is not a picture."""
+def open_image(data: bytes, max_pixels: int | None = None) -> Image.Image:
+    """Decode bytes into a grey image, refusing anything that is not a picture. The pixel count is read
+    from the header and checked before a pixel is decoded (a blank 6300×6300 PNG is a few KB)."""
+    max_pixels = max_pixels or get_api_settings().max_scan_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img: Image.Image = Image.open(io.BytesIO(data))
-            if img.width * img.height > MAX_PIXELS:
-                raise ApiError(413, "IMAGE_TOO_LARGE", "图片像素过多 / image has too many pixels")
+            if img.width * img.height > max_pixels:
+                raise ApiError(
+                    413,
+                    "IMAGE_TOO_LARGE",
+                    f"图片像素过多（{img.width}×{img.height}，上限 {max_pixels} 像素）/ image has too many "
+                    f"pixels ({img.width}×{img.height}, at most {max_pixels})",
+                )
             img.load()
     except ApiError:
         raise
@@ -111,8 +118,8 @@ def _confirmed(img: Image.Image, frame: Image.Image, angle: int, name: str, code
     return False
 
 
-def decode_bytes(data: bytes) -> ScanResult:
-    return decode_image(open_image(data))
+def decode_bytes(data: bytes, max_pixels: int | None = None) -> ScanResult:
+    return decode_image(open_image(data, max_pixels))
 
 
 # --- carton spray code (DOMAIN §5) ---------------------------------------------------------------

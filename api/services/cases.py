@@ -150,6 +150,7 @@ def _insert_case(
     fields = body.model_dump(
         exclude={"officers", "unit_code", "discovered_at", "seized_on"}, exclude_none=True
     )
+    fields.setdefault("prior_offences_3y", 0)  # given in the body or none known
     case = Case(
         case_id=numbering.case_id(unit_code, year, serial),
         unit_code=unit_code,
@@ -159,7 +160,6 @@ def _insert_case(
         created_by=user.id,
         created_at=at,
         updated_at=at,
-        prior_offences_3y=0,
         extension_days=0,
         legal_review_done=False,
         **fields,

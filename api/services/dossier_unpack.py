@@ -18,7 +18,6 @@ from pathlib import PurePosixPath
 from api.core.config import ApiSettings
 from ingestion.recognition.sniff import sniff
 
-RATIO_MIN_BYTES = 1024 * 1024  # below this, a high compression ratio is harmless (and common for XML)
 _CHUNK = 1024 * 1024
 
 
@@ -127,7 +126,7 @@ def _member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, settings: ApiSett
     if member.flag_bits & 0x1:
         return _err(name, size, "ENCRYPTED_ZIP", "压缩包内文件有密码保护", "password-protected zip member")
     ratio = size / max(member.compress_size, 1)
-    if size > RATIO_MIN_BYTES and ratio > settings.dossier_max_zip_ratio:
+    if ratio > settings.dossier_max_zip_ratio:  # every member: 300 small bombs add up too
         return _err(
             name,
             size,

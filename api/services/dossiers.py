@@ -7,15 +7,16 @@ Other parts of the API call :func:`review_dossier` (e.g. after a rule is switche
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.core.config import ApiSettings
 from api.core.errors import ApiError, case_not_found
-from api.models import Case, Dossier, DossierFile, MachineReview, Unit, User
+from api.models import Case, Counter, Dossier, DossierFile, MachineReview, Unit, User
 from api.services import audit, machine_review, storage, uploads
 from api.services.clock import local_date, now
 from api.services.dossier_unpack import Part, unpack
@@ -26,8 +27,27 @@ from ingestion.recognition.sniff import is_encrypted_office, sniff
 MEDIA = {"pdf": "application/pdf", "docx": uploads.DOCX}
 
 
+def _usable(db: Session, dossier: Dossier) -> bool:
+    recognised = select(DossierFile.file_id).where(
+        DossierFile.dossier_id == dossier.dossier_id, DossierFile.status == "recognised"
+    )
+    return db.scalars(recognised.limit(1)).first() is not None
+
+
+def _nothing_usable(detail: list[dict[str, str | None]] | None = None) -> ApiError:
+    return ApiError(
+        422,
+        "NOTHING_USABLE",
+        "上传的文件均无法识别，未保存 / none of the uploaded files could be read; nothing was saved",
+        detail=detail,
+    )
+
+
 def review_dossier(db: Session, dossier: Dossier) -> MachineReview:
-    """Re-run machine review of ``dossier`` with the rule set in force now (caller commits)."""
+    """Re-run machine review of ``dossier`` with the rule set in force now (caller commits). A dossier
+    without one readable document is never scored (its score would say nothing about any paper)."""
+    if not _usable(db, dossier):
+        raise _nothing_usable()
     return machine_review.run(db, dossier)
 
 
@@ -36,29 +56,57 @@ def get_visible(db: Session, user: User, dossier_id: int) -> Dossier:
     return in_scope(db, user, dossier, "DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
 
 
+def _not_uploader() -> ApiError:
+    return ApiError(
+        403,
+        "NOT_CASE_UNIT",
+        "只有承办单位的执法人员可上传案卷 / only officers of the handling unit upload its dossiers",
+    )
+
+
 def _check_uploader(user: User, unit_code: str) -> None:
     if "admin" in user.role_set:
         return
     if "officer" not in user.role_set or user.unit_code != unit_code:
-        raise ApiError(
-            403,
-            "NOT_CASE_UNIT",
-            "只有承办单位的执法人员可上传案卷 / only officers of the handling unit upload its dossiers",
-        )
+        raise _not_uploader()
+
+
+OWN_CASE_ID = re.compile(r"C(\d{6})(\d{4})(\d{5})")  # numbering.case_id: C + unit + year + serial
+
+
+def _unit_of_new_id(db: Session, case_id: str) -> str | None:
+    """The unit a case id not captured here belongs to, when it is in the API's own numbering (a case of
+    a unit in the store); None for another system's id. Raises 404 for an id this store would hand out
+    itself (its unit and year are numbered here): only the captured case may own it."""
+    m = OWN_CASE_ID.fullmatch(case_id)
+    if m is None or db.get(Unit, m.group(1)) is None:
+        return None
+    if db.get(Counter, (m.group(1), int(m.group(2)), "case")) is not None:
+        raise case_not_found()  # not yet created (or never will be): nobody may squat it
+    return m.group(1)
 
 
 def open_dossier(
     db: Session, user: User, case_id: str, unit_code: str | None, violation_code: str | None
 ) -> Dossier:
-    """The case's dossier, created on first upload. A case captured here fixes unit and violation."""
+    """The case's dossier, created on first upload. A case captured here fixes unit and violation; an id in
+    the API's numbering fixes the unit. Another unit's case, or an id this store has not created yet, looks
+    exactly like a missing case (404) — a dossier can never be opened for someone else's case id."""
     case = db.get(Case, case_id)
     existing = db.scalars(select(Dossier).where(Dossier.case_id == case_id)).first()
-    unit = case.unit_code if case is not None else (existing.unit_code if existing else unit_code)
-    unit = unit or user.unit_code
+    if case is not None:
+        owner: str | None = case.unit_code
+    elif existing is not None:
+        owner = existing.unit_code
+    else:
+        owner = _unit_of_new_id(db, case_id)
+    unit = owner or unit_code or user.unit_code
     units = visible_units(db, user)
-    if (case is not None or existing is not None) and units is not None and unit not in units:
+    if owner is not None and units is not None and owner not in units:
         raise case_not_found()
-    if unit_code and unit_code != unit and (case is not None or existing is not None):
+    if owner is not None and owner != user.unit_code and "admin" not in user.role_set:
+        raise case_not_found() if case is None and existing is None else _not_uploader()
+    if unit_code and unit_code != unit:
         raise ApiError(422, "UNIT_MISMATCH", "案件不属于该单位 / the case belongs to another unit")
     if db.get(Unit, unit) is None:
         raise ApiError(422, "UNKNOWN_UNIT", f"单位不存在 / unknown unit {unit}")
@@ -156,21 +204,27 @@ def add_files(
         )
     )
     rows: list[DossierFile] = []
-    duplicates = 0
     for part in parts:
         digest = hashlib.sha256(part.data).hexdigest() if part.data is not None else None
         if digest is not None and digest in known:
-            duplicates += 1
-            continue
+            continue  # identical bytes: one file, whatever its name
         rows.append(_recognised_row(part, user, dossier, root, db))
         if digest is not None:
             known.add(digest)
-    if not duplicates and not any(r.status == "recognised" for r in rows):
+    kept = db.scalar(select(func.coalesce(func.sum(DossierFile.size), 0)).where(
+        DossierFile.dossier_id == dossier.dossier_id))  # fmt: skip
+    if int(kept or 0) + sum(r.size for r in rows) > settings.dossier_max_bytes:
+        limit = settings.dossier_max_bytes
         raise ApiError(
-            422,
-            "NOTHING_USABLE",
-            "上传的文件均无法识别，未保存 / none of the uploaded files could be read; nothing was saved",
-            detail=[{"filename": r.filename, "error_code": r.error_code, "error": r.error} for r in rows],
+            413,
+            "DOSSIER_TOO_LARGE",
+            f"案卷文件总大小将超过 {limit} 字节，未保存 / the dossier's files would exceed {limit} bytes; "
+            "nothing was saved",
+        )
+    # copies of one unreadable file are still nothing usable (they once skipped this check and scored 100)
+    if not any(r.status == "recognised" for r in rows) and not _usable(db, dossier):
+        raise _nothing_usable(
+            [{"filename": r.filename, "error_code": r.error_code, "error": r.error} for r in rows]
         )
     db.add_all(rows)
     dossier.updated_at = now()

@@ -37,9 +37,7 @@ class Rule:
 
 def grading(session: Session, dossier: Dossier) -> dict[str, float | str]:
     """Settings for the dossier's province on its decision date (today if not decided)."""
-    return refdata.reference().settings_for(
-        province_of(session, dossier.unit_code), dossier.decided_on or today()
-    )
+    return refdata.settings_for(province_of(session, dossier.unit_code), dossier.decided_on or today())
 
 
 def _rules(session: Session, version: int) -> dict[str, Rule]:

@@ -103,7 +103,7 @@ def build_facts(session: Session, dossier: Dossier, files: list[DossierFile]) ->
 
 
 def _settings(province: str | None, on: date) -> dict[str, float | str]:
-    return refdata.reference().settings_for(province, on)
+    return refdata.settings_for(province, on)
 
 
 def _json_value(value: Any) -> Any:

@@ -1,10 +1,16 @@
-"""Reference data (zhifa.reference) as the API needs it: cached, with Decimal settings."""
+"""Reference data (zhifa.reference) as the API needs it: cached, with Decimal settings.
+
+Dates before the reference data's first version (a case discovered in 2010, stored settings from 2015 on)
+read the first version: the older rules are not in the store, and a deadline, price basis or grading
+setting computed from the first version beats a route that cannot answer (issue #12 §2.2)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+
+import pandas as pd
 
 from zhifa.reference import ReferenceData, load_reference
 
@@ -14,8 +20,28 @@ def reference() -> ReferenceData:
     return load_reference()
 
 
+def in_force(on: date) -> date:
+    """``on``, or the first day the reference data covers when ``on`` precedes it."""
+    ref = reference()
+    starts = pd.concat([ref.settings["valid_from"], ref.price_basis["valid_from"]]).dropna()
+    first = pd.Timestamp(starts.min()).date() if not starts.empty else on
+    return max(on, first)
+
+
+def setting(key: str, province_code: str | None, on: date) -> float | str:
+    return reference().setting(key, province_code, in_force(on))
+
+
+def settings_for(province_code: str | None, on: date) -> dict[str, float | str]:
+    return reference().settings_for(province_code, in_force(on))
+
+
+def price_type(province_code: str, on: date) -> str:
+    return reference().price_type(province_code, in_force(on))
+
+
 def number(key: str, province_code: str, on: date) -> Decimal:
-    return Decimal(str(reference().setting(key, province_code, on)))
+    return Decimal(str(setting(key, province_code, on)))
 
 
 def days(key: str, province_code: str, on: date) -> int:

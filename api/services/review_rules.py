@@ -75,12 +75,25 @@ def check_condition(condition: str | None, template: str | None = None) -> Valid
     return validated
 
 
+# one typed value per fact type: a condition that only fails on real values (CAST(cause AS INTEGER),
+# DATE + 'x' once the date is known) fails here, at validation, not in a review or a dry run
+SAMPLE_VALUES: dict[str, Any] = {
+    "VARCHAR": "样例", "INTEGER": 1, "DOUBLE": 1.0, "DATE": "2024-01-01", "BOOLEAN": True,
+}  # fmt: skip
+
+
+def sample_facts() -> pd.DataFrame:
+    """Two trial dossiers: every fact unknown, and every fact a typed sample value."""
+    typed = {k: SAMPLE_VALUES[t] for k, t in vocabulary().items() if k != "case_id"}
+    return pd.DataFrame([{"case_id": "unknown"}, {"case_id": "sample", **typed}])
+
+
 def _trial(condition: str, validated: ValidatedCondition) -> None:
-    """Evaluate once on an all-unknown dossier: catches type errors (DATE + 'x') the parser cannot."""
+    """Evaluate on the sample dossiers: catches type errors (DATE + 'x') the parser cannot."""
     rules = pd.DataFrame([{"rule_id": "TRIAL", "condition": condition, "deduct_points": 0.0, "veto": False}])
     settings = load_reference().settings_for(None)
     try:
-        evaluate_rules(rules, pd.DataFrame({"case_id": ["trial"]}), settings, vocabulary())
+        evaluate_rules(rules, sample_facts(), settings, vocabulary())
     except (duckdb.Error, RuleConditionError) as e:
         first = str(e).splitlines()[0][:200]
         raise _invalid(f"规则条件无法求值：{first} / rule condition cannot be evaluated: {first}") from e

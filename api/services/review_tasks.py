@@ -36,7 +36,7 @@ def province(session: Session, unit_code: str) -> tuple[str, str]:
 
 def setting(session: Session, key: str, unit_code: str, on: date | None = None) -> float | str:
     """A review setting in force for the province of ``unit_code``."""
-    return refdata.reference().setting(key, province(session, unit_code)[0], on or today())
+    return refdata.setting(key, province(session, unit_code)[0], on or today())
 
 
 def excluded_units(session: Session, user: User) -> set[str]:

@@ -10,20 +10,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import duckdb
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.core.errors import ApiError
 from api.models import Dossier, MachineReview, User
-from api.schemas_review_rules import DryRunExample, DryRunIn, DryRunOut
-from api.services import audit
+from api.schemas_review_rules import DryRunError, DryRunExample, DryRunIn, DryRunOut
+from api.services import audit, refdata
 from api.services.clock import today
 from api.services.evidence import evidence_value, render_evidence
 from api.services.review_rules import check_condition, rule_not_found, versions_of, vocabulary
 from api.services.users import province_of, visible_units
-from zhifa.reference import load_reference
-from zhifa.rules import evaluate_rules
+from zhifa.rules import RuleConditionError, evaluate_rules
 
 
 def facts_frame(records: list[dict[str, Any]], vocab: dict[str, str]) -> pd.DataFrame:
@@ -104,7 +104,8 @@ def dry_run(session: Session, user: User, body: DryRunIn) -> DryRunOut:
         )
     pairs = _population(session, user)
     records = [{**(m.facts or {}), "case_id": d.case_id} for d, m in pairs]
-    results = _evaluate(session, pairs, records, fields, sorted(validated.settings_used))
+    errors: dict[str, str] = {}
+    results = _evaluate(session, pairs, records, fields, sorted(validated.settings_used), errors)
     passed = {
         str(c): None if pd.isna(v) else bool(v)
         for c, v in zip(results["case_id"], results["passed"], strict=True)
@@ -125,14 +126,16 @@ def dry_run(session: Session, user: User, body: DryRunIn) -> DryRunOut:
         population=len(pairs),
         n_fail=len(failed_ids),
         n_pass=n_pass,
-        n_not_applicable=len(pairs) - len(failed_ids) - n_pass,
+        n_not_applicable=len(pairs) - len(failed_ids) - n_pass - len(errors),
+        n_error=len(errors),
+        errors=[DryRunError(case_id=c, error=m) for c, m in sorted(errors.items())][: body.max_examples],
         n_veto=len(failed_ids) if fields.get("veto") else 0,
         points_deducted=float(fields.get("deduct_points") or 0) * len(failed_ids),
         facts_used=facts_used,
         settings_used=sorted(validated.settings_used),
         examples=examples,
     )
-    summary = out.model_dump(exclude={"examples"})
+    summary = out.model_dump(exclude={"examples", "errors"})
     audit.record(
         session, user_id=user.id, username=user.username, action="dry_run", entity="review_rule",
         entity_id=rule_id or "candidate", after=summary,
@@ -146,16 +149,17 @@ def _evaluate(
     records: list[dict[str, Any]],
     fields: dict[str, Any],
     settings_used: list[str],
+    errors: dict[str, str],
 ) -> pd.DataFrame:
     """Evaluate once per distinct value of the settings the condition reads (usually once): each dossier
-    gets the settings of its province on its decision date."""
+    gets the settings of its province on its decision date. Dossiers it cannot be evaluated on go to
+    ``errors`` (case id → message): a finding of the dry run, not a failure of it."""
     if not pairs:
         return pd.DataFrame(columns=["case_id", "passed"])
     vocab = vocabulary()
     rule = pd.DataFrame([{"rule_id": "DRY", **fields, "veto": bool(fields.get("veto"))}])
     rule["deduct_points"] = float(fields.get("deduct_points") or 0)
     frame = facts_frame(records, vocab)
-    ref = load_reference()
     provinces: dict[str, str] = {}
     contexts: dict[tuple[str, date], tuple[Any, ...]] = {}
     groups: dict[tuple[Any, ...], tuple[dict[str, Any], list[int]]] = {}
@@ -165,9 +169,33 @@ def _evaluate(
             province = provinces.setdefault(d.unit_code, province_of(session, d.unit_code))
         context = (province, d.decided_on or today())
         if context not in contexts:
-            settings = ref.settings_for(*context)
+            settings = refdata.settings_for(*context)
             contexts[context] = tuple((k, settings.get(k)) for k in settings_used)
             groups.setdefault(contexts[context], (settings, []))
         groups[contexts[context]][1].append(i)
-    parts = [evaluate_rules(rule, frame.iloc[rows], settings, vocab) for settings, rows in groups.values()]
+    parts: list[pd.DataFrame] = []
+    for settings, rows in groups.values():
+        parts += _split_evaluate(rule, frame.iloc[rows], settings, vocab, errors)
     return pd.concat(parts, ignore_index=True)[["case_id", "passed"]]
+
+
+def _split_evaluate(
+    rule: pd.DataFrame,
+    frame: pd.DataFrame,
+    settings: dict[str, Any],
+    vocab: dict[str, str],
+    errors: dict[str, str],
+) -> list[pd.DataFrame]:
+    """Evaluate ``frame``; when the condition fails at run time on some dossier (a division by zero, a cast
+    of a real value), halve the frame until each failing dossier is found and reported in ``errors``."""
+    try:
+        return [evaluate_rules(rule, frame, settings, vocab)]
+    except (duckdb.Error, RuleConditionError) as e:
+        if len(frame) == 1:
+            errors[str(frame["case_id"].iloc[0])] = str(e).splitlines()[0][:200]
+            return []
+    half = len(frame) // 2
+    return [
+        *_split_evaluate(rule, frame.iloc[:half], settings, vocab, errors),
+        *_split_evaluate(rule, frame.iloc[half:], settings, vocab, errors),
+    ]

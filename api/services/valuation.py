@@ -68,7 +68,7 @@ class Valuation:
 
 def value_case(session: Session, case: Case) -> Valuation:
     province = province_of(session, case.unit_code)
-    price_type = refdata.reference().price_type(province, case.seized_on)
+    price_type = refdata.price_type(province, case.seized_on)
     out = Valuation(province, price_type)
     for item in case.items:
         product = session.get(Product, item.product_code) if item.product_code else None
