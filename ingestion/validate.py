@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from ingestion.readers import (
     read_table,
     scan_folder,
 )
+from ingestion.refcodes import load_kinds, resolve_codes
 from ingestion.rejects import Issues, build_rejects, empty_rejects, quoted
 
 KeySets = dict[str, set[Any]]  # referenced column -> its values among a table's good rows
@@ -43,6 +45,7 @@ class ValidationResult:
     # index "source_line" = line in the file
     rejects: pd.DataFrame  # REJECT_COLUMNS, one record per problem, sorted by line
     extra_columns: pd.DataFrame  # columns outside the contract, all rows, index "source_line"
+    aliases: dict[str, int] = field(default_factory=dict)  # "column: alias → code" -> rows rewritten
 
     @property
     def rejected_lines(self) -> set[int]:
@@ -180,6 +183,7 @@ class _Checked:
     candidate: np.ndarray  # rows still good after the type and foreign-key checks
     hashes: np.ndarray  # primary-key hash of every row (see ``_drop_duplicates``)
     referenced: dict[str, pd.Series]  # typed columns children refer to, whole table
+    aliases: Counter[str]  # rows rewritten per "column: alias → code" (ingestion.refcodes)
 
 
 def _chunk_size(table: Table, n: int, chunk_rows: int | None) -> int:
@@ -204,6 +208,8 @@ def _check_rows(
     issues = Issues()
     candidate = np.zeros(n, dtype=bool)
     hashes = np.zeros(n, dtype=np.uint64)
+    aliases: Counter[str] = Counter()
+    kinds = load_kinds()
     for start in range(0, max(n, 1), step):
         part = raw.data.iloc[start : start + step].reset_index(drop=True)
         size = len(part)
@@ -211,6 +217,7 @@ def _check_rows(
         texts = {c: clean_text(part[c]) if c in part.columns else null for c in table.column_names}
         del part
         local = Issues()
+        aliases.update(resolve_codes(table, texts, local, kinds))  # aliases first, then the type checks
         typed = _check_columns(table, texts, local)
         del texts
         good = _check_foreign_keys(table, typed, known_keys, local, ~local.bad_rows(size))
@@ -223,7 +230,7 @@ def _check_rows(
     whole = {
         c: pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] for c, parts in kept.items()
     }
-    return _Checked(issues, candidate, hashes, whole)
+    return _Checked(issues, candidate, hashes, whole, aliases)
 
 
 def _referenced_columns(name: str) -> list[str]:
@@ -252,6 +259,7 @@ def validate_table(
         good=good[candidate],
         rejects=build_rejects(raw, checked.issues),
         extra_columns=extra,
+        aliases=dict(checked.aliases),
     )
 
 
@@ -265,6 +273,7 @@ class StreamedValidation:
     dropped_lines: np.ndarray  # lines handed to the sink, then rejected as duplicates: remove them
     rejects: pd.DataFrame  # as ValidationResult.rejects
     good_keys: dict[str, set[Any]]  # referenced column -> its values among the good rows
+    aliases: dict[str, int]  # as ValidationResult.aliases
 
 
 def stream_table(
@@ -296,6 +305,7 @@ def stream_table(
         dropped_lines=raw.line_no[checked.candidate & ~final],
         rejects=build_rejects(raw, checked.issues),
         good_keys=good_keys,
+        aliases=dict(checked.aliases),
     )
 
 
