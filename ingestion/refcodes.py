@@ -167,10 +167,8 @@ def resolve_codes(
         for value, code, n in zip(values, resolved, counts, strict=True):
             if code is not None and code != value:
                 rewritten[f"{column.name}: {value} → {code}"] += int(n)
-        shown = np.array([v if r is None else r for v, r in zip(values, resolved, strict=True)], dtype=object)
-        texts[column.name] = pd.Series(
-            np.where(positions >= 0, shown[np.maximum(positions, 0)], None), index=text.index, dtype="str"
-        )
+        shown = pd.array([v if r is None else r for v, r in zip(values, resolved, strict=True)], dtype="str")
+        texts[column.name] = pd.Series(shown.take(positions, allow_fill=True), index=text.index)
         if column.type != LogicalType.ENUM:
             unknown = np.array([r is None for r in resolved])
             _flag_unknown(column, kind, values, unknown, positions, issues)
@@ -194,15 +192,15 @@ def _flag_unknown(
         hint_en.append(f"; closest code {close}" if close else "")
     where = f"{kind.listed_in}，或在 {ALIAS_SEED} 登记别名"
     where_en = f"{kind.listed_in}, or register an alias in {ALIAS_SEED}"
-    cells = np.array([str(v)[:80] for v in values], dtype=object)
-    zh = np.array(
-        [f"{column.name} = '{c}'（有效代码见 {where}{h}）" for c, h in zip(cells, hint_zh, strict=True)],
-        dtype=object,
-    )
-    en = np.array(
-        [f"{column.name} = '{c}' (valid codes: {where_en}{h})" for c, h in zip(cells, hint_en, strict=True)],
-        dtype=object,
-    )
-    bad_rows = (positions >= 0) & unknown[np.maximum(positions, 0)]
+    cells = [str(v)[:80] for v in values]
+    zh = [f"{column.name} = '{c}'（有效代码见 {where}{h}）" for c, h in zip(cells, hint_zh, strict=True)]
+    en = [f"{column.name} = '{c}' (valid codes: {where_en}{h})" for c, h in zip(cells, hint_en, strict=True)]
     index = np.maximum(positions, 0)
-    issues.add(bad_rows, "unknown_code", pd.Series(zh[index]), pd.Series(en[index]))
+    bad_rows = (positions >= 0) & unknown[index]
+    # one message per distinct value; rows point at theirs (categorical codes: no string per row)
+    issues.add(bad_rows, "unknown_code", _per_row(zh, index), _per_row(en, index))
+
+
+def _per_row(messages: list[str], index: np.ndarray) -> pd.Series:
+    codes, distinct = pd.factorize(pd.Series(messages, dtype=object))  # values cut at 80 chars may collide
+    return pd.Series(pd.Categorical.from_codes(codes[index], categories=distinct))

@@ -309,3 +309,17 @@ def test_bad_alias_rows_are_refused(kind: str, alias: str, code: str, message: s
     }
     with pytest.raises(AliasConflictError, match=message):
         build_kinds(reference_codes, extra)
+
+
+def test_unknown_codes_alike_in_their_first_80_characters_each_get_a_reason() -> None:
+    from ingestion.refcodes import resolve_codes
+    from ingestion.rejects import Issues
+
+    table = CONTRACT["documents"]
+    long_a, long_b = "x" * 90 + "a", "x" * 90 + "b"
+    texts = {c: pd.Series([None] * 4, dtype="str") for c in table.column_names}
+    texts["doc_type"] = pd.Series(["cover", long_a, long_b, None], dtype="str")
+    issues = Issues()
+    assert resolve_codes(table, texts, issues, load_kinds()) == {}
+    assert list(issues.bad_rows(4)) == [False, True, True, False]
+    assert [len(r) for r in issues.rows] == [2]
