@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ingestion.contract import CONTRACT
-from ingestion.validate import FileError
+from ingestion.folders import FileError
 
 if TYPE_CHECKING:
     from ingestion.warehouse import LoadSummary

@@ -24,8 +24,9 @@ import duckdb
 import pandas as pd
 
 from ingestion.contract import CONTRACT, REFERENCED_KEYS, TABLE_LOAD_ORDER, LogicalType
+from ingestion.folders import FileError, KeySets, open_folder
 from ingestion.readers import RawTable
-from ingestion.validate import FileError, KeySets, StreamedValidation, open_folder, stream_table
+from ingestion.validate import StreamedValidation, stream_table
 
 # duckdb 1.x readers (Superset) must be able to open what we write; only applies at file creation.
 WAREHOUSE_CONFIG: dict[str, Any] = {"storage_compatibility_version": "v1.4.0"}

@@ -16,8 +16,9 @@ import pytest
 
 from ingestion.archive import UnsafeArchiveError
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER, ean13_check_digit, ean13_is_valid
+from ingestion.folders import validate_folder
 from ingestion.readers import TableReadError, find_tables, read_table, scan_folder
-from ingestion.validate import stream_table, validate_folder, validate_table
+from ingestion.validate import stream_table, validate_table
 
 SHANGHAI = "Asia/Shanghai"
 CASE_HEADER = [

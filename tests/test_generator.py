@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingestion.validate import FolderValidation, validate_folder
+from ingestion.folders import FolderValidation, validate_folder
 from zhifa.generator import generate_world, get_scale
 from zhifa.reference import load_reference
 
