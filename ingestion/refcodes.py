@@ -86,6 +86,8 @@ def build_kinds(
             add(kind, name, code, f"the names of {sources[kind][1]}")
     for row in aliases.itertuples(index=False):
         kind, alias, code = str(row.kind), str(row.alias), str(row.code)
+        if not normalised(alias):
+            raise AliasConflictError(f"{ALIAS_SEED}: 别名为空 / empty alias for {kind} → {code!r}")
         if kind not in sources:
             raise AliasConflictError(
                 f"{ALIAS_SEED}: 未知的代码类别 / unknown kind {kind!r} (alias {alias!r})"

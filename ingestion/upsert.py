@@ -5,7 +5,8 @@ merged at once (``merge_stage``), so no whole-table frame is ever held in Python
 
 Keys are matched with ``IS NOT DISTINCT FROM`` because some natural keys have nullable parts
 (``prices.province_code`` null = national). A stored row is replaced only when its content differs
-and its export is not newer than the incoming one, so re-loading a folder touches nothing.
+and its export is older than the incoming one (or as old, from an earlier load), so re-loading a
+folder, or replaying every landing in order, touches nothing.
 """
 
 from __future__ import annotations

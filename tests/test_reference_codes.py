@@ -297,6 +297,7 @@ def test_seed_aliases_are_consistent() -> None:
         ("doc_type", "cover", "contents", "alias conflict"),  # a code cannot alias another
         ("doc_typ", "x", "cover", "unknown kind"),
         ("doc_type", "x", "no_such_doc", "not a doc_type code"),
+        ("doc_type", " ", "cover", "empty alias"),
     ],
 )
 def test_bad_alias_rows_are_refused(kind: str, alias: str, code: str, message: str) -> None:
