@@ -19,6 +19,7 @@ from ingestion.contract import CONTRACT
 from ingestion.landing import land, load_landings
 from ingestion.refcodes import AliasConflictError, build_kinds, load_kinds
 from ingestion.warehouse import connect, load_folder
+from zhifa.commands.pipeline import finish
 from zhifa.reference import load_reference, read_seed
 from zhifa.settings import SEEDS_DIR
 
@@ -237,7 +238,7 @@ def lenient(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.mark.usefixtures("lenient")
-def test_two_full_pipeline_runs_change_nothing(tmp_path: Path) -> None:
+def test_two_full_pipeline_runs_change_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`zhifa run --full` (the import assets with the full-refresh tag) on the hand-written world plus a
     corrected re-export stamped with the same time: a second full run leaves every raw table, the
     histories and the quarantine exactly as the first left them."""
@@ -267,12 +268,18 @@ def test_two_full_pipeline_runs_change_nothing(tmp_path: Path) -> None:
             selection=imports, full_refresh=True, resources={"warehouse": resource}, log_level="ERROR"
         )
         assert result.success
+        finish(result, 1.0)  # what `zhifa run` prints, and it exits 0
         with connect(resource.path, read_only=True) as con:
             seen.append(fingerprint(con))
             assert rows(con, "SELECT violation_code, status FROM raw.cases WHERE case_id = 'C1'") == [
                 ("NO_TRANSPORT_PERMIT", "decided")
             ]
     assert seen[1] == seen[0]
+    printed = capsys.readouterr().out
+    assert "别名 / alias doc_type: final_report → investigation_report: 1 rows" in printed
+    assert (
+        "别名 / alias violation_code: 无证运输 → NO_TRANSPORT_PERMIT: 3 rows" in printed
+    )  # C3, then C1 and C3
 
 
 def test_seed_aliases_are_consistent() -> None:
