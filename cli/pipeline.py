@@ -98,6 +98,9 @@ def _print_summary(result: object, seconds: float) -> None:
                 f"changed {meta['rows_changed']})"
             )
         typer.echo(line)
+        aliases = meta.get("aliases_rewritten")
+        for alias, n in (aliases if isinstance(aliases, dict) else {}).items():
+            typer.echo(f"{'':36}别名 / alias {alias}: {n} rows")
     checks = result.get_asset_check_evaluations()
     typer.echo(f"checks: {sum(c.passed for c in checks)} passed, {sum(not c.passed for c in checks)} failed")
     for check in checks:

@@ -78,6 +78,7 @@ def _table_metadata(con: duckdb.DuckDBPyConnection, table: str, loads: list[Load
             "rows_new": sum(t.rows_new for t in mine),
             "rows_changed": sum(t.rows_changed for t in mine),
             "quarantine_reasons": dg.MetadataValue.json(_merge_reasons(t.reasons for t in mine)),
+            "aliases_rewritten": dg.MetadataValue.json(_merge_reasons(t.aliases for t in mine)),
         }
     if errors:
         meta["file_errors"] = dg.MetadataValue.md("\n".join(f"- {e}" for e in errors))

@@ -34,6 +34,10 @@ class Column:
     enum_values: tuple[str, ...] = ()
     min_value: float | None = None  # inclusive bounds for int/decimal columns
     max_value: float | None = None
+    # Reference-coded columns: the code kind (its known codes and aliases: ingestion.refcodes) and
+    # whether a cell holds several ';'-separated codes.
+    codes: str | None = None
+    multi: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,13 @@ def _c(
     return Column(name, type_, req, min_value=min_value, max_value=max_value)
 
 
-def _enum(name: str, values: str, req: bool = False) -> Column:
-    return Column(name, T.ENUM, req, tuple(values.split()))
+def _enum(name: str, values: str, kind: str, req: bool = False) -> Column:
+    return Column(name, T.ENUM, req, tuple(values.split()), codes=kind)
+
+
+def _coded(name: str, kind: str, req: bool = False, values: str = "", multi: bool = False) -> Column:
+    """A text column holding codes of the reference data (``values``: a vocabulary fixed here)."""
+    return Column(name, T.TEXT, req, tuple(values.split()), codes=kind, multi=multi)
 
 
 def _money(*names: str) -> list[Column]:
@@ -119,6 +128,7 @@ CASE_STATUSES = "filed investigating decided served executed closed transferred 
 APPROVAL_KINDS = (
     "filing preservation preservation_handling discretion_deviation extension legal_review decision closing"
 )
+OFFICER_ROLES = "officer approver legal_reviewer reviewer manager"
 SETTING_KEYS = (
     "hearing_fine_threshold legal_review_fine_threshold filing_days_after_discovery "
     "preservation_handling_days decision_days_after_filing service_days_after_decision "
@@ -131,7 +141,7 @@ _TABLES: list[Table] = [
         (
             _c("unit_code", req=True),
             _c("name", req=True),
-            _enum("level", "province city county", req=True),
+            _enum("level", "province city county", "unit_level", req=True),
             _c("parent_code"),
             _c("abbreviation"),
         ),
@@ -147,7 +157,7 @@ _TABLES: list[Table] = [
             _c("cert_no"),
             _c("cert_valid_from", T.DATE),
             _c("cert_valid_to", T.DATE),
-            _c("roles"),  # ';'-separated role names
+            _coded("roles", "officer_role", values=OFFICER_ROLES, multi=True),
         ),
         ("officer_id",),
         (_fk("unit_code", "units.unit_code"),),
@@ -167,7 +177,7 @@ _TABLES: list[Table] = [
             _c("price_class", T.INT, min_value=1, max_value=5),
             _c("tar_mg", T.DECIMAL, min_value=0),
             _c("pack_form"),
-            _enum("status", "active discontinued"),
+            _enum("status", "active discontinued", "product_status"),
         ),
         ("product_code",),
     ),
@@ -176,7 +186,7 @@ _TABLES: list[Table] = [
         (
             _c("product_code", req=True),
             _c("province_code"),  # null = national
-            _enum("price_type", "wholesale retail_suggested", req=True),
+            _enum("price_type", "wholesale retail_suggested", "price_type", req=True),
             _c("price_per_carton", T.DECIMAL, req=True, min_value=0),
             _c("valid_from", T.DATE, req=True),
             _c("valid_to", T.DATE),
@@ -190,11 +200,11 @@ _TABLES: list[Table] = [
             _c("case_id", req=True),
             _c("case_no"),
             _c("unit_code", req=True),
-            _c("violation_code", req=True),
-            _enum("source", "inspection report transfer_in assigned"),
+            _coded("violation_code", "violation_code", req=True),
+            _enum("source", "inspection report transfer_in assigned", "case_source"),
             _c("discovered_at", T.TIMESTAMP, req=True),
             _c("filed_at", T.TIMESTAMP),
-            _enum("party_type", "individual entity"),
+            _enum("party_type", "individual entity", "party_type"),
             _c("party_name"),
             _c("party_id_no"),
             _c("licence_no", T.LICENCE12),
@@ -203,7 +213,7 @@ _TABLES: list[Table] = [
             _c("circumstance_tier"),
             *_money("illegal_amount", "fine_amount", "confiscated_value", "illegal_gains"),
             _c("deviation_reason"),
-            _enum("status", CASE_STATUSES, req=True),
+            _enum("status", CASE_STATUSES, "case_status", req=True),
             *_ts("decided_at", "served_at", "closed_at", "archived_at", "published_at"),
             _c("hearing_notified", T.BOOL),
             _c("legal_review_done", T.BOOL),
@@ -223,9 +233,9 @@ _TABLES: list[Table] = [
             _c("product_code"),
             _c("spec_name_raw"),
             _c("quantity", T.DECIMAL, req=True, min_value=0),
-            _enum("quantity_unit", "carton pack stick kg"),
+            _enum("quantity_unit", "carton pack stick kg", "quantity_unit"),
             _c("unit_price", T.DECIMAL, min_value=0),
-            _enum("authenticity", "genuine counterfeit smuggled illegal unknown"),
+            _enum("authenticity", "genuine counterfeit smuggled illegal unknown", "authenticity"),
             _c("spray_code"),
         ),
         ("case_id", "line_no"),
@@ -233,7 +243,11 @@ _TABLES: list[Table] = [
     ),
     Table(
         "case_officers",
-        (_c("case_id", req=True), _c("officer_id", req=True), _enum("role", "lead assistant", req=True)),
+        (
+            _c("case_id", req=True),
+            _c("officer_id", req=True),
+            _enum("role", "lead assistant", "case_officer_role", req=True),
+        ),
         ("case_id", "officer_id"),
         (_fk("case_id", "cases.case_id"), _fk("officer_id", "officers.officer_id")),
     ),
@@ -242,12 +256,12 @@ _TABLES: list[Table] = [
         (
             _c("approval_id", req=True),
             _c("case_id", req=True),
-            _enum("kind", APPROVAL_KINDS, req=True),
+            _enum("kind", APPROVAL_KINDS, "approval_kind", req=True),
             _c("requested_by", req=True),
             _c("requested_at", T.TIMESTAMP, req=True),
             _c("decided_by"),
             _c("decided_at", T.TIMESTAMP),
-            _enum("outcome", "pending approved rejected", req=True),
+            _enum("outcome", "pending approved rejected", "approval_outcome", req=True),
             _c("reason"),
         ),
         ("approval_id",),
@@ -262,7 +276,7 @@ _TABLES: list[Table] = [
         (
             _c("document_id", req=True),
             _c("case_id", req=True),
-            _c("doc_type", req=True),
+            _coded("doc_type", "doc_type", req=True),
             _c("doc_no"),
             _c("issued_at", T.TIMESTAMP),
             _c("signed_by"),  # ';'-separated officer ids
@@ -279,7 +293,7 @@ _TABLES: list[Table] = [
             _c("case_id", req=True),
             _c("officer_id", req=True),
             _c("device_id", req=True),
-            _enum("step", "inspection preservation inquiry notice hearing service", req=True),
+            _enum("step", "inspection preservation inquiry notice hearing service", "video_step", req=True),
             _c("started_at", T.TIMESTAMP, req=True),
             *_ts("ended_at", "uploaded_at"),
             _c("sha256"),
@@ -293,7 +307,7 @@ _TABLES: list[Table] = [
             _c("review_id", req=True),
             _c("case_id", req=True),
             _c("reviewer_id", req=True),
-            _enum("mode", "pool sample re_review arbitration machine", req=True),
+            _enum("mode", "pool sample re_review arbitration machine", "review_mode", req=True),
             _c("parent_review_id"),
             *_ts("started_at", "submitted_at"),
             _c("total_score", T.DECIMAL, req=True),
@@ -321,11 +335,11 @@ _TABLES: list[Table] = [
         "discretion_tiers",
         (
             _c("province_code", req=True),
-            _c("violation_code", req=True),
+            _coded("violation_code", "violation_code", req=True),
             _c("tier", T.INT, req=True, min_value=1),
             _c("tier_label"),
             *_money("amount_min", "amount_max", "quantity_min", "quantity_max"),
-            _enum("quantity_unit", "carton stick kg"),
+            _enum("quantity_unit", "carton stick kg", "quantity_unit"),
             _c("min_prior_offences", T.INT, min_value=0),
             _c("rate_min", T.DECIMAL, req=True, min_value=0),
             _c("rate_max", T.DECIMAL, req=True, min_value=0),
@@ -340,7 +354,7 @@ _TABLES: list[Table] = [
         "price_basis",
         (
             _c("province_code", req=True),
-            _enum("price_type", "wholesale retail_suggested", req=True),
+            _enum("price_type", "wholesale retail_suggested", "price_type", req=True),
             _c("valid_from", T.DATE),
             _c("valid_to", T.DATE),
         ),
@@ -352,7 +366,7 @@ _TABLES: list[Table] = [
         "settings",
         (
             _c("province_code"),  # null = everywhere
-            _enum("key", SETTING_KEYS, req=True),
+            _enum("key", SETTING_KEYS, "setting_key", req=True),
             _c("value", T.DECIMAL, req=True),  # every known key is numeric
             _c("valid_from", T.DATE),
         ),

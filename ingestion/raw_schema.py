@@ -19,7 +19,7 @@ import duckdb
 
 from ingestion.api_store.tables import OWN_TABLES
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER, LogicalType
-from ingestion.validate import FileError
+from ingestion.folders import FileError
 
 SQL_TYPES: dict[LogicalType, str] = {
     LogicalType.TEXT: "VARCHAR",
@@ -45,7 +45,9 @@ OPS_DDL = (
     """CREATE TABLE IF NOT EXISTS ops.load_summary (
         load_id VARCHAR, table_name VARCHAR, source_file VARCHAR, rows_read BIGINT,
         rows_loaded BIGINT, rows_quarantined BIGINT, reasons JSON, loaded_at TIMESTAMPTZ,
-        rows_new BIGINT, rows_changed BIGINT, status VARCHAR)""",
+        rows_new BIGINT, rows_changed BIGINT, status VARCHAR, aliases JSON)""",
+    # warehouses created before aliases were reported
+    "ALTER TABLE ops.load_summary ADD COLUMN IF NOT EXISTS aliases JSON",
     """CREATE TABLE IF NOT EXISTS ops.quarantine (
         load_id VARCHAR, table_name VARCHAR, source_file VARCHAR, line_no BIGINT,
         reason_code VARCHAR, reason VARCHAR, raw_values JSON, quarantined_at TIMESTAMPTZ)""",
@@ -73,6 +75,7 @@ class TableSummary:
     reasons: dict[str, int]  # reason_code -> number of problems
     rows_new: int = 0
     rows_changed: int = 0
+    aliases: dict[str, int] = field(default_factory=dict)  # "column: alias → code" -> rows rewritten
 
 
 @dataclass

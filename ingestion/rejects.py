@@ -30,6 +30,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "invalid EAN-13 barcode (check digit or length)",
     ),
     "unknown_enum": ("取值不在允许范围内", "unknown value"),
+    "unknown_code": ("代码不在参考数据中", "code not in the reference data"),
     "out_of_range": ("数值超出允许范围", "value out of range"),
     "unknown_fk": ("引用的记录不存在", "unknown reference"),
     "duplicate_key": ("主键重复", "duplicate key"),

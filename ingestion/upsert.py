@@ -5,7 +5,8 @@ merged at once (``merge_stage``), so no whole-table frame is ever held in Python
 
 Keys are matched with ``IS NOT DISTINCT FROM`` because some natural keys have nullable parts
 (``prices.province_code`` null = national). A stored row is replaced only when its content differs
-and its export is not newer than the incoming one, so re-loading a folder touches nothing.
+and its export is older than the incoming one (or as old, from an earlier load), so re-loading a
+folder, or replaying every landing in order, touches nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ingestion.contract import CONTRACT
+from ingestion.folders import FileError
 from ingestion.raw_schema import LoadSummary, raw_columns
-from ingestion.validate import FileError
 
 
 def _match(left: str, right: str, columns: Sequence[str]) -> str:
@@ -75,13 +76,15 @@ def merge_stage(con: duckdb.DuckDBPyConnection, table_name: str, exported_at: da
     table = CONTRACT[table_name]
     names = list(table.column_names)
     key = list(table.primary_key)
-    # Changed: same key, different content, and the stored row's export is not newer.
+    # Changed: same key, different content, and the stored row's export is older — or as old and
+    # from an earlier load (two exports stamped alike: the later landing wins, on every replay too).
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _changed AS SELECT s.* FROM _stage s
         JOIN raw.{table.name} r ON {_match("r", "s", key)}
         LEFT JOIN ops.loads l ON l.load_id = r._load_id
         WHERE {_row("s", names)} IS DISTINCT FROM {_row("r", names)}
-          AND coalesce(l.exported_at, '-infinity'::TIMESTAMPTZ) <= ?::TIMESTAMPTZ""",
+          AND row(coalesce(l.exported_at, '-infinity'::TIMESTAMPTZ), r._load_id)
+              <= row(?::TIMESTAMPTZ, s._load_id)""",
         [exported_at],
     )
     con.execute(f"DELETE FROM raw.{table.name} r USING _changed c WHERE {_match('r', 'c', key)}")
@@ -119,17 +122,23 @@ def _record_price_versions(con: duckdb.DuckDBPyConnection, names: list[str], exp
 
 
 def _record_status_changes(con: duckdb.DuckDBPyConnection, exported_at: datetime) -> None:
-    """A case's status is recorded when it differs from the last one known at that export time."""
+    """A case's status is recorded when it differs from the last one known at that export time and
+    this (case, status, export time) is not recorded yet: replaying a load adds nothing, even when two
+    exports of one time disagree (then "the last one" is no single status)."""
     con.execute(
         """INSERT INTO raw.case_status_history
         SELECT s.case_id, s.status, ?::TIMESTAMPTZ, s._load_id, s._source_file, s._line_no, s._loaded_at
         FROM _stage s
         LEFT JOIN (
-            SELECT case_id, arg_max(status, exported_at) AS status FROM raw.case_status_history
+            SELECT case_id, arg_max(status, row(exported_at, _load_id)) AS status
+            FROM raw.case_status_history
             WHERE exported_at <= ?::TIMESTAMPTZ GROUP BY case_id
         ) h ON h.case_id = s.case_id
-        WHERE h.status IS DISTINCT FROM s.status""",
-        [exported_at, exported_at],
+        WHERE h.status IS DISTINCT FROM s.status
+          AND NOT EXISTS (
+            SELECT 1 FROM raw.case_status_history r
+            WHERE r.case_id = s.case_id AND r.status = s.status AND r.exported_at = ?::TIMESTAMPTZ)""",
+        [exported_at, exported_at, exported_at],
     )
 
 
@@ -177,7 +186,9 @@ def insert_summary(con: duckdb.DuckDBPyConnection, summary: LoadSummary, at: dat
             "DELETE FROM ops.load_summary WHERE load_id = ? AND table_name = ?", [summary.load_id, t.table]
         )
         con.execute(
-            "INSERT INTO ops.load_summary VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """INSERT INTO ops.load_summary (load_id, table_name, source_file, rows_read, rows_loaded,
+                rows_quarantined, reasons, loaded_at, rows_new, rows_changed, status, aliases)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 summary.load_id,
                 t.table,
@@ -190,5 +201,6 @@ def insert_summary(con: duckdb.DuckDBPyConnection, summary: LoadSummary, at: dat
                 t.rows_new,
                 t.rows_changed,
                 summary.status,
+                json.dumps(t.aliases, ensure_ascii=False),
             ],
         )

@@ -7,32 +7,19 @@ All checks are column-wise (pandas / numpy), so they scale to millions of rows.
 
 from __future__ import annotations
 
-import json
-import tempfile
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ingestion.archive import safe_extract
-from ingestion.contract import CONTRACT, REFERENCED_KEYS, TABLE_LOAD_ORDER, Column, LogicalType, Table
+from ingestion.contract import CONTRACT, REFERENCED_KEYS, Column, LogicalType, Table
 from ingestion.parsing import BAD_CODE, clean_text, parse_column
-from ingestion.readers import (
-    FolderListing,
-    RawTable,
-    TableReadError,
-    conflict_error,
-    read_table,
-    scan_folder,
-)
-from ingestion.rejects import Issues, build_rejects, empty_rejects, quoted
-
-KeySets = dict[str, set[Any]]  # referenced column -> its values among a table's good rows
-R = TypeVar("R")
+from ingestion.readers import RawTable
+from ingestion.refcodes import load_kinds, resolve_codes
+from ingestion.rejects import Issues, build_rejects, quoted
 
 
 @dataclass
@@ -43,6 +30,7 @@ class ValidationResult:
     # index "source_line" = line in the file
     rejects: pd.DataFrame  # REJECT_COLUMNS, one record per problem, sorted by line
     extra_columns: pd.DataFrame  # columns outside the contract, all rows, index "source_line"
+    aliases: dict[str, int] = field(default_factory=dict)  # "column: alias → code" -> rows rewritten
 
     @property
     def rejected_lines(self) -> set[int]:
@@ -180,6 +168,7 @@ class _Checked:
     candidate: np.ndarray  # rows still good after the type and foreign-key checks
     hashes: np.ndarray  # primary-key hash of every row (see ``_drop_duplicates``)
     referenced: dict[str, pd.Series]  # typed columns children refer to, whole table
+    aliases: Counter[str]  # rows rewritten per "column: alias → code" (ingestion.refcodes)
 
 
 def _chunk_size(table: Table, n: int, chunk_rows: int | None) -> int:
@@ -200,10 +189,12 @@ def _check_rows(
     changes nothing); ``emit(typed, start, candidate)`` receives every chunk's typed columns."""
     n = len(raw.data)
     step = _chunk_size(table, n, chunk_rows)
-    kept: dict[str, list[pd.Series]] = {c: [] for c in _referenced_columns(table.name)}
+    kept: dict[str, list[pd.Series]] = {c: [] for c in referenced_columns(table.name)}
     issues = Issues()
     candidate = np.zeros(n, dtype=bool)
     hashes = np.zeros(n, dtype=np.uint64)
+    aliases: Counter[str] = Counter()
+    kinds = load_kinds()
     for start in range(0, max(n, 1), step):
         part = raw.data.iloc[start : start + step].reset_index(drop=True)
         size = len(part)
@@ -211,6 +202,7 @@ def _check_rows(
         texts = {c: clean_text(part[c]) if c in part.columns else null for c in table.column_names}
         del part
         local = Issues()
+        aliases.update(resolve_codes(table, texts, local, kinds))  # aliases first, then the type checks
         typed = _check_columns(table, texts, local)
         del texts
         good = _check_foreign_keys(table, typed, known_keys, local, ~local.bad_rows(size))
@@ -223,10 +215,11 @@ def _check_rows(
     whole = {
         c: pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] for c, parts in kept.items()
     }
-    return _Checked(issues, candidate, hashes, whole)
+    return _Checked(issues, candidate, hashes, whole, aliases)
 
 
-def _referenced_columns(name: str) -> list[str]:
+def referenced_columns(name: str) -> list[str]:
+    """Columns of table ``name`` that some foreign key points at."""
     return sorted(k.split(".", 1)[1] for k in REFERENCED_KEYS if k.startswith(name + "."))
 
 
@@ -252,6 +245,7 @@ def validate_table(
         good=good[candidate],
         rejects=build_rejects(raw, checked.issues),
         extra_columns=extra,
+        aliases=dict(checked.aliases),
     )
 
 
@@ -265,6 +259,7 @@ class StreamedValidation:
     dropped_lines: np.ndarray  # lines handed to the sink, then rejected as duplicates: remove them
     rejects: pd.DataFrame  # as ValidationResult.rejects
     good_keys: dict[str, set[Any]]  # referenced column -> its values among the good rows
+    aliases: dict[str, int]  # as ValidationResult.aliases
 
 
 def stream_table(
@@ -296,138 +291,5 @@ def stream_table(
         dropped_lines=raw.line_no[checked.candidate & ~final],
         rejects=build_rejects(raw, checked.issues),
         good_keys=good_keys,
+        aliases=dict(checked.aliases),
     )
-
-
-# --- folders --------------------------------------------------------------------------------------
-@dataclass
-class FileError:
-    file: str
-    table: str | None
-    message: str
-
-
-@dataclass
-class FolderValidation:
-    source: Path
-    tables: dict[str, ValidationResult]
-    file_errors: list[FileError]
-    ignored_files: list[str]
-    manifest: dict[str, Any] | None
-
-    def all_rejects(self) -> pd.DataFrame:
-        frames = [r.rejects for r in self.tables.values() if len(r.rejects)]
-        return pd.concat(frames, ignore_index=True) if frames else empty_rejects()
-
-
-def validate_folder(
-    path: Path,
-    *,
-    known_keys: Mapping[str, set[Any]] | None = None,
-    max_unzipped_bytes: int | None = None,
-    tables: Collection[str] | None = None,
-) -> FolderValidation:
-    """Validate every contract table of a folder (or .zip) in ``TABLE_LOAD_ORDER``.
-
-    Good keys of each table feed its children's foreign-key checks, together with ``known_keys``
-    (e.g. keys already in the warehouse). A parent file that is present but unreadable counts as
-    empty, so its children's references are rejected rather than loaded unchecked. Unreadable
-    files become ``file_errors``; the other tables still validate. ``tables`` restricts the work
-    to those tables (their parents outside the subset must then come through ``known_keys``).
-    """
-
-    def whole(name: str, raw: RawTable, keys: Mapping[str, set[Any]]) -> tuple[ValidationResult, KeySets]:
-        result = validate_table(name, raw, known_keys=keys)
-        return result, {c: set(result.good[c].dropna().tolist()) for c in _referenced_columns(name)}
-
-    with open_folder(path, max_unzipped_bytes) as folder:
-        results = folder.check_tables(whole, known_keys, tables)
-    return FolderValidation(
-        source=Path(path),
-        tables=results,
-        file_errors=folder.file_errors,
-        ignored_files=[folder.shown(p) for p in folder.listing.ignored],
-        manifest=folder.manifest,
-    )
-
-
-@dataclass
-class OpenedFolder:
-    """A contract folder (or a .zip unpacked safely), its manifest read, ready to check table by table."""
-
-    root: Path
-    label: str | None  # the .zip's name, shown in front of the paths inside it
-    listing: FolderListing
-    manifest: dict[str, Any] | None = None
-    file_errors: list[FileError] = field(default_factory=list)
-
-    def shown(self, p: Path) -> str:
-        return f"{self.label}/{p.relative_to(self.root).as_posix()}" if self.label else str(p)
-
-    def check_tables(
-        self,
-        check: Callable[[str, RawTable, Mapping[str, set[Any]]], tuple[R, KeySets]],
-        known_keys: Mapping[str, set[Any]] | None,
-        tables: Collection[str] | None = None,
-    ) -> dict[str, R]:
-        """``check(name, raw, parent keys)`` on every readable table, parents first (see
-        ``validate_folder``); returns the check results by table."""
-        keys: dict[str, set[Any]] = {k: set(v) for k, v in (known_keys or {}).items()}
-        results: dict[str, R] = {}
-        for name in TABLE_LOAD_ORDER:
-            if tables is not None and name not in tables:
-                continue
-            found: KeySets = {}
-            if name in self.listing.conflicts:
-                files = self.listing.conflicts[name]
-                exc = conflict_error(name, files)
-                self.file_errors.append(FileError(", ".join(self.shown(p) for p in files), name, str(exc)))
-            elif name in self.listing.tables:
-                file = self.listing.tables[name]
-                try:
-                    raw = read_table(file, name, source=self.shown(file))
-                except TableReadError as exc:
-                    self.file_errors.append(FileError(self.shown(file), name, str(exc)))
-                else:
-                    results[name], found = check(name, raw, keys)
-                    del raw  # the next table should not share memory with this one
-            else:
-                continue
-            for column in _referenced_columns(name):  # present: its good keys (none if unreadable)
-                key = f"{name}.{column}"
-                keys[key] = set((known_keys or {}).get(key, set())) | found.get(column, set())
-        return results
-
-
-@contextmanager
-def open_folder(path: Path, max_unzipped_bytes: int | None = None) -> Iterator[OpenedFolder]:
-    """Open a contract folder, or unpack a .zip (size cap: settings) for the duration of the block."""
-    path = Path(path)
-    if path.is_file() and path.suffix.lower() == ".zip":
-        if max_unzipped_bytes is None:
-            from zhifa.settings import get_settings
-
-            max_unzipped_bytes = get_settings().max_import_unzipped_bytes
-        with tempfile.TemporaryDirectory(prefix="zhifa-import-") as tmp:
-            root = safe_extract(path, Path(tmp), max_unzipped_bytes)
-            yield _opened(root, path.name)
-        return
-    yield _opened(path, None)
-
-
-def _opened(root: Path, label: str | None) -> OpenedFolder:
-    folder = OpenedFolder(root, label, scan_folder(root))
-    folder.manifest = _read_manifest(root / "manifest.json", folder.shown, folder.file_errors)
-    return folder
-
-
-def _read_manifest(path: Path, shown: Any, errors: list[FileError]) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = str(TableReadError(shown(path), "不是有效的JSON", f"invalid JSON ({exc})"))
-        errors.append(FileError(shown(path), None, msg))
-        return None
-    return data if isinstance(data, dict) else None

@@ -18,9 +18,10 @@ import duckdb
 import pandas as pd
 
 from ingestion.contract import REFERENCED_KEYS
+from ingestion.folders import FileError, KeySets, open_folder
 from ingestion.raw_schema import STATUS_REJECTED, LoadSummary, TableSummary, ensure_schema
 from ingestion.readers import RawTable
-from ingestion.validate import FileError, KeySets, StreamedValidation, open_folder, stream_table
+from ingestion.validate import StreamedValidation, stream_table
 from zhifa import clock
 from zhifa.clock import LOCAL_TIMEZONE
 
@@ -109,6 +110,7 @@ def _table_summary(streamed: StreamedValidation, source_file: str) -> TableSumma
         rows_loaded=streamed.rows_good,
         rows_quarantined=int(rejected),
         reasons={str(k): int(v) for k, v in reasons.items()},
+        aliases=dict(sorted(streamed.aliases.items())),
     )
 
 

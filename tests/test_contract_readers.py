@@ -16,8 +16,9 @@ import pytest
 
 from ingestion.archive import UnsafeArchiveError
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER, ean13_check_digit, ean13_is_valid
+from ingestion.folders import validate_folder
 from ingestion.readers import TableReadError, find_tables, read_table, scan_folder
-from ingestion.validate import stream_table, validate_folder, validate_table
+from ingestion.validate import stream_table, validate_table
 
 SHANGHAI = "Asia/Shanghai"
 CASE_HEADER = [
@@ -36,7 +37,7 @@ CASE_HEADER = [
 ]
 Row = list[str | None]
 CASE_ROWS: list[Row] = [
-    ["C4102002024000001", "410200", "ILLEGAL_TRANSPORT", "decided", "2024-03-01 09:30:00",
+    ["C4102002024000001", "410200", "NO_TRANSPORT_PERMIT", "decided", "2024-03-01 09:30:00",
      "2024-03-05T02:00:00Z", "张三", "410203123456", "2", "12500.5", "是", "复核"],
     ["C4102002024000002", "410200", "UNLICENSED_RETAIL", "transferred", "2024-04-02 14:00:00",
      None, "李四商店", None, "0", None, "否", None],
@@ -142,10 +143,10 @@ def test_csv_line_numbers_with_quoted_multiline_value(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
     path.write_text(
         "case_id,unit_code,violation_code,status,discovered_at,address\n"
-        'C1,410200,X,filed,2024-03-01 09:00,"洛阳市\n西工区\n中州路1号"\n'  # lines 2-4
+        'C1,410200,NON_DESIGNATED_SOURCE,filed,2024-03-01 09:00,"洛阳市\n西工区\n中州路1号"\n'  # lines 2-4
         "\n"  # line 5: blank
-        "C2,410200,X,nonsense,2024-03-02 09:00,\n"  # line 6: bad enum
-        'C3,410200,X,filed,2024-03-03 09:00,"a ""quoted"" name"\n',  # line 7
+        "C2,410200,NON_DESIGNATED_SOURCE,nonsense,2024-03-02 09:00,\n"  # line 6: bad enum
+        'C3,410200,NON_DESIGNATED_SOURCE,filed,2024-03-03 09:00,"a ""quoted"" name"\n',  # line 7
         encoding="utf-8",
     )
     raw = read_table(path)
@@ -277,7 +278,7 @@ def _corrupt_folder(tmp_path: Path) -> Path:
     write_csv(
         folder / "cases.csv",
         ["case_id", "unit_code", "violation_code", "status", "discovered_at"],
-        [["C1", "410000", "X", "filed", "2024-03-01 08:00"]],
+        [["C1", "410000", "NON_DESIGNATED_SOURCE", "filed", "2024-03-01 08:00"]],
     )
     xlsx = write_xlsx(folder / "officers.xlsx", ["officer_id", "name", "unit_code"], [["O1", "王", "410000"]])
     xlsx.write_bytes(xlsx.read_bytes()[: xlsx.stat().st_size // 2])  # truncated

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from generator import generate_world, get_scale
-from ingestion.validate import FolderValidation, validate_folder
+from ingestion.folders import FolderValidation, validate_folder
 from zhifa.reference import load_reference
 
 

@@ -96,7 +96,7 @@ def test_newer_export_replaces_older_and_history_is_kept(
 
 
 def test_bad_share_refuses_the_whole_load(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    bad = CASE_HEADER + "".join(f"C{i},410100,X,not a time,filed,,\n" for i in range(3))
+    bad = CASE_HEADER + "".join(f"C{i},410100,NON_DESIGNATED_SOURCE,not a time,filed,,\n" for i in range(3))
     folder = world(tmp_path / "w", None, units=UNITS, cases=bad)
     with pytest.raises(BadShareError, match=r"bad-row share 60\.0% exceeds 20\.0%"):
         load_folder(con, folder, "L1", max_bad_row_share=0.2)
@@ -107,7 +107,11 @@ def test_bad_share_refuses_the_whole_load(tmp_path: Path, con: duckdb.DuckDBPyCo
 
 def test_foreign_keys_checked_against_the_warehouse(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     load_folder(con, world(tmp_path / "a", None, units=UNITS), "L1")
-    cases = CASE_HEADER + "C1,410100,X,2024-03-01,filed,,\nC2,999999,X,2024-03-01,filed,,\n"
+    cases = (
+        CASE_HEADER
+        + "C1,410100,NON_DESIGNATED_SOURCE,2024-03-01,filed,,\n"
+        + "C2,999999,NON_DESIGNATED_SOURCE,2024-03-01,filed,,\n"
+    )
     summary = load_folder(con, world(tmp_path / "b", None, cases=cases), "L2", max_bad_row_share=0.9)
     assert summary.tables["cases"].rows_loaded == 1
     assert rows(con, "SELECT reason_code, line_no, source_file FROM ops.quarantine") == [
@@ -116,7 +120,11 @@ def test_foreign_keys_checked_against_the_warehouse(tmp_path: Path, con: duckdb.
 
 
 def test_quarantine_export_round_trip(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    cases = CASE_HEADER + "C1,410100,X,2024-03-01,filed,张三,\nC2,410100,X,2024-13-01,closedd,李四,-5\n"
+    cases = (
+        CASE_HEADER
+        + "C1,410100,NON_DESIGNATED_SOURCE,2024-03-01,filed,张三,\n"
+        + "C2,410100,NON_DESIGNATED_SOURCE,2024-13-01,closedd,李四,-5\n"
+    )
     load_folder(con, world(tmp_path / "w", None, units=UNITS, cases=cases), "L1", max_bad_row_share=0.9)
     assert export_quarantine(con, tmp_path / "q.xlsx") == 1  # one line, three problems
     sheet = openpyxl.load_workbook(tmp_path / "q.xlsx").worksheets[0]
@@ -217,14 +225,14 @@ def test_load_in_small_chunks_gives_the_same_warehouse(
     """Two rows per chunk: a duplicate three chunks after its first copy is still quarantined."""
     cases = CASE_HEADER + "".join(
         [
-            "C1,410100,X,2024-03-01,filed,甲,\n",  # 2
-            "C2,410100,X,2024-03-02,filed,乙,\n",  # 3
-            "C3,410100,X,2024-03-03,filed,丙,\n",  # 4
-            "C4,999999,X,2024-03-04,filed,丁,\n",  # 5 unknown unit
-            "C5,410100,X,2024-03-05,filed,戊,\n",  # 6
-            "C6,410100,X,2024-03-06,filed,己,\n",  # 7
-            "C2,410100,X,2024-03-09,filed,乙二,\n",  # 8 duplicate of line 3
-            "C7,410100,X,2024-03-07,filed,庚,\n",  # 9
+            "C1,410100,NON_DESIGNATED_SOURCE,2024-03-01,filed,甲,\n",  # 2
+            "C2,410100,NON_DESIGNATED_SOURCE,2024-03-02,filed,乙,\n",  # 3
+            "C3,410100,NON_DESIGNATED_SOURCE,2024-03-03,filed,丙,\n",  # 4
+            "C4,999999,NON_DESIGNATED_SOURCE,2024-03-04,filed,丁,\n",  # 5 unknown unit
+            "C5,410100,NON_DESIGNATED_SOURCE,2024-03-05,filed,戊,\n",  # 6
+            "C6,410100,NON_DESIGNATED_SOURCE,2024-03-06,filed,己,\n",  # 7
+            "C2,410100,NON_DESIGNATED_SOURCE,2024-03-09,filed,乙二,\n",  # 8 duplicate of line 3
+            "C7,410100,NON_DESIGNATED_SOURCE,2024-03-07,filed,庚,\n",  # 9
         ]
     )
     monkeypatch.setattr("ingestion.warehouse.STREAM_CHUNK_ROWS", 2)
