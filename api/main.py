@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from api.core.config import ApiSettings, get_api_settings
 from api.core.errors import ApiError, install_handlers
 from api.db import make_engine, make_sessionmaker, upgrade
+from api.web import mount_web
 from zhifa.settings import Settings, get_settings
 
 DESCRIPTION = """现场办案 — field case capture: scan cartons, value goods, propose the fine from the
@@ -72,6 +73,7 @@ def create_app(
     review = (dossiers, review_rules, review_tasks, sampling)
     for module in (*capture, *review):
         app.include_router(module.router)
+    mount_web(app, settings.web_dist)
     return app
 
 

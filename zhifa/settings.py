@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     )
     pseudonym_key: str | None = Field(default=None, description="key for pseudonymising personal data")
     max_bad_row_share: float = Field(default=0.2, description="a load above this share of bad rows fails")
+    web_dist: Path = Field(
+        default=PROJECT_ROOT / "web" / "dist",
+        description="the built web front end (npm run build in web/, done by make bootstrap), served at /",
+    )
     max_import_unzipped_bytes: int = Field(
         default=8 * 1024**3, description="cap on the total uncompressed size of an imported .zip"
     )
