@@ -61,6 +61,7 @@ def create_app(
         catalog,
         documents,
         dossiers,
+        field_reference,
         health,
         review_rules,
         review_tasks,
@@ -69,7 +70,18 @@ def create_app(
         valuation,
     )
 
-    capture = (health, auth, catalog, cases, valuation, approvals, documents, uploads, audit_log)
+    capture = (
+        health,
+        auth,
+        catalog,
+        cases,
+        valuation,
+        approvals,
+        documents,
+        uploads,
+        audit_log,
+        field_reference,
+    )
     review = (dossiers, review_rules, review_tasks, sampling)
     for module in (*capture, *review):
         app.include_router(module.router)
