@@ -17,6 +17,7 @@ class NamedCode(BaseModel):
 class FieldReferenceOut(BaseModel):
     violation_types: list[NamedCode]
     document_types: list[NamedCode]
+    due_soon_days: int
 
 
 class OfficerOut(Orm):

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "web" / "dist",
         description="the built web front end (npm run build in web/, done by make bootstrap), served at /",
     )
+    due_soon_days: int = Field(
+        default=3, ge=0, description="a deadline this near (days) shows as 临期 (orange) in the pages"
+    )
     max_import_unzipped_bytes: int = Field(
         default=8 * 1024**3, description="cap on the total uncompressed size of an imported .zip"
     )

@@ -4,7 +4,7 @@ catalog with today's prices."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from api.core.errors import ApiError
@@ -20,7 +20,7 @@ router = APIRouter(tags=["field reference"], route_class=TxRoute)
 
 
 @router.get("/reference/field", response_model=FieldReferenceOut, summary="Violation and document names")
-def field_reference(_: CurrentUser) -> FieldReferenceOut:
+def field_reference(request: Request, _: CurrentUser) -> FieldReferenceOut:
     ref = refdata.reference()
     return FieldReferenceOut(
         violation_types=[
@@ -29,6 +29,7 @@ def field_reference(_: CurrentUser) -> FieldReferenceOut:
         document_types=[
             NamedCode(code=r.doc_type, name_zh=r.name_zh) for r in ref.document_types.itertuples()
         ],
+        due_soon_days=request.app.state.settings.due_soon_days,
     )
 
 

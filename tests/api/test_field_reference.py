@@ -20,6 +20,7 @@ def test_reference_names_come_from_the_seeds(backend: str, client: TestClient, a
     assert names == dict(zip(ref.violation_types.violation_code, ref.violation_types.name_zh, strict=True))
     docs = {v["code"]: v["name_zh"] for v in r.json()["document_types"]}
     assert docs["prior_notice"] == "行政处罚事先告知书"
+    assert r.json()["due_soon_days"] == 3  # ZHIFA_DUE_SOON_DAYS default
     assert client.get("/reference/field").status_code == 401
 
 
@@ -64,3 +65,29 @@ def test_offline_catalog_prices_match_the_valuation(backend: str, client: TestCl
     assert Decimal(valuation["total"]) == Decimal(prices[ZHONGHUA["carton"]]) + Decimal(
         prices[YUXI["carton"]]
     )
+
+
+def test_tier_fine_bounds_are_the_ones_set_fine_applies(
+    backend: str, client: TestClient, as_user: Any
+) -> None:
+    """The page asks for a deviation reason from these bounds: they must be exactly the API's."""
+    h = as_user("li")
+    case_id = client.post("/cases", json=case_body(), headers=h).json()["case_id"]
+    client.post(f"/cases/{case_id}/items", json={"barcode": ZHONGHUA["carton"], "quantity": 10}, headers=h)
+    disc = client.get(f"/cases/{case_id}/discretion", headers=h).json()
+    lo, hi = Decimal(disc["tier_fine_min"]), Decimal(disc["tier_fine_max"])
+    base = Decimal(disc["base_amount"])
+    assert lo < base * Decimal(disc["tier_rate_min"]) and hi > base * Decimal(
+        disc["tier_rate_max"]
+    )  # tolerance
+    for fine, within in (
+        (hi, True),
+        (lo, True),
+        (hi + Decimal("0.01"), False),
+        (lo - Decimal("0.01"), False),
+    ):
+        r = client.put(f"/cases/{case_id}/fine", json={"fine_amount": f"{fine:.2f}"}, headers=h)
+        if within:
+            assert r.status_code == 200 and r.json()["within_tier"] is True, (fine, r.text)
+        else:
+            assert r.status_code == 422 and r.json()["code"] == "DEVIATION_REASON_REQUIRED", (fine, r.text)

@@ -10,7 +10,11 @@ export const router = createRouter({
     { path: '/login', component: Login, meta: { public: true, title: '登录' } },
     { path: '/', component: Home, meta: { title: '首页', tab: 'home' } },
     { path: '/cases', component: () => import('./views/Cases.vue'), meta: { title: '案件', tab: 'cases' } },
+    { path: '/cases/new', component: () => import('./views/NewCase.vue'), meta: { title: '新建案件' } },
+    { path: '/capture/:localId', component: () => import('./views/Capture.vue'), meta: { title: '现场采集' } },
+    { path: '/cases/:caseId', component: () => import('./views/CaseDetail.vue'), meta: { title: '案件详情' } },
     { path: '/scan', component: () => import('./views/Scan.vue'), meta: { title: '扫码', tab: 'scan' } },
+    { path: '/sync', component: () => import('./views/Sync.vue'), meta: { title: '待同步' } },
     { path: '/me', component: () => import('./views/Me.vue'), meta: { title: '我的', tab: 'me' } },
   ],
 })

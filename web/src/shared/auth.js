@@ -16,7 +16,6 @@ export function hasRole(role) {
 }
 
 export async function login(username, password) {
-  const { request } = await import('./api.js')
   const form = new URLSearchParams({ username, password })
   const res = await fetch('/auth/token', { method: 'POST', body: form }).catch(() => null)
   if (!res) throw Object.assign(new Error('网络不可用，无法登录'), { text: '网络不可用，无法登录' })
@@ -29,7 +28,9 @@ export async function login(username, password) {
   auth.token = token
   auth.expired = false
   localStorage.setItem(KEY, token)
-  auth.user = await request('GET', '/auth/me')
+  const me = await fetch('/auth/me', { headers: { Authorization: `Bearer ${token}` } })
+  if (!me.ok) throw Object.assign(new Error('登录失败'), { text: '登录失败，请重试' })
+  auth.user = await me.json()
   localStorage.setItem(USER, JSON.stringify(auth.user))
   return auth.user
 }
