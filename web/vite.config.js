@@ -46,6 +46,8 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,png,svg,wasm,webmanifest}'],
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: 'index.html',
+        clientsClaim: true, // the first visit is already offline-capable, no second load needed
+        skipWaiting: true,
         navigateFallbackAllowlist: [/^\/$/, /^\/index\.html$/],
       },
     }),

@@ -91,3 +91,16 @@ def shot(page: Page, name: str) -> None:
     if os.environ.get("ZHIFA_UPDATE_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def y4m_from_photo(photo: Path, out: Path, frames: int = 10) -> Path:
+    """A still photo as a Y4M video (4:2:0) for Chromium's fake camera, which loops it."""
+    from PIL import Image
+
+    image = Image.open(photo).convert("RGB")
+    width, height = (image.width // 2) * 2, (image.height // 2) * 2
+    y, cb, cr = image.crop((0, 0, width, height)).convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    frame = b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    out.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
+    return out

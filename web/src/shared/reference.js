@@ -59,3 +59,8 @@ export async function lookup(code) {
     throw { code: 'UNKNOWN_BARCODE', text: `本机目录中无此条码：${code}（联网后可再查）` }
   }
 }
+
+/** Fetch everything the field needs offline (after login and at start); failures keep the old copy. */
+export async function warmCaches() {
+  await Promise.allSettled([loadReference(), loadOfficers(), loadCatalog().then(forgetCatalogIndex)])
+}
