@@ -71,7 +71,6 @@ def test_wizard_from_login_to_decision_document(served: Served, browser: Browser
     context = phone(browser)  # no camera flags: this browser has no camera
     page = context.new_page()
     log_in(page, served.url)
-    shot(page, "02-home")
     page.get_by_role("button", name="新建案件").click()
 
     # 1 violation, searchable by its Chinese name
@@ -180,6 +179,15 @@ def test_deviation_goes_to_the_approver(served: Served, browser: Browser) -> Non
     context = phone(browser)
     page = context.new_page()
     log_in(page, served.url)
+    expect(page.get_by_role("list", name="案件列表")).to_contain_text("孙八")
+    page.get_by_label("搜索当事人或案号").fill("钱七")  # the wizard's case, by party
+    expect(page.get_by_role("list", name="案件列表").get_by_role("listitem")).to_have_count(1)
+    expect(page.get_by_role("list", name="案件列表")).to_contain_text("已决定")
+    page.get_by_label("搜索当事人或案号").fill("")
+    shot(page, "02-home")
+    page.get_by_role("tab", name="我的").click()
+    expect(page.get_by_text("退出登录不会删除本机待同步的数据")).to_be_visible()
+    shot(page, "12-me")
     page.goto(f"{served.url}/#/cases/{case_id}")
     fine = page.get_by_label("拟罚款金额（元）")
     expect(fine).not_to_have_value("")
@@ -203,10 +211,27 @@ def test_shell_served_and_api_paths_untouched(served: Served) -> None:
     index = httpx.get(f"{served.url}/")
     assert index.status_code == 200 and "现场办案" in index.text
     assert index.headers["cache-control"] == "no-cache"
-    asset = next(p for p in (served.app.state.settings.web_dist / "assets").iterdir() if p.suffix == ".js")
+    scripts = [p for p in (served.app.state.settings.web_dist / "assets").iterdir() if p.suffix == ".js"]
+    asset = max(scripts, key=lambda p: p.stat().st_size)
     r = httpx.get(f"{served.url}/assets/{asset.name}")
     assert r.status_code == 200 and "immutable" in r.headers["cache-control"]
+    assert r.headers["content-encoding"] == "gzip" and r.content == asset.read_bytes()  # httpx unzips
+    assert int(r.headers["content-length"]) < asset.stat().st_size / 2
+    plain = httpx.get(f"{served.url}/assets/{asset.name}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == asset.read_bytes()
+    again = httpx.get(f"{served.url}/assets/{asset.name}", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+    wasm = next(p for p in asset.parent.iterdir() if p.suffix == ".wasm")
+    assert httpx.get(f"{served.url}/assets/{wasm.name}").headers["content-type"] == "application/wasm"
     assert httpx.get(f"{served.url}/sw.js").status_code == 200
+    # installable: a manifest with the fields browsers require, icons that exist
+    manifest = httpx.get(f"{served.url}/manifest.webmanifest")
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    m = manifest.json()
+    assert m["name"] and m["start_url"] == "/" and m["display"] == "standalone"
+    sizes = {i["sizes"] for i in m["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    assert all(httpx.get(f"{served.url}/{i['src']}").status_code == 200 for i in m["icons"])
     # API paths keep their JSON answers
     assert httpx.get(f"{served.url}/cases").json()["code"] == "UNAUTHENTICATED"
     assert httpx.get(f"{served.url}/no-such-path").json()["code"] == "NOT_FOUND"

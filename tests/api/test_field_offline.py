@@ -204,7 +204,7 @@ def test_server_refusal_stays_queued_with_its_reason(served: Served, browser: Br
     page.get_by_role("link", name=re.compile("待同步")).click()
     refusal = page.get_by_role("alert")
     expect(refusal).to_contain_text("冲突（案件已在其他地方被修改，未覆盖）", timeout=60_000)
-    expect(refusal).to_contain_text("withdrawn 状态的案件不能修改")
+    expect(refusal).to_contain_text("“已撤销” 状态的案件不能修改")  # a status in words, not a code
     expect(page.get_by_text(re.compile("中华\\(硬\\) 2条"))).to_be_visible()
     shot(page, "11-sync-conflict")
     assert officer.get(f"/cases/{case_id}").json()["items"] == []

@@ -1,6 +1,7 @@
 // The API client every area uses: same origin, bearer token from the auth store, JSON errors
 // `{code, message}` turned into ApiError so pages can show the Chinese half of the message.
 import { auth, onUnauthorized } from './auth.js'
+import { zh } from './words.js'
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -10,7 +11,7 @@ export class ApiError extends Error {
   }
   /** The Chinese half of "中文 / English" — what a user reads. */
   get text() {
-    return String(this.message).split(' / ')[0]
+    return zh(this.message)
   }
   /** No answer at all (offline, server down): the caller may queue and retry. */
   get offline() {

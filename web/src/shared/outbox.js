@@ -102,6 +102,7 @@ export function sync() {
 async function run() {
   if (!auth.token) return
   outbox.syncing = true
+  outbox.lastError = ''
   try {
     const d = await db()
     const ops = await d.getAll('ops')

@@ -22,9 +22,11 @@ export const OUTCOME_ZH = { pending: '待审批', approved: '已批准', rejecte
 
 export const PARTY_ZH = { individual: '个人', entity: '单位' }
 
-/** The Chinese half of a bilingual "中文 / English" text. */
+const STATUS_WORD = new RegExp(`\\b(${Object.keys(STATUS_ZH).join('|')})\\b`, 'g')
+
+/** The Chinese half of a bilingual "中文 / English" text, any status code in it put into words. */
 export function zh(text) {
-  return String(text || '').split(' / ')[0]
+  return String(text || '').split(' / ')[0].replace(STATUS_WORD, (w) => `“${STATUS_ZH[w]}”`)
 }
 
 /** A blocker from the API in words: document codes become document names. */
