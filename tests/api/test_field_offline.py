@@ -87,6 +87,13 @@ def _controlled(page: Page) -> None:
 
 def test_fake_camera_decodes_the_carton_on_the_device(served: Served, browser: Browser) -> None:
     context = phone(browser, permissions=["camera"])
+    outside: list[str] = []  # the intranet has no internet: anything not ours is blocked and recorded
+
+    def block(route: Route) -> None:
+        outside.append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), block)
     page = context.new_page()
     wasm_requests: list[str] = []
     page.on("request", lambda r: wasm_requests.append(r.url) if r.url.endswith(".wasm") else None)
@@ -99,6 +106,7 @@ def test_fake_camera_decodes_the_carton_on_the_device(served: Served, browser: B
     shot(page, "09-scan")
     # decoded by our own .wasm (no CDN), on the device: /scan was never called
     assert wasm_requests and all(u.startswith(served.url + "/assets/") for u in wasm_requests)
+    assert outside == []
     timings = page.evaluate("window.__zhifaScanMs")
     assert [t["via"] for t in timings] == ["camera"] and timings[0]["code"] == PHOTO_CODE
     # the same code again is not a new hit (de-duplication) while it is on screen
