@@ -149,21 +149,23 @@ def test_offline_capture_survives_reload_and_syncs_once(served: Served, browser:
     expect(badge).to_contain_text("待同步 4")
     assert _cases_of(served, "离线甲") == []
 
-    # back online, and the answer to the first create is lost on the way: sent, never seen
-    lost: list[str] = []
+    # back online, and the answers to the case's create and to the photo's upload are lost on the way:
+    # sent and stored, never seen by the phone, which sends them again under the same keys
+    lost: dict[str, str] = {}
 
-    def drop_answer(route: Route) -> None:
-        if route.request.method == "POST" and not lost:
-            lost.append(route.request.headers.get("idempotency-key", ""))
+    def drop_first_answer(route: Route) -> None:
+        kind = "upload" if route.request.url.endswith("/uploads") else "case"
+        if route.request.method == "POST" and kind not in lost:
+            lost[kind] = route.request.headers.get("idempotency-key", "")
             route.fetch()
             route.abort()
         else:
             route.continue_()
 
-    page.route(re.compile(r".*/cases$"), drop_answer)
+    page.route(re.compile(r".*/cases(/[^/]+/uploads)?$"), drop_first_answer)
     context.set_offline(False)
     expect(page.get_by_role("link", name="已同步")).to_be_visible(timeout=60_000)
-    assert lost and lost[0]
+    assert set(lost) == {"case", "upload"} and all(lost.values())
     found = _cases_of(served, "离线甲")
     assert len(found) == 1, found
     items = sorted((i["barcode"], float(i["quantity"])) for i in found[0]["items"])

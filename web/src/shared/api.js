@@ -68,3 +68,30 @@ export const api = {
   patch: (path, json, opts = {}) => request('PATCH', path, { ...opts, json }),
   del: (path, opts) => request('DELETE', path, opts),
 }
+
+/**
+ * POST a multipart form with upload progress (fetch has none): onProgress(0..1). Same errors as request().
+ */
+export function upload(path, form, { headers = {}, onProgress } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', path)
+    xhr.setRequestHeader('Accept', 'application/json')
+    if (auth.token) xhr.setRequestHeader('Authorization', `Bearer ${auth.token}`)
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v)
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress?.(e.loaded / e.total)
+    xhr.onerror = xhr.ontimeout = () => reject(new ApiError(0, 'OFFLINE', '网络不可用，已保存到本机 / network unavailable'))
+    xhr.onload = () => {
+      let body = null
+      try {
+        body = JSON.parse(xhr.responseText)
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(body)
+      if (xhr.status === 401) onUnauthorized()
+      reject(new ApiError(xhr.status, body?.code || `HTTP_${xhr.status}`, body?.message || `服务器错误 ${xhr.status}`))
+    }
+    xhr.send(form)
+  })
+}

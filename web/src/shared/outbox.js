@@ -3,11 +3,12 @@
 // answer was lost is never written twice. A refusal stays in the queue with the server's reason until
 // the officer retries or discards it; a lost session stops syncing but never empties the queue.
 import { reactive } from 'vue'
-import { ApiError, request } from './api.js'
+import { ApiError, request, upload } from './api.js'
 import { auth } from './auth.js'
 import { db, newKey } from './store.js'
 
-export const outbox = reactive({ pending: 0, rejected: 0, syncing: false, online: navigator.onLine, lastError: '' })
+// progress: op id → share of its file sent (uploads show a bar; a broken upload restarts under the same key)
+export const outbox = reactive({ pending: 0, rejected: 0, syncing: false, online: navigator.onLine, lastError: '', progress: {} })
 
 const CONFLICTS = new Set(['CASE_LOCKED', 'NOT_CASE_UNIT', 'CASE_NOT_FOUND'])
 
@@ -86,10 +87,18 @@ async function send(op, caseId) {
   const form = new FormData()
   form.append('file', op.blob, op.payload.name)
   if (op.payload.description) form.append('description', op.payload.description)
-  return request('POST', `/cases/${caseId}/uploads`, { form, headers })
+  const onProgress = (share) => {
+    outbox.progress[op.id] = share
+  }
+  try {
+    return await upload(`/cases/${caseId}/uploads`, form, { headers, onProgress })
+  } finally {
+    delete outbox.progress[op.id]
+  }
 }
 
 let running = null
+let backoff = 1000 // a failed send while the phone says it is online is retried soon, then less often
 
 /** Send every pending op in order; resolves when done or stopped (offline, logged out). */
 export function sync() {
@@ -124,10 +133,15 @@ async function run() {
         if (op.kind === 'create_case') await d.put('drafts', { ...draft, caseId: out.case_id })
         await d.delete('ops', op.id)
         outbox.lastError = ''
+        backoff = 1000
       } catch (e) {
         if (!(e instanceof ApiError)) throw e
         if (e.offline || e.status === 401 || e.status >= 500) {
           outbox.lastError = e.status === 401 ? '登录已过期，重新登录后继续同步' : e.text
+          if (e.status !== 401 && navigator.onLine) {
+            setTimeout(sync, backoff)
+            backoff = Math.min(backoff * 2, 30_000)
+          }
           break // try again later; nothing is lost
         }
         const conflict = CONFLICTS.has(e.code)
