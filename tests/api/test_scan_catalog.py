@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from PIL import Image, ImageStat
 
 from api.services import barcodes
 from api.services.catalog import load_catalog
+from api.services.clock import today
 
 PHOTOS = sorted(BARCODES.glob("*/*.png"))
 
@@ -144,7 +144,7 @@ def test_load_catalog_twice_changes_nothing(app: Any, tmp_path: Path) -> None:
 
     from api.models import Officer, Price, Product, Unit
 
-    folder = write_catalog(tmp_path / "again", date.today())
+    folder = write_catalog(tmp_path / "again", today())  # the seeding clock (Shanghai), not UTC
     with app.state.sessionmaker() as s:
 
         def counts() -> list[int]:
