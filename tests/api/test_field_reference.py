@@ -3,12 +3,15 @@ catalog with the same prices the valuation uses — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from apitest_support import PHOTO_CODE, YUXI, ZHONGHUA, case_body
 from fastapi.testclient import TestClient
 
+from api.models import Officer
+from api.services.clock import today
 from zhifa.reference import load_reference
 
 
@@ -91,3 +94,17 @@ def test_tier_fine_bounds_are_the_ones_set_fine_applies(
             assert r.status_code == 200 and r.json()["within_tier"] is True, (fine, r.text)
         else:
             assert r.status_code == 422 and r.json()["code"] == "DEVIATION_REASON_REQUIRED", (fine, r.text)
+
+
+def test_demo_phone_login_is_a_county_officer_with_a_valid_certificate(backend: str, app: Any) -> None:
+    """`zhifa demo` adds an `officer` login for the phone app: the world's county codes are generated,
+    so it picks the first county officer whose certificate is valid today."""
+    from zhifa.commands.demo import _field_officer
+
+    with app.state.sessionmaker() as session:
+        chosen = _field_officer(session)
+        assert (chosen.officer_id, chosen.unit_code) == ("O410122001", "410122")  # not Kaifeng's city officer
+        for officer_id in ("O410122001", "O410122002"):
+            session.get(Officer, officer_id).cert_valid_to = today() - timedelta(days=1)
+        session.flush()
+        assert _field_officer(session) is None  # O410122003 expired too: no phone login rather than a bad one

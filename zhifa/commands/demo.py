@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -68,10 +69,35 @@ def _load_api_store(world: Path, password: str) -> None:
 
     with api_session() as session:
         load_catalog(session, world)
-        for username, unit, roles, officer in DEMO_USERS:
+        users = list(DEMO_USERS)
+        if (field := _field_officer(session)) is not None:
+            users.append(("officer", field.unit_code, "officer", field.officer_id))
+        for username, unit, roles, officer in users:
             if session.scalar(select(User.id).where(User.username == username)) is None:
                 create_user(session, username, password, unit, roles, officer)
         session.commit()
+
+
+def _field_officer(session: Any) -> Any:
+    """The demo's phone-app login: the first county officer with a certificate valid today (the world's
+    county codes are generated, so it is looked up rather than named)."""
+    from sqlalchemy import or_, select
+
+    from api.models import Officer, Unit
+    from api.services.clock import today
+
+    on = today()
+    return session.scalars(
+        select(Officer)
+        .join(Unit, Unit.unit_code == Officer.unit_code)
+        .where(
+            Unit.level == "county",
+            Officer.cert_no.is_not(None),
+            or_(Officer.cert_valid_from.is_(None), Officer.cert_valid_from <= on),
+            or_(Officer.cert_valid_to.is_(None), Officer.cert_valid_to >= on),
+        )
+        .order_by(Officer.officer_id)
+    ).first()
 
 
 def demo(
@@ -93,9 +119,9 @@ def demo(
     env.setdefault("DAGSTER_HOME", str(dagster_home))
     bin_dir = Path(sys.executable).parent
     services = {
-        "API (docs)": (
+        "API": (
             [str(bin_dir / "zhifa"), "serve", "api", "--port", "8000"],
-            "http://127.0.0.1:8000/docs",
+            "http://127.0.0.1:8000/ (现场办案 phone app) · http://127.0.0.1:8000/docs (API)",
         ),
         # dagster dev ignores SIGTERM unless default signal handling is restored (STACK.md)
         "Dagster UI": (
@@ -129,7 +155,10 @@ def demo(
     typer.echo("\nzhifa demo is up (logs in " + str(logs) + "):")
     for name, (_, url) in services.items():
         typer.echo(f"  {name:12} {url}")
-    typer.echo(f"  logins       admin / manager, password {password}; Superset login in {logs}/superset.log")
+    typer.echo(
+        f"  logins       admin / manager / officer (phone app), password {password}; "
+        f"Superset login in {logs}/superset.log"
+    )
     typer.echo("Ctrl-C stops everything.")
     try:
         while all(p.poll() is None for p in procs.values()):
