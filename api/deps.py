@@ -7,7 +7,7 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
@@ -57,6 +57,10 @@ class TxRoute(APIRoute):
 
 
 DB = Annotated[Session, Depends(get_db)]
+IdemKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=100, description="retry-safe write: same key → written once"),
+]
 
 
 def current_user(request: Request, db: DB, token: Annotated[str | None, Depends(oauth2)]) -> User:

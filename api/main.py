@@ -10,6 +10,7 @@ from api.core.config import ApiSettings, get_api_settings
 from api.core.errors import ApiError, install_handlers
 from api.core.limits import BodyLimit
 from api.db import make_engine, make_sessionmaker, upgrade
+from api.web import mount_web
 from zhifa.settings import Settings, get_settings
 
 DESCRIPTION = """现场办案 — field case capture: scan cartons, value goods, propose the fine from the
@@ -63,6 +64,7 @@ def create_app(
         catalog,
         documents,
         dossiers,
+        field_reference,
         health,
         review_rules,
         review_tasks,
@@ -71,11 +73,23 @@ def create_app(
         valuation,
     )
 
-    capture = (health, auth, catalog, cases, valuation, approvals, documents, uploads, audit_log)
+    capture = (
+        health,
+        auth,
+        catalog,
+        cases,
+        valuation,
+        approvals,
+        documents,
+        uploads,
+        audit_log,
+        field_reference,
+    )
     review = (dossiers, review_rules, review_tasks, sampling)
     for module in (*capture, *review):
         app.include_router(module.router)
     openapi.install(app)
+    mount_web(app, settings.web_dist)
     return app
 
 

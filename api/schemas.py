@@ -270,6 +270,10 @@ class DiscretionOut(BaseModel):
     proposed_fine: Money | None
     fine_min: Money
     fine_max: Money
+    tier_fine_min: Money | None = Field(default=None, description="lowest fine inside the tier (no approval)")
+    tier_fine_max: Money | None = Field(
+        default=None, description="highest fine inside the tier (no approval)"
+    )
     source_province: str | None
 
 

@@ -18,11 +18,17 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import typer
 
 from zhifa.settings import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from api.models import Officer
 
 PASSWORD_VARIABLE = "ZHIFA_DEMO_PASSWORD"
 # Every secret the demo's steps and services need: environment variable → file under secrets/.
@@ -103,10 +109,35 @@ def _load_api_store(world: Path, password: str) -> None:
 
     with api_session() as session:
         load_catalog(session, world)
-        for username, unit, roles, officer in DEMO_USERS:
+        users = list(DEMO_USERS)
+        if (field := _field_officer(session)) is not None:
+            users.append(("officer", field.unit_code, "officer", field.officer_id))
+        for username, unit, roles, officer in users:
             if session.scalar(select(User.id).where(User.username == username)) is None:
                 create_user(session, username, password, unit, roles, officer)
         session.commit()
+
+
+def _field_officer(session: Session) -> Officer | None:
+    """The demo's phone-app login: the first county officer with a certificate valid today (the world's
+    county codes are generated, so it is looked up rather than named)."""
+    from sqlalchemy import or_, select
+
+    from api.models import Officer, Unit
+    from zhifa.clock import today
+
+    on = today()
+    return session.scalars(
+        select(Officer)
+        .join(Unit, Unit.unit_code == Officer.unit_code)
+        .where(
+            Unit.level == "county",
+            Officer.cert_no.is_not(None),
+            or_(Officer.cert_valid_from.is_(None), Officer.cert_valid_from <= on),
+            or_(Officer.cert_valid_to.is_(None), Officer.cert_valid_to >= on),
+        )
+        .order_by(Officer.officer_id)
+    ).first()
 
 
 def _answers(url: str) -> Callable[[], bool]:
@@ -145,9 +176,9 @@ def _services(
     dagster = f"http://127.0.0.1:{dagster_port}"
     superset = f"http://127.0.0.1:{superset_port}"
     return {
-        "API (docs)": (
+        "API": (
             [str(bin_dir / "zhifa"), "serve", "api", "--port", str(api_port)],
-            f"{api}/docs",
+            f"{api}/ (现场办案 phone app) · {api}/docs (API)",
             _answers(f"{api}/health"),
         ),
         # dagster dev ignores SIGTERM unless default signal handling is restored (STACK.md)
@@ -239,7 +270,10 @@ def demo(
         typer.echo("\nzhifa demo is up (logs in " + str(logs) + "):")
         for name, (_, url, _) in services.items():
             typer.echo(f"  {name:12} {url}")
-        typer.echo(f"  logins       admin / manager, password {password} (Superset: admin, same password)")
+        typer.echo(
+            f"  logins       admin / manager / officer (phone app), password {password} "
+            "(Superset: admin, same password)"
+        )
         typer.echo("Ctrl-C stops everything.", nl=True)
         sys.stdout.flush()
         while all(p.poll() is None for p in procs.values()):

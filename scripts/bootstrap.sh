@@ -35,3 +35,21 @@ uv sync --frozen --quiet
 # Superset lives in its own virtualenv (it pins sqlalchemy<2, pandas<2.2, duckdb<2): ~700 MB, pinned by
 # dashboards/requirements.lock; a no-op when the venv already matches the lock.
 uv run --frozen --quiet python -m dashboards.service install
+
+# The web front end (web/): npm ci from the committed lock, then vite build into web/dist (served at /).
+# Skipped when web/dist/index.html is newer than every source file and the lock.
+if [ -z "$(find web/package-lock.json web/index.html web/vite.config.js web/src web/public -newer web/dist/index.html 2>/dev/null | head -1)" ] \
+   && [ -f web/dist/index.html ]; then
+  :
+else
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "bootstrap: npm missing (Node 20+); run as root: apt-get install -y nodejs npm"
+    exit 1
+  fi
+  echo "bootstrap: building the web front end (npm ci, npm run build in web/)"
+  # npm ci only when the installed tree is older than the lock (it wipes node_modules: ~40 s)
+  if [ ! web/node_modules/.package-lock.json -nt web/package-lock.json ]; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  (cd web && npm run build --silent >/dev/null)
+fi

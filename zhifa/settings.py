@@ -36,6 +36,13 @@ class Settings(BaseSettings):
         description="key for pseudonymising personal data; generated once into home/secrets when unset",
     )
     max_bad_row_share: float = Field(default=0.2, description="a load above this share of bad rows fails")
+    web_dist: Path = Field(
+        default=PROJECT_ROOT / "web" / "dist",
+        description="the built web front end (npm run build in web/, done by make bootstrap), served at /",
+    )
+    due_soon_days: int = Field(
+        default=3, ge=0, description="a deadline this near (days) shows as 临期 (orange) in the pages"
+    )
     max_import_unzipped_bytes: int = Field(
         default=8 * 1024**3, description="cap on the total uncompressed size of an imported .zip"
     )

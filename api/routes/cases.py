@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from api.deps import DB, ID_MAX, CurrentUser, Officer, PathId, TxRoute
+from api.deps import DB, ID_MAX, CurrentUser, IdemKey, Officer, PathId, TxRoute
 from api.models import Case
 from api.schemas import CaseCreate, CaseOut, CaseStatus, CaseUpdate, ItemIn, TransitionIn
 from api.services import audit, cases, workflow
 from api.services.users import visible_units
 
 router = APIRouter(prefix="/cases", tags=["cases"], route_class=TxRoute)
-
-IdemKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=100, description="retry-safe create: same key → same case"),
-]
 
 
 @router.post(
@@ -65,12 +60,22 @@ def update(case_id: str, body: CaseUpdate, db: DB, user: Officer) -> Case:
     return cases.update_case(db, user, cases.get_writable(db, user, case_id), body)
 
 
-@router.post("/{case_id}/items", response_model=CaseOut, status_code=201, summary="Add seized goods")
-def add_item(case_id: str, body: ItemIn, db: DB, user: Officer) -> Case:
+@router.post(
+    "/{case_id}/items",
+    response_model=CaseOut,
+    status_code=201,
+    summary="Add seized goods",
+    responses={200: {"description": "replayed: the line was added earlier with this key"}},
+)
+def add_item(
+    case_id: str, body: ItemIn, db: DB, user: Officer, response: Response, idempotency_key: IdemKey = None
+) -> Case:
     """By barcode (pack, carton or case code; typed, scanned or from `/scan`) or product code.
-    Quantities are converted to cartons (条)."""
+    Quantities are converted to cartons (条). With an Idempotency-Key a retry adds nothing twice."""
     case = cases.get_writable(db, user, case_id)
-    cases.add_item(db, user, case, body)
+    if not cases.add_item(db, user, case, body, idempotency_key):
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return case
 
 

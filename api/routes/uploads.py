@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.core.errors import ApiError
-from api.deps import DB, CurrentUser, Officer, PathId, TxRoute
+from api.deps import DB, CurrentUser, IdemKey, Officer, PathId, TxRoute
 from api.models import Upload
 from api.schemas import UploadOut
 from api.schemas_bounds import PlausibleDatetime
-from api.services import audit, cases, storage, uploads
+from api.services import audit, cases, idempotency, storage, uploads
 from api.services.clock import now
 
 router = APIRouter(prefix="/cases/{case_id}/uploads", tags=["uploads"], route_class=TxRoute)
@@ -19,10 +20,17 @@ router = APIRouter(prefix="/cases/{case_id}/uploads", tags=["uploads"], route_cl
 Step = Literal["inspection", "preservation", "inquiry", "notice", "hearing", "service"]
 
 
-@router.post("", response_model=UploadOut, status_code=201, summary="Upload a dossier file or a video")
+@router.post(
+    "",
+    response_model=UploadOut,
+    status_code=201,
+    summary="Upload a dossier file or a video",
+    responses={200: {"description": "replayed: uploaded earlier with this Idempotency-Key"}},
+)
 def upload(
     case_id: str,
     request: Request,
+    response: Response,
     db: DB,
     user: Officer,
     file: Annotated[UploadFile, File()],
@@ -32,12 +40,23 @@ def upload(
     device_id: Annotated[str | None, Form(max_length=60)] = None,
     started_at: Annotated[PlausibleDatetime | None, Form()] = None,
     ended_at: Annotated[PlausibleDatetime | None, Form()] = None,
+    idempotency_key: IdemKey = None,
 ) -> Upload:
     """The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF, DOCX/ZIP; MP4, MOV, AVI, WebM);
     the declared type is ignored. Names with a path or `..` are refused."""
     case = cases.get_writable(db, user, case_id)
     name = uploads.safe_filename(file.filename)
     data = uploads.read_limited(file.file, request.app.state.api_settings.max_upload_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
+    request_hash = idempotency.digest(
+        {"case": case_id, "sha256": sha256, "kind": kind, "name": name, "step": step}
+    )
+    if idempotency_key and (
+        earlier := uploads.replayed(db, user, case_id, sha256, idempotency_key, request_hash)
+    ):
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+        return earlier
     sniffed = uploads.sniff(data[:4096])
     if sniffed is None:
         raise ApiError(415, "UNSUPPORTED_TYPE", "不支持的文件类型 / file type not accepted")
@@ -71,6 +90,8 @@ def upload(
         uploaded_at=now(),
     )
     audit.add_created(db, user, row, action="upload", entity="upload", entity_id="upload_id")
+    if idempotency_key:
+        idempotency.remember(db, user, idempotency_key, request_hash, case.case_id)
     return row
 
 

@@ -47,6 +47,7 @@ def valuation(case_id: str, db: DB, user: CurrentUser) -> ValuationOut:
 def proposal(case_id: str, db: DB, user: CurrentUser) -> DiscretionOut:
     case = cases.get_visible(db, user, case_id)
     d = discretion(db, case)
+    tier_fines = d.tier_fines()
     return DiscretionOut(
         case_id=case.case_id,
         violation_code=case.violation_code,
@@ -62,6 +63,8 @@ def proposal(case_id: str, db: DB, user: CurrentUser) -> DiscretionOut:
         proposed_fine=d.proposed_fine,
         fine_min=d.fine_min,
         fine_max=d.fine_max,
+        tier_fine_min=tier_fines[0] if tier_fines else None,
+        tier_fine_max=tier_fines[1] if tier_fines else None,
         source_province=d.source_province,
     )
 

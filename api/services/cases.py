@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.core.errors import ApiError, case_not_found
-from api.models import Case, CaseItem, CaseOfficer, IdempotencyKey, Officer, Product, Retailer, User
+from api.models import Case, CaseItem, CaseOfficer, Officer, Product, Retailer, User
 from api.schemas import CaseCreate, CaseUpdate, FineIn, ItemIn
-from api.services import approvals, audit, barcodes, catalog, numbering, refdata
+from api.services import approvals, audit, barcodes, catalog, idempotency, numbering, refdata
 from api.services.clock import LOCAL, local_date, now, today
 from api.services.users import visible_units
 from api.services.valuation import discretion, to_cartons
@@ -83,24 +81,14 @@ def _remember_retailer(session: Session, case: Case) -> None:
         )
 
 
-def _request_hash(body: CaseCreate) -> str:
-    return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-
-
-def _replay(session: Session, user: User, key: str, digest: str) -> Case | None:
-    row = session.get(IdempotencyKey, (user.id, key))
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise ApiError(
-            422, "IDEMPOTENCY_KEY_REUSED", "幂等键已用于不同请求 / Idempotency-Key used for another body"
-        )
-    return session.get(Case, row.case_id)
+def _replay(session: Session, user: User, key: str, request_hash: str) -> Case | None:
+    case_id = idempotency.earlier(session, user, key, request_hash)
+    return None if case_id is None else session.get(Case, case_id)
 
 
 def create_case(session: Session, user: User, body: CaseCreate, key: str | None) -> tuple[Case, bool]:
     """Returns (case, created). With an Idempotency-Key a retry returns the first case unchanged."""
-    digest = _request_hash(body)
+    digest = idempotency.digest(body.model_dump(mode="json"))
     if key and (earlier := _replay(session, user, key, digest)) is not None:
         return earlier, False
     unit_code = body.unit_code or user.unit_code
@@ -118,11 +106,7 @@ def create_case(session: Session, user: User, body: CaseCreate, key: str | None)
         with session.begin_nested():
             case = _insert_case(session, user, body, unit_code, discovered)
             if key:
-                session.add(
-                    IdempotencyKey(
-                        user_id=user.id, key=key, request_hash=digest, case_id=case.case_id, created_at=now()
-                    )
-                )
+                idempotency.remember(session, user, key, digest, case.case_id)
             session.flush()
     except IntegrityError:
         # A concurrent request with the same key committed first: answer with its case.
@@ -200,7 +184,11 @@ def update_case(session: Session, user: User, case: Case, body: CaseUpdate) -> C
     return case
 
 
-def add_item(session: Session, user: User, case: Case, body: ItemIn) -> CaseItem:
+def add_item(session: Session, user: User, case: Case, body: ItemIn, key: str | None = None) -> bool:
+    """Add a line; False when ``key`` replays an earlier add (nothing written again)."""
+    request_hash = idempotency.digest({"case": case.case_id, "item": body.model_dump(mode="json")})
+    if key and idempotency.earlier(session, user, key, request_hash) is not None:
+        return False
     if case.status not in EDITABLE:
         raise ApiError(409, "CASE_LOCKED", f"{case.status} 状态的案件不能修改 / case is {case.status}")
     product: Product | None = None
@@ -248,7 +236,9 @@ def add_item(session: Session, user: User, case: Case, body: ItemIn) -> CaseItem
         entity_id=f"{case.case_id}#{item.line_no}",
         before=None,
     )
-    return item
+    if key:
+        idempotency.remember(session, user, key, request_hash, case.case_id)
+    return True
 
 
 def delete_item(session: Session, user: User, case: Case, line_no: int) -> None:

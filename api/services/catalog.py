@@ -59,19 +59,39 @@ def find_by_barcode(session: Session, code: str) -> Match | None:
     return Match(product, "case", Decimal(CARTONS_PER_CASE))
 
 
+def _valid_prices(
+    session: Session, province: str, price_type: str, on: date, product_code: str | None = None
+) -> list[Price]:
+    stmt = select(Price).where(
+        Price.price_type == price_type,
+        Price.province_code.in_([province, NATIONAL]),
+        Price.valid_from <= on,
+        or_(Price.valid_to.is_(None), Price.valid_to >= on),
+    )
+    if product_code is not None:
+        stmt = stmt.where(Price.product_code == product_code)
+    return list(session.scalars(stmt))
+
+
+def _precedence(price: Price, province: str) -> tuple[bool, date]:
+    """The province's own row wins over the national one; then the latest start."""
+    return (price.province_code == province, price.valid_from)
+
+
 def price_on(session: Session, product_code: str, province: str, price_type: str, on: date) -> Price | None:
     """The price valid on ``on``: the province's own row wins over the national one."""
-    rows = session.scalars(
-        select(Price).where(
-            Price.product_code == product_code,
-            Price.price_type == price_type,
-            Price.province_code.in_([province, NATIONAL]),
-            Price.valid_from <= on,
-            or_(Price.valid_to.is_(None), Price.valid_to >= on),
-        )
-    ).all()
-    rows = sorted(rows, key=lambda p: (p.province_code == province, p.valid_from), reverse=True)
-    return rows[0] if rows else None
+    rows = _valid_prices(session, province, price_type, on, product_code)
+    return max(rows, key=lambda p: _precedence(p, province), default=None)
+
+
+def current_prices(session: Session, province: str, price_type: str, on: date) -> dict[str, Decimal]:
+    """Every product's price valid on ``on`` (one query), with ``price_on``'s precedence."""
+    best: dict[str, Price] = {}
+    for p in _valid_prices(session, province, price_type, on):
+        held = best.get(p.product_code)
+        if held is None or _precedence(p, province) > _precedence(held, province):
+            best[p.product_code] = p
+    return {code: p.price_per_carton for code, p in best.items()}
 
 
 # --- bulk load (``zhifa catalog load``) ----------------------------------------------------------

@@ -6,7 +6,12 @@ import re
 import unicodedata
 from typing import BinaryIO
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from api.core.errors import ApiError
+from api.models import Upload, User
+from api.services import idempotency
 
 # (magic bytes at offset, media type, kind): the declared content type is never trusted.
 _SIGNATURES: list[tuple[int, bytes, str, str]] = [
@@ -61,3 +66,16 @@ def read_limited(stream: BinaryIO, limit: int) -> bytes:
     if not data:
         raise ApiError(422, "EMPTY_FILE", "文件为空 / empty file")
     return data
+
+
+def replayed(
+    session: Session, user: User, case_id: str, sha256: str, key: str, request_hash: str
+) -> Upload | None:
+    """The upload stored earlier under this Idempotency-Key (same bytes, same case), if any."""
+    if idempotency.earlier(session, user, key, request_hash) is None:
+        return None
+    return session.scalars(
+        select(Upload)
+        .where(Upload.case_id == case_id, Upload.sha256 == sha256, Upload.uploaded_by == user.id)
+        .order_by(Upload.upload_id.desc())
+    ).first()

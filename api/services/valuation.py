@@ -117,11 +117,16 @@ class Discretion:
     def within_statutory(self, fine: Decimal) -> bool:
         return self.fine_min <= fine <= self.fine_max  # never widened: the statute is absolute
 
-    def within_tier(self, fine: Decimal) -> bool:
+    def tier_fines(self) -> tuple[Decimal, Decimal] | None:
+        """The fines accepted as inside the tier (the rounding tolerance included)."""
         if self.tier_rate_min is None or self.tier_rate_max is None:
-            return False
+            return None
         lo, hi = self.base_amount * self.tier_rate_min, self.base_amount * self.tier_rate_max
-        return lo - self.tolerance <= fine <= hi + self.tolerance
+        return lo - self.tolerance, hi + self.tolerance
+
+    def within_tier(self, fine: Decimal) -> bool:
+        bounds = self.tier_fines()
+        return bounds is not None and bounds[0] <= fine <= bounds[1]
 
 
 def discretion(session: Session, case: Case, valuation: Valuation | None = None) -> Discretion:

@@ -1,0 +1,106 @@
+"""The field app in a real browser: one served app (real uvicorn, SQLite copied from the seeded template)
+and one headless Debian Chromium per test module, phone-sized with touch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from apitest_support import PASSWORD, SECRET
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from api.main import create_app
+from zhifa.settings import PROJECT_ROOT, Settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PHONE: ViewportSize = {"width": 360, "height": 740}
+WEB_DIST = PROJECT_ROOT / "web" / "dist"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots" / "field"
+
+
+@dataclass
+class Served:
+    url: str
+    app: Any
+    home: Path
+
+
+def require_build() -> None:
+    assert (WEB_DIST / "index.html").is_file(), "web/dist missing: run `make bootstrap` (npm ci + build)"
+
+
+def serve(template: Path, home: Path) -> Iterator[Served]:
+    """The app on a copy of the seeded SQLite store, served by uvicorn on a free port in a thread."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, home / "api.sqlite3")
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'api.sqlite3'}", secret_key=SECRET)
+    app = create_app(settings)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", app, home)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        app.state.engine.dispose()
+
+
+def phone(browser: Browser, **extra: Any) -> BrowserContext:
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="zh-CN",
+        timezone_id="Asia/Shanghai", **extra,
+    )  # fmt: skip
+    context.set_default_timeout(15_000)
+    return context
+
+
+def log_in(page: Page, url: str, username: str = "li") -> None:
+    page.goto(f"{url}/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="新建案件")).to_be_visible()
+
+
+def shot(page: Page, name: str) -> None:
+    """docs/screenshots/field/NAME.png, rewritten only with ZHIFA_UPDATE_SCREENSHOTS=1."""
+    if os.environ.get("ZHIFA_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def y4m_from_photo(photo: Path, out: Path, frames: int = 10) -> Path:
+    """A still photo as a Y4M video (4:2:0) for Chromium's fake camera, which loops it."""
+    from PIL import Image
+
+    image = Image.open(photo).convert("RGB")
+    width, height = (image.width // 2) * 2, (image.height // 2) * 2
+    y, cb, cr = image.crop((0, 0, width, height)).convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    frame = b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    out.write_bytes(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
+    return out

@@ -1,0 +1,165 @@
+// The offline queue: every capture write (new case, a line of goods, a photo) is stored here first with
+// its own Idempotency-Key, then sent in order. The server replays a key it has seen, so a send whose
+// answer was lost is never written twice. A refusal stays in the queue with the server's reason until
+// the officer retries or discards it; a lost session stops syncing but never empties the queue.
+import { reactive } from 'vue'
+import { ApiError, request, upload } from './api.js'
+import { auth } from './auth.js'
+import { db, newKey } from './store.js'
+
+// progress: op id → share of its file sent (uploads show a bar; a broken upload restarts under the same key)
+export const outbox = reactive({ pending: 0, rejected: 0, syncing: false, online: navigator.onLine, lastError: '', progress: {} })
+
+const CONFLICTS = new Set(['CASE_LOCKED', 'NOT_CASE_UNIT', 'CASE_NOT_FOUND'])
+
+async function refreshCounts() {
+  const ops = await (await db()).getAll('ops')
+  outbox.pending = ops.length
+  outbox.rejected = ops.filter((o) => o.state === 'rejected').length
+}
+
+export async function listOps(localId) {
+  const d = await db()
+  return localId ? d.getAllFromIndex('ops', 'localId', localId) : d.getAll('ops')
+}
+
+export async function getDraft(localId) {
+  return (await db()).get('drafts', localId)
+}
+
+export async function listDrafts() {
+  return (await db()).getAll('drafts')
+}
+
+/** A new case captured on the phone: stored, queued, and sent now if the network allows. */
+export async function queueCase(body, title) {
+  const localId = `d-${newKey()}`
+  const d = await db()
+  await d.put('drafts', { localId, caseId: null, body, title, createdAt: new Date().toISOString() })
+  await enqueue({ kind: 'create_case', localId, payload: body })
+  return localId
+}
+
+/** Capture into a case that already exists on the server. */
+export async function draftForCase(caseId, title) {
+  const localId = `c-${caseId}`
+  const d = await db()
+  if (!(await d.get('drafts', localId))) {
+    await d.put('drafts', { localId, caseId, body: null, title, createdAt: new Date().toISOString() })
+  }
+  return localId
+}
+
+export async function queueItem(localId, item, label) {
+  return enqueue({ kind: 'add_item', localId, payload: item, label })
+}
+
+export async function queuePhoto(localId, blob, name, description) {
+  return enqueue({ kind: 'upload', localId, payload: { name, description }, blob, label: name })
+}
+
+async function enqueue(op) {
+  const d = await db()
+  const user = auth.user?.username || ''
+  const id = await d.add('ops', { ...op, user, key: newKey(), state: 'pending', error: null, createdAt: new Date().toISOString() })
+  await refreshCounts()
+  sync()
+  return id
+}
+
+export async function discard(id) {
+  await (await db()).delete('ops', id)
+  await refreshCounts()
+}
+
+export async function retry(id) {
+  const d = await db()
+  const op = await d.get('ops', id)
+  if (op) await d.put('ops', { ...op, state: 'pending', error: null })
+  await refreshCounts()
+  return sync()
+}
+
+async function send(op, caseId) {
+  const headers = { 'Idempotency-Key': op.key }
+  if (op.kind === 'create_case') return request('POST', '/cases', { json: op.payload, headers })
+  if (op.kind === 'add_item') return request('POST', `/cases/${caseId}/items`, { json: op.payload, headers })
+  const form = new FormData()
+  form.append('file', op.blob, op.payload.name)
+  if (op.payload.description) form.append('description', op.payload.description)
+  const onProgress = (share) => {
+    outbox.progress[op.id] = share
+  }
+  try {
+    return await upload(`/cases/${caseId}/uploads`, form, { headers, onProgress })
+  } finally {
+    delete outbox.progress[op.id]
+  }
+}
+
+let running = null
+let backoff = 1000 // a failed send while the phone says it is online is retried soon, then less often
+
+/** Send every pending op in order; resolves when done or stopped (offline, logged out). */
+export function sync() {
+  running ??= run().finally(() => {
+    running = null
+  })
+  return running
+}
+
+async function run() {
+  if (!auth.token) return
+  outbox.syncing = true
+  outbox.lastError = ''
+  try {
+    const d = await db()
+    const ops = await d.getAll('ops')
+    const blocked = new Set() // drafts whose earlier op is refused: later ops wait behind it
+    for (const op of ops) {
+      if (op.user && op.user !== auth.user?.username) continue // another officer's capture on this phone
+      if (op.state === 'rejected') {
+        blocked.add(op.localId)
+        continue
+      }
+      if (blocked.has(op.localId)) continue
+      const draft = await d.get('drafts', op.localId)
+      if (op.kind !== 'create_case' && !draft?.caseId) {
+        blocked.add(op.localId)
+        continue
+      }
+      try {
+        const out = await send(op, draft?.caseId)
+        if (op.kind === 'create_case') await d.put('drafts', { ...draft, caseId: out.case_id })
+        await d.delete('ops', op.id)
+        outbox.lastError = ''
+        backoff = 1000
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e
+        if (e.offline || e.status === 401 || e.status >= 500) {
+          outbox.lastError = e.status === 401 ? '登录已过期，重新登录后继续同步' : e.text
+          if (e.status !== 401 && navigator.onLine) {
+            setTimeout(sync, backoff)
+            backoff = Math.min(backoff * 2, 30_000)
+          }
+          break // try again later; nothing is lost
+        }
+        const conflict = CONFLICTS.has(e.code)
+        await d.put('ops', { ...op, state: 'rejected', error: { code: e.code, text: e.text, conflict } })
+        blocked.add(op.localId)
+      }
+    }
+  } finally {
+    outbox.syncing = false
+    await refreshCounts()
+  }
+}
+
+window.addEventListener('online', () => {
+  outbox.online = true
+  sync()
+})
+window.addEventListener('offline', () => {
+  outbox.online = false
+})
+refreshCounts()
