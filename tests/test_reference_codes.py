@@ -14,8 +14,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from zhifa.commands.pipeline import finish
 
+from cli.pipeline import finish
 from ingestion.contract import CONTRACT
 from ingestion.landing import land, load_landings
 from ingestion.refcodes import AliasConflictError, build_kinds, load_kinds
