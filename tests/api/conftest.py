@@ -8,8 +8,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from glob import glob
@@ -17,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from apitest_support import PASSWORD, SECRET, write_catalog
+from apitest_support import PASSWORD, SECRET, served_in_thread, write_catalog
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -202,16 +199,5 @@ def as_user(app: Any) -> Any:
 @pytest.fixture
 def live_url(app: Any) -> Iterator[str]:
     """The app served by a real uvicorn server on a free port, in a thread of this process."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    with served_in_thread(app) as url:
+        yield url

@@ -5,30 +5,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-from apitest_support import PASSWORD, SECRET
+from apitest_support import PASSWORD, SECRET, served_in_thread
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from api.main import create_app
 from zhifa.settings import PROJECT_ROOT, Settings
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PHONE: ViewportSize = {"width": 360, "height": 740}
 WEB_DIST = PROJECT_ROOT / "web" / "dist"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots" / "field"
@@ -51,21 +38,10 @@ def serve(template: Path, home: Path) -> Iterator[Served]:
     shutil.copyfile(template, home / "api.sqlite3")
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'api.sqlite3'}", secret_key=SECRET)
     app = create_app(settings)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
     try:
-        yield Served(f"http://127.0.0.1:{port}", app, home)
+        with served_in_thread(app) as url:
+            yield Served(url, app, home)
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
         app.state.engine.dispose()
 
 

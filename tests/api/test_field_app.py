@@ -12,10 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from apitest_support import PASSWORD, SECRET, ZHONGHUA, case_body, ean
-from field_support import CHROMIUM, CHROMIUM_ARGS, Served, log_in, phone, require_build, serve, shot
+from field_support import Served, log_in, phone, require_build, serve, shot
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.main import create_app
+from dashboards.browser import CHROMIUM, CHROMIUM_ARGS
 from zhifa.settings import Settings
 
 

@@ -13,8 +13,6 @@ import httpx
 import pytest
 from apitest_support import PASSWORD, PHOTO, PHOTO_CODE, YUXI, ZHONGHUA, case_body
 from field_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Served,
     log_in,
     phone,
@@ -24,6 +22,8 @@ from field_support import (
     y4m_from_photo,
 )
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+
+from dashboards.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
