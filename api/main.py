@@ -63,6 +63,7 @@ def create_app(
         dossiers,
         field_reference,
         health,
+        office,
         review_rules,
         review_tasks,
         sampling,
@@ -83,7 +84,8 @@ def create_app(
         field_reference,
     )
     review = (dossiers, review_rules, review_tasks, sampling)
-    for module in (*capture, *review):
+    desk = (office,)
+    for module in (*capture, *review, *desk):
         app.include_router(module.router)
     mount_web(app, settings.web_dist)
     return app
