@@ -8,6 +8,7 @@ import { VitePWA } from 'vite-plugin-pwa'
 
 const entries = {
   field: fileURLToPath(new URL('./index.html', import.meta.url)),
+  office: fileURLToPath(new URL('./office.html', import.meta.url)),
 }
 
 export default defineConfig({
@@ -18,7 +19,14 @@ export default defineConfig({
     emptyOutDir: true,
     assetsDir: 'assets',
     chunkSizeWarningLimit: 600,
-    rollupOptions: { input: entries },
+    rollupOptions: {
+      input: entries,
+      // office chunks are named office-* so the phone's service worker can leave them out of its precache
+      output: {
+        chunkFileNames: (chunk) =>
+          (chunk.moduleIds.some((id) => id.includes('/src/office/')) ? 'assets/office-[name]-[hash].js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   plugins: [
     vue(),
@@ -44,6 +52,7 @@ export default defineConfig({
         // the app shell and the decoder (.wasm) are precached; API calls are never cached by the
         // service worker — reference data and the catalog are kept in IndexedDB by the app itself
         globPatterns: ['**/*.{js,css,html,png,svg,wasm,webmanifest}'],
+        globIgnores: ['office.html', 'assets/office-*'], // the desktop office area is never cached on phones
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: 'index.html',
         navigateFallbackAllowlist: [/^\/$/, /^\/index\.html$/],

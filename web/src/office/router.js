@@ -1,0 +1,41 @@
+// Hash routes (office.html#/todo) so app paths never clash with API paths on the server.
+import { createRouter, createWebHashHistory } from 'vue-router'
+import { auth } from '@shared/auth.js'
+import Login from './views/Login.vue'
+import Todo from './views/Todo.vue'
+
+// crumbs: the menu group and the page (UX.md: breadcrumbs under the top bar)
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/login', component: Login, meta: { public: true, title: '登录' } },
+    { path: '/', redirect: '/todo' },
+    { path: '/todo', component: Todo, meta: { title: '待办事项', group: '案件办理' } },
+    {
+      path: '/deadlines', component: Todo, props: { only: 'deadlines' },
+      meta: { title: '期限预警', group: '案件办理' },
+    },
+    {
+      path: '/approvals', component: Todo, props: { only: 'approvals' },
+      meta: { title: '待我审批', group: '审批' },
+    },
+    {
+      path: '/approvals/:caseId/:approvalId', component: () => import('./views/Approval.vue'), props: true,
+      meta: { title: '审批详情', group: '审批', parent: { title: '待我审批', path: '/approvals' } },
+    },
+    {
+      path: '/review-tasks', component: Todo, props: { only: 'review_tasks' },
+      meta: { title: '我的评查任务', group: '案卷评查' },
+    },
+    { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
+  ],
+})
+
+router.beforeEach((to) => {
+  if (!to.meta.public && !auth.token) return { path: '/login', query: { next: to.fullPath } }
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = `${to.meta.title || ''} · 办公端`
+})
