@@ -39,3 +39,21 @@ def deviation_case(
         "fine": fine,
         "discretion": disc,
     }
+
+
+def uploaded_dossier(client: Any, h: dict[str, str]) -> dict[str, Any]:
+    """Officer ``h`` generates the inspection record of a new case (a real PDF from the document service)
+    and uploads it as the case's dossier: recognition and machine review run on it."""
+    case_id = deviation_case(client, h)["case_id"]
+    r = client.post(f"/cases/{case_id}/documents", json={"doc_type": "inspection_record"}, headers=h)
+    assert r.status_code == 201, r.text
+    pdf = client.get(f"/cases/{case_id}/documents/{r.json()['document_id']}.pdf", headers=h).content
+    assert pdf.startswith(b"%PDF")
+    r = client.post(
+        "/dossiers",
+        data={"case_id": case_id},
+        files=[("files", ("现场检查笔录.pdf", pdf, "application/pdf"))],
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    return {"case_id": case_id, "dossier_id": r.json()["dossier"]["dossier_id"], "pdf": pdf, **r.json()}
