@@ -4,16 +4,19 @@ users land on 待办 and switch to the phone app and back; a user of another cit
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 from apitest_support import PASSWORD
 from field_support import CHROMIUM, CHROMIUM_ARGS, Served, require_build, serve, shot
-from office_support import REASON, deviation_case
+from office_support import REASON, deviation_case, uploaded_dossier
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from review_support import add_users, bearer
 
 from zhifa.settings import PROJECT_ROOT
 
@@ -168,7 +171,87 @@ def test_login_page_and_deadlines_page(served: Served, browser: Browser) -> None
     sign_in(page, served.url, "cityboss", at="/office.html")
     page.wait_for_url("**/office.html#/todo")
     page.get_by_role("menuitem", name="期限预警").click()
-    expect(page.get_by_test_id("todo-deadlines").get_by_role("row").nth(1)).to_contain_text("filing")
+    first = page.get_by_test_id("todo-deadlines").get_by_role("row").nth(1)
+    expect(first).to_contain_text("立案")
+    expect(first).not_to_contain_text("filing")  # no English code on screen
     expect(page.get_by_test_id("todo-approvals")).to_have_count(0)
     shot(page, "05-deadlines", SCREENSHOTS)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def reviewers(served: Served) -> dict[str, int]:
+    return add_users(served.app)
+
+
+def page_of(pdf: bytes, value: str) -> int:
+    """Where a value stands in the PDF, read with pypdf (not with the page's pdf.js)."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    squash = value.replace(" ", "")
+    return next(
+        n for n, p in enumerate(reader.pages, 1) if squash in (p.extract_text() or "").replace(" ", "")
+    )
+
+
+def test_reviewer_claims_reviews_side_by_side_and_submits(
+    served: Served, browser: Browser, api: Any, reviewers: dict[str, int]
+) -> None:
+    up = uploaded_dossier(api, api.login("li"))
+    q = bearer(reviewers["quality"])
+    [task] = api.post("/review-tasks", json={"dossier_ids": [up["dossier_id"]]}, headers=q).json()
+    context = desk(browser)
+    page = context.new_page()
+    sign_in(page, served.url, "r_kf", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    page.get_by_role("menuitem", name="评查任务").click()
+    pool_row = page.get_by_test_id("pool").get_by_role("row").filter(has_text=up["case_id"])
+    pool_row.get_by_role("button", name="领取").click()
+    page.wait_for_url(f"**/office.html#/review-tasks/{task['task_id']}")
+    [uploaded] = up["files"]
+    expect(page.locator(".pdf-page canvas")).to_have_count(uploaded["pages"])
+
+    detail = api.get(f"/review-tasks/{task['task_id']}", headers=bearer(reviewers["r_kf"])).json()
+    finding, doc = next(
+        (f, d)
+        for f in detail["findings"]
+        for d in (f["evidence"] or {}).get("documents", [])
+        if d.get("document") == "现场检查笔录.pdf" and d.get("value")
+    )
+    card = page.get_by_test_id("finding").filter(has_text=finding["rule_id"]).first
+    card.click()
+    expect(page.get_by_test_id("located")).to_contain_text(f"第 {page_of(up['pdf'], str(doc['value']))} 页")
+    expect(page.locator(".pdf-mark")).to_have_count(1)
+    expect(page.locator(".pdf-mark")).to_be_in_viewport()
+    shot(page, "06-workbench", SCREENSHOTS)
+
+    for f in detail["findings"]:
+        if f["decision_needed"] and not f["prefill"]:
+            page.get_by_test_id("finding").filter(has_text=f["rule_id"]).first.get_by_label("确认").check()
+    page.get_by_label("总体意见").fill("首评意见：卷宗基本规范")
+    page.get_by_role("button", name="提交评查").click()
+    expect(page.get_by_test_id("submitted")).to_contain_text("已提交")
+    [review] = api.get("/human-reviews", params={"dossier_id": up["dossier_id"]}, headers=q).json()
+    assert review["comment"] == "首评意见：卷宗基本规范" and review["reviewer_id"] == reviewers["r_kf"]
+    expect(page.get_by_test_id("submitted")).to_contain_text(f"{review['total_score']:g} 分")
+    context.close()
+
+    # a blind re-review by another reviewer shows nothing of the first
+    [again] = api.post(
+        "/review-tasks", json={"dossier_ids": [up["dossier_id"]], "mode": "re_review"}, headers=q
+    ).json()
+    kf2 = bearer(reviewers["r_kf2"])
+    assert api.post(f"/review-tasks/{again['task_id']}/claim", headers=kf2).status_code == 200
+    context = desk(browser)
+    page = context.new_page()
+    sign_in(page, served.url, "r_kf2", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    page.goto(f"{served.url}/office.html#/review-tasks/{again['task_id']}")
+    expect(page.locator(".pdf-page canvas")).to_have_count(uploaded["pages"])
+    body = page.locator("main").inner_text()
+    assert "首评意见" not in body and "待仲裁" not in body
+    # and a reviewer who holds nothing of it finds no such task
+    sign_in(page, served.url, "r_kf3", at="/office.html#/login")
+    page.wait_for_url("**/office.html#/todo")
+    page.goto(f"{served.url}/office.html#/review-tasks/{task['task_id']}")
+    expect(page.get_by_text("评查任务不存在")).to_be_visible()
     context.close()

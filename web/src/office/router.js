@@ -24,8 +24,12 @@ export const router = createRouter({
       meta: { title: '审批详情', group: '审批', parent: { title: '待我审批', path: '/approvals' } },
     },
     {
-      path: '/review-tasks', component: Todo, props: { only: 'review_tasks' },
-      meta: { title: '我的评查任务', group: '案卷评查' },
+      path: '/review-tasks', component: () => import('./views/ReviewTasks.vue'),
+      meta: { title: '评查任务', group: '案卷评查' },
+    },
+    {
+      path: '/review-tasks/:taskId', component: () => import('./views/Workbench.vue'), props: true,
+      meta: { title: '案卷评查', group: '案卷评查', parent: { title: '评查任务', path: '/review-tasks' } },
     },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
   ],

@@ -20,3 +20,6 @@ export const CASE_STATUS = {
 export const TASK_MODES = { pool: '抢单评查', sample: '抽样评查', re_review: '复评', arbitration: '仲裁' }
 
 export const label = (map, code) => map[code] || code
+
+/** The Chinese half of an API text such as "filing 立案" (the English words go, UX.md). */
+export const zhOf = (text) => String(text ?? '').replace(/^[A-Za-z][A-Za-z _-]*\s+/, '')
