@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from api.schemas import DeadlineOut, Money, UtcDatetime
+from api.schemas import DeadlineOut, Money, Orm, UtcDatetime
 
 
 class InboxApproval(BaseModel):
@@ -85,3 +85,39 @@ class SimilarOut(BaseModel):
     rate_min: Decimal | None
     rate_max: Decimal | None
     examples: list[SimilarCase]
+
+
+class CaseRow(Orm):
+    case_id: str
+    case_no: str | None
+    unit_code: str
+    violation_code: str
+    party_name: str | None
+    licence_no: str | None
+    discovered_at: UtcDatetime
+    status: str
+    illegal_amount: Money | None
+    fine_amount: Money | None
+
+
+class CaseSearchOut(BaseModel):
+    total: int
+    rows: list[CaseRow]
+
+
+class HistoryEntry(Orm):
+    """Who did what to a case, when — the audit trail without the stored snapshots."""
+
+    seq: int
+    at: UtcDatetime
+    username: str | None
+    action: str
+    entity: str
+    entity_id: str
+
+
+class UnitOut(Orm):
+    unit_code: str
+    name: str
+    level: str
+    parent_code: str | None

@@ -17,6 +17,9 @@ class ApiSettings(BaseSettings):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest accepted upload")
     max_scan_bytes: int = Field(default=15 * 1024 * 1024, description="largest accepted scan image")
     pool_size: int = Field(default=20, description="database connection pool size")
+    export_max_rows: int = Field(
+        default=20_000, description="most rows one XLSX export of the office case search may hold"
+    )
     # dossier upload (issue #7): limits that keep a hostile zip from filling memory or disk
     dossier_max_files: int = Field(default=300, description="most files one dossier upload may unpack")
     dossier_max_unpacked_bytes: int = Field(

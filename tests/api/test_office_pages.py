@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pypdf
 import pytest
 from apitest_support import PASSWORD
@@ -254,4 +255,50 @@ def test_reviewer_claims_reviews_side_by_side_and_submits(
     page.wait_for_url("**/office.html#/todo")
     page.goto(f"{served.url}/office.html#/review-tasks/{task['task_id']}")
     expect(page.get_by_text("评查任务不存在")).to_be_visible()
+    context.close()
+
+
+def test_manager_searches_sorts_exports_and_opens_a_case(served: Served, browser: Browser, api: Any) -> None:
+    li = api.login("li")
+    mine = deviation_case(api, li, cartons=2, party_name="周七")["case_id"]
+    boss = api.login("cityboss")
+    expected = api.get(
+        "/office/cases", params={"sort": "illegal_amount", "desc": "false", "limit": 500}, headers=boss
+    )
+    ordered = [r["case_id"] for r in expected.json()["rows"]]
+    context = desk(browser)
+    page = context.new_page()
+    sign_in(page, served.url, "cityboss", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    page.get_by_role("menuitem", name="案件查询").click()
+    results = page.get_by_test_id("results")
+    expect(page.get_by_text(f"共 {expected.json()['total']} 条")).to_be_visible()
+
+    results.get_by_role("columnheader", name="案值").click()  # ascending
+    expect(results.get_by_role("row").nth(1)).to_contain_text(ordered[0])
+    page.get_by_label("当事人或许可证号").fill("周七")
+    page.get_by_role("button", name="查询").click()
+    expect(results.get_by_role("row")).to_have_count(2)  # header + the one case
+    expect(results.get_by_role("row").nth(1)).to_contain_text("周七")
+    shot(page, "07-case-search", SCREENSHOTS)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出Excel").click()
+    assert download.value.suggested_filename == "案件查询.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    assert [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)] == [mine]
+
+    results.get_by_role("link", name="查看").click()
+    page.wait_for_url(f"**/office.html#/cases/{mine}")
+    expect(page.get_by_test_id("trail")).to_contain_text("创建")
+    expect(page.get_by_test_id("trail")).to_contain_text("拟定罚款")
+    shot(page, "08-case", SCREENSHOTS)
+    context.close()
+
+    context = desk(browser)
+    page = context.new_page()
+    sign_in(page, served.url, "kaifeng", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    page.goto(f"{served.url}/office.html#/cases/{mine}")
+    expect(page.get_by_text("案件不存在", exact=True)).to_be_visible()
     context.close()

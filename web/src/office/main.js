@@ -3,7 +3,7 @@
 import { createApp } from 'vue'
 import {
   ElAlert, ElBadge, ElBreadcrumb, ElBreadcrumbItem, ElButton, ElCard, ElConfigProvider, ElDescriptions,
-  ElDescriptionsItem, ElEmpty, ElForm, ElFormItem, ElInput, ElMenu, ElMenuItem, ElMenuItemGroup, ElResult,
+  ElDescriptionsItem, ElEmpty, ElForm, ElFormItem, ElInput, ElMenu, ElMenuItem, ElMenuItemGroup, ElPagination, ElResult,
   ElTable, ElTableColumn, ElTabPane, ElTabs, ElTag, ElLoading,
 } from 'element-plus'
 import 'element-plus/theme-chalk/base.css'
@@ -23,6 +23,7 @@ import 'element-plus/theme-chalk/el-loading.css'
 import 'element-plus/theme-chalk/el-menu.css'
 import 'element-plus/theme-chalk/el-menu-item.css'
 import 'element-plus/theme-chalk/el-menu-item-group.css'
+import 'element-plus/theme-chalk/el-pagination.css'
 import 'element-plus/theme-chalk/el-result.css'
 import 'element-plus/theme-chalk/el-table.css'
 import 'element-plus/theme-chalk/el-table-column.css'
@@ -35,7 +36,7 @@ import { router } from './router.js'
 
 const app = createApp(App)
 for (const c of [ElAlert, ElBadge, ElBreadcrumb, ElBreadcrumbItem, ElButton, ElCard, ElConfigProvider,
-  ElDescriptions, ElDescriptionsItem, ElEmpty, ElForm, ElFormItem, ElInput, ElMenu, ElMenuItem, ElMenuItemGroup,
+  ElDescriptions, ElDescriptionsItem, ElEmpty, ElForm, ElFormItem, ElInput, ElMenu, ElMenuItem, ElMenuItemGroup, ElPagination,
   ElResult, ElTable, ElTableColumn, ElTabPane, ElTabs, ElTag]) {
   app.use(c)
 }

@@ -16,6 +16,14 @@ export const router = createRouter({
       meta: { title: '期限预警', group: '案件办理' },
     },
     {
+      path: '/cases', component: () => import('./views/CaseSearch.vue'),
+      meta: { title: '案件查询', group: '案件办理' },
+    },
+    {
+      path: '/cases/:caseId', component: () => import('./views/CaseView.vue'), props: true,
+      meta: { title: '案件详情', group: '案件办理', parent: { title: '案件查询', path: '/cases' } },
+    },
+    {
       path: '/approvals', component: Todo, props: { only: 'approvals' },
       meta: { title: '待我审批', group: '审批' },
     },
