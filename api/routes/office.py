@@ -21,16 +21,20 @@ from api.services.users import visible_units
 
 router = APIRouter(tags=["office"], route_class=TxRoute)
 Searcher = Annotated[User, Depends(require("manager", "approver", "legal_reviewer", "quality"))]
-Short = Annotated[str | None, Query(max_length=60)]
+NO_CONTROL = r"^[^\x00-\x1f]*$"  # a NUL byte would be refused by PostgreSQL as a 500: refuse it here, 422
+
+
+def text(length: int) -> object:
+    return Query(max_length=length, pattern=NO_CONTROL)
 
 
 def filters(
-    unit_code: Annotated[str | None, Query(max_length=12)] = None,
-    officer_id: Annotated[str | None, Query(max_length=20)] = None,
+    unit_code: Annotated[str | None, text(12)] = None,
+    officer_id: Annotated[str | None, text(20)] = None,
     date_from: date | None = None,
     date_to: date | None = None,
-    violation_code: Annotated[str | None, Query(max_length=40)] = None,
-    party: Short = None,
+    violation_code: Annotated[str | None, text(40)] = None,
+    party: Annotated[str | None, text(60)] = None,
     status: CaseStatus | None = None,
     amount_min: Annotated[Decimal | None, Query(ge=0, le=10**12)] = None,
     amount_max: Annotated[Decimal | None, Query(ge=0, le=10**12)] = None,

@@ -61,7 +61,7 @@ def _where(session: Session, user: User, f: Filters) -> list[ColumnElement[bool]
         )
     if f.date_from:
         out.append(Case.discovered_at >= datetime.combine(f.date_from, time(), LOCAL))
-    if f.date_to:
+    if f.date_to and f.date_to < date.max:
         out.append(Case.discovered_at < datetime.combine(f.date_to + timedelta(days=1), time(), LOCAL))
     if f.violation_code:
         out.append(Case.violation_code == f.violation_code)

@@ -104,3 +104,23 @@ def test_units_of_my_subtree(client: TestClient, as_user: Any) -> None:
     assert codes("cityboss") == ["410100", "410122"]
     assert codes("head") == ["410122"]
     assert codes("admin") == ["410000", "410100", "410122", "410200"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"party": "\x00"},
+        {"unit_code": "41\x0000"},
+        {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+        {"amount_min": "1000000000000", "amount_max": "0"},
+        {"unit_code": "999999", "officer_id": "nobody", "violation_code": "NOPE"},
+        {"limit": "0"},
+        {"sort": "case_no", "desc": "maybe"},
+    ],
+)
+def test_bad_search_input_never_5xx(client: TestClient, as_user: Any, params: dict[str, str]) -> None:
+    for path in ("/office/cases", "/office/cases.xlsx"):
+        r = client.get(path, params=params, headers=as_user("cityboss"))
+        assert r.status_code in (200, 422), (path, r.status_code, r.text)
+        if r.status_code == 422:
+            assert r.json()["code"]
