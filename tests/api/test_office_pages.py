@@ -302,3 +302,52 @@ def test_manager_searches_sorts_exports_and_opens_a_case(served: Served, browser
     page.goto(f"{served.url}/office.html#/cases/{mine}")
     expect(page.get_by_text("案件不存在", exact=True)).to_be_visible()
     context.close()
+
+
+def test_quality_writes_a_rule_dry_runs_switches_it_on(
+    served: Served, browser: Browser, api: Any, reviewers: dict[str, int]
+) -> None:
+    uploaded_dossier(api, api.login("li"))  # a past dossier for the dry run
+    q = bearer(reviewers["quality"])
+    context = desk(browser)
+    page = context.new_page()
+    sign_in(page, served.url, "quality", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    page.get_by_role("menuitem", name="评查规则").click()
+    page.get_by_role("link", name="新建规则").click()
+    page.get_by_label("规则编号").fill("Q901")
+    page.get_by_label("名称").fill("应有现场检查笔录")
+    page.get_by_label("条件").fill("has_inspection_recordx")
+    expect(page.get_by_test_id("condition-check")).to_contain_text(
+        "has_inspection_recordx"
+    )  # inline, naming it
+    expect(page.get_by_role("button", name="保存为草稿")).to_be_disabled()
+
+    condition, template = "coalesce(has_inspection_record, FALSE)", "现场检查笔录：{has_inspection_record}"
+    page.get_by_label("条件").fill(condition)
+    page.get_by_label("证据模板").fill(template)
+    page.get_by_label("扣分").fill("2")
+    body = {"condition": condition, "evidence_template_zh": template, "deduct_points": 2, "max_examples": 5}
+    want = api.post("/review-rules/dry-run", json=body, headers=q).json()
+    assert want["population"] >= 1
+    expect(page.get_by_test_id("condition-check")).to_contain_text(
+        f"试运行：{want['population']} 份案卷中 不符合 {want['n_fail']}，符合 {want['n_pass']}"
+    )
+    page.get_by_role("button", name="保存为草稿").click()
+    expect(page.get_by_test_id("saved")).to_contain_text("已保存为草稿：Q901 第1版")
+    page.get_by_role("button", name="启用第1版").click()
+    expect(page.get_by_test_id("saved")).to_contain_text("已启用")
+    assert api.get("/review-rules/Q901", headers=q).json()["version_in_force"] == 1
+
+    page.get_by_label("扣分").fill("3")
+    page.get_by_role("button", name="保存为草稿").click()
+    expect(page.get_by_test_id("saved")).to_contain_text("第2版")
+    page.get_by_test_id("versions").get_by_role("row").nth(2).get_by_role("button", name="对比").click()
+    expect(page.get_by_test_id("diff")).to_contain_text("扣分")
+    shot(page, "09-rule-editor", SCREENSHOTS)
+    context.close()
+
+    # the rule in force is in the next machine review
+    report = uploaded_dossier(api, api.login("li"))["report"]
+    [mine] = [f for f in report["findings"] if f["rule_id"] == "Q901"]
+    assert mine["outcome"] == "passed" and mine["rule_version"] == 1

@@ -39,6 +39,14 @@ export const router = createRouter({
       path: '/review-tasks/:taskId', component: () => import('./views/Workbench.vue'), props: true,
       meta: { title: '案卷评查', group: '案卷评查', parent: { title: '评查任务', path: '/review-tasks' } },
     },
+    {
+      path: '/rules', component: () => import('./views/Rules.vue'),
+      meta: { title: '评查规则', group: '案卷评查' },
+    },
+    {
+      path: '/rules/:ruleId', component: () => import('./views/Rules.vue'), props: true,
+      meta: { title: '规则编辑', group: '案卷评查', parent: { title: '评查规则', path: '/rules' } },
+    },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 })
