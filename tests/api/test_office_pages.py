@@ -351,3 +351,18 @@ def test_quality_writes_a_rule_dry_runs_switches_it_on(
     report = uploaded_dossier(api, api.login("li"))["report"]
     [mine] = [f for f in report["findings"] if f["rule_id"] == "Q901"]
     assert mine["outcome"] == "passed" and mine["rule_version"] == 1
+
+
+def test_the_phone_never_loads_or_precaches_the_office(served: Served) -> None:
+    """Two builds, no shared chunk: the phone's shell and service worker name no office file, and the office
+    page names only its own (office-*) assets."""
+    dist = served.app.state.settings.web_dist
+    sw, index = (dist / "sw.js").read_text(), httpx.get(f"{served.url}/").text
+    assert "office" not in sw and "office" not in index
+    office = httpx.get(f"{served.url}/office.html")
+    assert office.status_code == 200
+    assets = [a for a in office.text.split('"') if a.startswith("/assets/")]
+    assert assets and all(a.startswith("/assets/office-") for a in assets)
+    worker = next(p.name for p in (dist / "assets").iterdir() if p.name.startswith("office-pdf.worker"))
+    r = httpx.get(f"{served.url}/assets/{worker}")  # pdf.js worker served by us, as a module script
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
