@@ -17,7 +17,7 @@ from apitest_support import PASSWORD
 from field_support import CHROMIUM, CHROMIUM_ARGS, Served, require_build, serve, shot
 from office_support import REASON, deviation_case, uploaded_dossier
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from review_support import add_users, bearer
+from review_support import add_dossier, add_users, bearer
 
 from zhifa.settings import PROJECT_ROOT
 
@@ -366,3 +366,33 @@ def test_the_phone_never_loads_or_precaches_the_office(served: Served) -> None:
     worker = next(p.name for p in (dist / "assets").iterdir() if p.name.startswith("office-pdf.worker"))
     r = httpx.get(f"{served.url}/assets/{worker}")  # pdf.js worker served by us, as a module script
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+
+
+def test_quality_plans_a_sample_draws_and_verifies(
+    served: Served, browser: Browser, api: Any, reviewers: dict[str, int]
+) -> None:
+    for n in range(2):
+        add_dossier(served.app, f"C410122-sample-{n}", "410122", uploader=reviewers["quality"])
+    context = desk(browser)
+    page = context.new_page()
+    sign_in(page, served.url, "quality", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    page.get_by_role("menuitem", name="抽查方案").click()
+    page.get_by_label("方案名称").fill("第一季度案卷抽查")
+    page.get_by_label("抽取比例（%）").fill("100")
+    page.get_by_role("button", name="保存方案").click()
+    row = page.get_by_test_id("plans").get_by_role("row").filter(has_text="第一季度案卷抽查")
+    expect(row).to_contain_text("100.0%")
+    row.get_by_role("button", name="抽取").click()
+    link = row.get_by_role("link", name="核验")
+    draw_id = (link.get_attribute("href") or "").rsplit("/", 1)[1]
+    logged = api.get(f"/sampling-draws/{draw_id}", headers=bearer(reviewers["quality"])).json()
+    assert {"C410122-sample-0", "C410122-sample-1"} <= set(logged["selected"])
+    expect(row).to_contain_text(f"{logged['population_size']} 份中抽出 {len(logged['selected'])} 份")
+    link.click()
+    page.wait_for_url(f"**/office.html#/sampling/draws/{draw_id}")
+    expect(page.get_by_test_id("verify")).to_contain_text("总体摘要与记录：一致")
+    expect(page.get_by_test_id("verify")).to_contain_text("按记录重新抽取的结果：一致")
+    expect(page.get_by_text(logged["population_digest"])).to_be_visible()
+    shot(page, "10-sampling-verify", SCREENSHOTS)
+    context.close()

@@ -47,6 +47,14 @@ export const router = createRouter({
       path: '/rules/:ruleId', component: () => import('./views/Rules.vue'), props: true,
       meta: { title: '规则编辑', group: '案卷评查', parent: { title: '评查规则', path: '/rules' } },
     },
+    {
+      path: '/sampling', component: () => import('./views/Sampling.vue'),
+      meta: { title: '抽查方案', group: '案卷评查' },
+    },
+    {
+      path: '/sampling/draws/:drawId', component: () => import('./views/Draw.vue'), props: true,
+      meta: { title: '抽取核验', group: '案卷评查', parent: { title: '抽查方案', path: '/sampling' } },
+    },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 })
