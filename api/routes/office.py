@@ -48,8 +48,14 @@ Search = Annotated[Filters, Depends(filters)]
 
 
 @router.get("/office/inbox", response_model=InboxOut, summary="My 待办 and 已办 with counts")
-def inbox(db: DB, user: CurrentUser, done_limit: Annotated[int, Query(ge=1, le=500)] = 50) -> InboxOut:
-    return office.inbox(db, user, today(), done_limit)
+def inbox(
+    db: DB,
+    user: CurrentUser,
+    done_limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    deadline_limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> InboxOut:
+    """Counts cover everything; the lists are bounded (deadlines: the most urgent ``deadline_limit``)."""
+    return office.inbox(db, user, today(), done_limit, deadline_limit)
 
 
 @router.get("/cases/{case_id}/similar", response_model=SimilarOut, summary="Similar decided cases")

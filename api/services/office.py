@@ -27,31 +27,39 @@ from api.services.approvals import DECIDER_ROLE, KINDS
 from api.services.users import province_of, visible_units
 
 
-def deadline_rows(
-    session: Session,
-    user: User,
-    on: date,
-    *,
-    within_days: int | None = None,
-    overdue_only: bool = False,
-) -> list[DeadlineOut]:
-    """Due and overdue procedural steps in the caller's scope (the /deadlines list and the inbox)."""
+def due(
+    session: Session, user: User, on: date, *, within_days: int | None = None, overdue_only: bool = False
+) -> list[clocks.Deadline]:
+    """Due and overdue procedural steps in the caller's scope, most urgent first."""
     out = []
     for d in clocks.deadlines(session, visible_units(session, user), on):
         left = d.days_left(on)
         if (overdue_only and left >= 0) or (within_days is not None and left > within_days):
             continue
-        out.append(
-            DeadlineOut(
-                case_id=d.case_id,
-                unit_code=d.unit_code,
-                what=d.what,
-                due_on=d.due_on,
-                overdue=left < 0,
-                days_left=left,
-            )
-        )
+        out.append(d)
     return out
+
+
+def deadline_out(d: clocks.Deadline, on: date) -> DeadlineOut:
+    left = d.days_left(on)
+    return DeadlineOut(
+        case_id=d.case_id,
+        unit_code=d.unit_code,
+        what=d.what,
+        due_on=d.due_on,
+        overdue=left < 0,
+        days_left=left,
+    )
+
+
+def deadline_rows(
+    session: Session, user: User, on: date, *, within_days: int | None = None, overdue_only: bool = False
+) -> list[DeadlineOut]:
+    """The /deadlines list (the inbox shows the same rows, bounded)."""
+    return [
+        deadline_out(d, on)
+        for d in due(session, user, on, within_days=within_days, overdue_only=overdue_only)
+    ]
 
 
 def decidable_kinds(user: User) -> list[str]:
@@ -114,7 +122,7 @@ def _tasks(session: Session, user: User, statuses: tuple[str, ...], limit: int) 
     ]
 
 
-def inbox(session: Session, user: User, on: date, done_limit: int) -> InboxOut:
+def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limit: int) -> InboxOut:
     review_tasks.expire_leases(session)  # a lapsed claim is no longer the caller's to do
     kinds = decidable_kinds(user)
     todo_rows: Sequence[tuple[Approval, Case, str]] = (
@@ -143,11 +151,11 @@ def inbox(session: Session, user: User, on: date, done_limit: int) -> InboxOut:
         .all()
     )
     due_soon = refdata.days("deadline_due_soon_days", province_of(session, user.unit_code), on)
-    deadlines = deadline_rows(session, user, on, within_days=due_soon)
+    deadlines = due(session, user, on, within_days=due_soon)
     todo = InboxTodo(
         approvals=[_approval_item(*row) for row in todo_rows],
         review_tasks=_tasks(session, user, ("claimed",), limit=10_000),
-        deadlines=deadlines,
+        deadlines=[deadline_out(d, on) for d in deadlines[:deadline_limit]],  # most urgent first; counts: all
     )
     unit = session.get(Unit, user.unit_code)
     return InboxOut(
@@ -157,7 +165,7 @@ def inbox(session: Session, user: User, on: date, done_limit: int) -> InboxOut:
             approvals=len(todo.approvals),
             review_tasks=len(todo.review_tasks),
             deadlines=len(deadlines),
-            overdue=sum(d.overdue for d in deadlines),
+            overdue=sum(d.days_left(on) < 0 for d in deadlines),
         ),
         todo=todo,
         done=InboxDone(

@@ -210,3 +210,49 @@ def test_similar_cases_from_the_published_snapshot(app: Any, client: TestClient,
             "examples"
         ]
     ) == ["W1", "W2", "W3"]
+
+
+def test_deadline_list_is_bounded_counts_are_not(client: TestClient, as_user: Any) -> None:
+    li = as_user("li")
+    late = setting("filing_days_after_discovery") + 3
+    made = [deviation_case(client, li, days_ago=late + n)["case_id"] for n in range(3)]  # oldest is made last
+    r = client.get("/office/inbox", params={"deadline_limit": 2}, headers=as_user("head"))
+    assert r.status_code == 200, r.text
+    box = r.json()
+    assert box["counts"]["deadlines"] == 3 and box["counts"]["overdue"] == 3
+    assert [d["case_id"] for d in box["todo"]["deadlines"]] == [made[2], made[1]]  # the most overdue first
+    assert (
+        client.get("/office/inbox", params={"deadline_limit": 0}, headers=as_user("head")).status_code == 422
+    )
+
+
+def test_preservation_clock_follows_the_latest_approvals(client: TestClient, as_user: Any) -> None:
+    """The clocks read every case's preservation approvals in one query: the handling deadline runs from an
+    approved preservation until its handling is approved; a newer pending request stops it too."""
+    li, head = as_user("li"), as_user("head")
+
+    def decide(case_id: str, kind: str) -> None:
+        a = client.post(f"/cases/{case_id}/approvals", json={"kind": kind}, headers=li).json()
+        r = client.post(f"/approvals/{a['approval_id']}/decision", json={"outcome": "approved"}, headers=head)
+        assert r.status_code == 200, r.text
+
+    def steps(case_id: str) -> set[str]:
+        return {
+            d["what"].split()[0]
+            for d in client.get("/deadlines", headers=li).json()
+            if d["case_id"] == case_id
+        }
+
+    handled, pending, running = (deviation_case(client, li)["case_id"] for _ in range(3))
+    for case_id in (handled, pending, running):
+        decide(case_id, "filing")
+        decide(case_id, "preservation")
+        assert "preservation" in steps(case_id)
+    decide(handled, "preservation_handling")
+    assert (
+        client.post(f"/cases/{pending}/approvals", json={"kind": "preservation"}, headers=li).status_code
+        == 201
+    )
+    assert "preservation" not in steps(handled)
+    assert "preservation" not in steps(pending)  # the latest preservation request is not approved yet
+    assert "preservation" in steps(running)
