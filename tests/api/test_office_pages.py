@@ -225,6 +225,19 @@ def test_reviewer_claims_reviews_side_by_side_and_submits(
     expect(page.locator(".pdf-mark")).to_be_in_viewport()
     shot(page, "06-workbench", SCREENSHOTS)
 
+    # from the keyboard: J selects the next finding, 2 rejects it, 1 confirms it again
+    order = [f["rule_id"] for f in detail["findings"]]
+    page.locator("body").click(position={"x": 5, "y": 760})  # focus off the fields
+    page.keyboard.press("j")
+    following = order[order.index(finding["rule_id"]) + 1]
+    expect(page.locator(".finding.on")).to_contain_text(following)
+    nxt = next(f for f in detail["findings"] if f["rule_id"] == following)
+    if nxt["decision_needed"]:
+        page.keyboard.press("2")
+        expect(page.locator(".finding.on").get_by_label("否定")).to_be_checked()
+        page.keyboard.press("1")
+        expect(page.locator(".finding.on").get_by_label("确认")).to_be_checked()
+
     for f in detail["findings"]:
         if f["decision_needed"] and not f["prefill"]:
             page.get_by_test_id("finding").filter(has_text=f["rule_id"]).first.get_by_label("确认").check()
