@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,8 +41,6 @@ def _years_back(on: date, years: int) -> date:
 
 
 def _from_warehouse(snapshot: Path, case: Case, province: str, band: int, since: date) -> list[SimilarCase]:
-    import duckdb
-
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
         rows = con.execute(
@@ -106,11 +105,13 @@ def similar(session: Session, case: Case, snapshot: Path, on: date, visible: set
     band = amount_band(case.illegal_amount)
     source: Literal["warehouse", "store"] = "warehouse" if snapshot.exists() else "store"
     found: list[SimilarCase] = []
-    if band is not None:
-        if source == "warehouse":
+    if band is not None and source == "warehouse":
+        try:
             found = _from_warehouse(snapshot, case, province, band, since)
-        else:
-            found = _from_store(session, case, province, band, since)
+        except duckdb.Error:  # a snapshot being replaced, or of an older layout: the store still answers
+            source = "store"
+    if band is not None and source == "store":
+        found = _from_store(session, case, province, band, since)
     rates = [s.rate for s in found]
     return SimilarOut(
         source=source,

@@ -256,3 +256,18 @@ def test_preservation_clock_follows_the_latest_approvals(client: TestClient, as_
     assert "preservation" not in steps(handled)
     assert "preservation" not in steps(pending)  # the latest preservation request is not approved yet
     assert "preservation" in steps(running)
+
+
+def test_similar_cases_fall_back_to_the_store_when_the_snapshot_cannot_answer(
+    app: Any, client: TestClient, as_user: Any
+) -> None:
+    li = as_user("li")
+    target = deviation_case(client, li)
+    other = deviation_case(client, li, cartons=1)["case_id"]
+    _decide(app, other, "4000.00", "400.00", 100)
+    snapshot = app.state.settings.serve_warehouse_path
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(snapshot)).close()  # a snapshot without marts.fct_case_fines
+    r = client.get(f"/cases/{target['case_id']}/similar", headers=as_user("head"))
+    assert r.status_code == 200, r.text
+    assert (r.json()["source"], r.json()["count"]) == ("store", 1)
