@@ -66,6 +66,7 @@ def create_app(
         dossiers,
         field_reference,
         health,
+        office,
         review_rules,
         review_tasks,
         sampling,
@@ -86,7 +87,8 @@ def create_app(
         field_reference,
     )
     review = (dossiers, review_rules, review_tasks, sampling)
-    for module in (*capture, *review):
+    desk = (office,)
+    for module in (*capture, *review, *desk):
         app.include_router(module.router)
     openapi.install(app)
     mount_web(app, settings.web_dist)

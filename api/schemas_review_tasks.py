@@ -135,6 +135,18 @@ class SubmitOut(BaseModel):
     arbitration_task_id: int | None = None
 
 
+class TaskFileOut(Orm):
+    """A dossier file as the reviewer's side-by-side view needs it: what it is and where fields were read."""
+
+    file_id: int
+    filename: str
+    media_type: str | None
+    status: str
+    doc_type: str | None
+    pages: int | None
+    fields: list[dict[str, Any]]  # [{field, value, page}]
+
+
 class ExpiredOut(BaseModel):
     returned_task_ids: list[int]
 

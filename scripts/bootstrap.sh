@@ -37,9 +37,10 @@ uv sync --frozen --quiet
 uv run --frozen --quiet python -m dashboards.service install
 
 # The web front end (web/): npm ci from the committed lock, then vite build into web/dist (served at /).
-# Skipped when web/dist/index.html is newer than every source file and the lock.
-if [ -z "$(find web/package-lock.json web/index.html web/vite.config.js web/src web/public -newer web/dist/index.html 2>/dev/null | head -1)" ] \
-   && [ -f web/dist/index.html ]; then
+# Skipped when web/dist/index.html (written first) is newer than every source file and the lock, and the
+# office build (written last) is there.
+if [ -z "$(find web/package.json web/package-lock.json web/index.html web/office.html web/vite.config.js web/src web/public -newer web/dist/index.html 2>/dev/null | head -1)" ] \
+   && [ -f web/dist/index.html ] && [ -f web/dist/office.html ]; then
   :
 else
   if ! command -v npm >/dev/null 2>&1; then

@@ -33,6 +33,9 @@ class ApiSettings(BaseSettings):
     login_max_failures_per_address: int = Field(
         default=50, ge=1, description="failed logins from one client address in the window before 429"
     )
+    export_max_rows: int = Field(
+        default=20_000, description="most rows one XLSX export of the office case search may hold"
+    )
     # dossier upload (issue #7): limits that keep a hostile zip from filling memory or disk
     dossier_max_files: int = Field(default=300, description="most files one dossier upload may unpack")
     dossier_max_unpacked_bytes: int = Field(

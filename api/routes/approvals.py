@@ -11,7 +11,7 @@ from api.core.errors import ApiError
 from api.deps import DB, Approver, CurrentUser, Officer, PathId, TxRoute
 from api.models import Approval, Case
 from api.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, DeadlineOut
-from api.services import approvals, cases, clocks
+from api.services import approvals, cases, office
 from api.services.clock import today
 from api.services.users import visible_units
 
@@ -65,20 +65,4 @@ def deadlines(
     overdue_only: bool = False,
     within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
 ) -> list[DeadlineOut]:
-    on = today()
-    out = []
-    for d in clocks.deadlines(db, visible_units(db, user), on):
-        left = d.days_left(on)
-        if (overdue_only and left >= 0) or (within_days is not None and left > within_days):
-            continue
-        out.append(
-            DeadlineOut(
-                case_id=d.case_id,
-                unit_code=d.unit_code,
-                what=d.what,
-                due_on=d.due_on,
-                overdue=left < 0,
-                days_left=left,
-            )
-        )
-    return out
+    return office.deadline_rows(db, user, today(), within_days=within_days, overdue_only=overdue_only)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 
 from api.core.errors import ApiError
@@ -23,10 +23,12 @@ from api.schemas_review_tasks import (
     SubmitIn,
     SubmitOut,
     TaskDetail,
+    TaskFileOut,
     TaskOut,
 )
 from api.services import human_review as hr
 from api.services import review_tasks as tasks
+from api.services import task_files
 from api.services.users import visible_units
 
 router = APIRouter(tags=["review tasks"], route_class=TxRoute)
@@ -102,15 +104,7 @@ def expire(db: DB, user: Quality) -> ExpiredOut:
 
 @router.get("/review-tasks/{task_id}", response_model=TaskDetail, summary="A task with its review form")
 def detail(task_id: PathId, db: DB, user: CurrentUser) -> TaskDetail:
-    tasks.expire_leases(db, task_ids=[task_id])
-    task = db.get(ReviewTask, task_id)
-    dossier = db.get(Dossier, task.dossier_id) if task else None
-    if task is None or dossier is None:
-        raise ApiError(404, "TASK_NOT_FOUND", f"评查任务不存在 / review task {task_id} not found")
-    manager = hr.is_manager_of(db, user, dossier) or "admin" in user.role_set
-    holder = task.assignee_id == user.id and task.status in ("claimed", "submitted")
-    if not (manager or holder):
-        raise ApiError(404, "TASK_NOT_FOUND", f"评查任务不存在 / review task {task_id} not found")
+    task, dossier, manager = task_files.readable(db, user, task_id)
     if hr.may_see_reviews(db, user, task, dossier):
         reviews = [review_out(r, i) for r, i in hr.reviews_of(db, dossier.dossier_id)]
     else:  # the holder sees their own review of this task, nothing else
@@ -181,3 +175,19 @@ def human_review(review_id: PathId, db: DB, user: CurrentUser) -> HumanReviewOut
     ):
         raise ApiError(404, "REVIEW_NOT_FOUND", f"评查记录不存在 / human review {review_id} not found")
     return review_out(review, hr.items_of(db, review_id))
+
+
+@router.get("/review-tasks/{task_id}/files", response_model=list[TaskFileOut], summary="The dossier's files")
+def files(task_id: PathId, db: DB, user: CurrentUser) -> list[TaskFileOut]:
+    """For the side-by-side view: each file with the fields recognised in it and their pages."""
+    _, dossier, _ = task_files.readable(db, user, task_id)
+    return [TaskFileOut.model_validate(f) for f in task_files.files(db, dossier)]
+
+
+@router.get(
+    "/review-tasks/{task_id}/files/{file_id}", summary="One file of the dossier", response_class=Response
+)
+def file_content(task_id: PathId, file_id: PathId, request: Request, db: DB, user: CurrentUser) -> Response:
+    _, dossier, _ = task_files.readable(db, user, task_id)
+    data, media_type = task_files.content(db, dossier, file_id, request.app.state.settings.uploads_dir)
+    return Response(data, media_type=media_type, headers={"Cache-Control": "private, no-store"})

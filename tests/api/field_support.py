@@ -62,11 +62,11 @@ def log_in(page: Page, url: str, username: str = "li") -> None:
     expect(page.get_by_role("button", name="新建案件")).to_be_visible()
 
 
-def shot(page: Page, name: str) -> None:
-    """docs/screenshots/field/NAME.png, rewritten only with ZHIFA_UPDATE_SCREENSHOTS=1."""
+def shot(page: Page, name: str, folder: Path = SCREENSHOTS) -> None:
+    """docs/screenshots/field/NAME.png (or ``folder``), rewritten only with ZHIFA_UPDATE_SCREENSHOTS=1."""
     if os.environ.get("ZHIFA_UPDATE_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=folder != SCREENSHOTS)
 
 
 def y4m_from_photo(photo: Path, out: Path, frames: int = 10) -> Path:

@@ -11,8 +11,13 @@ export const auth = reactive({
   expired: false,
 })
 
+/** The user's roles: the API sends them as one string, "officer;approver". */
+export function rolesOf(user = auth.user) {
+  return String(user?.roles || '').split(/[;,]/).map((r) => r.trim()).filter(Boolean)
+}
+
 export function hasRole(role) {
-  return (auth.user?.roles || '').split(',').map((r) => r.trim()).includes(role)
+  return rolesOf().includes(role)
 }
 
 export async function login(username, password) {

@@ -1,0 +1,69 @@
+// Hash routes (office.html#/todo) so app paths never clash with API paths on the server.
+import { createRouter, createWebHashHistory } from 'vue-router'
+import { auth } from '@shared/auth.js'
+import Login from './views/Login.vue'
+import Todo from './views/Todo.vue'
+
+// crumbs: the menu group and the page (UX.md: breadcrumbs under the top bar)
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/login', component: Login, meta: { public: true, title: '登录' } },
+    { path: '/', redirect: '/todo' },
+    { path: '/todo', component: Todo, meta: { title: '待办事项', group: '案件办理' } },
+    {
+      path: '/deadlines', component: Todo, props: { only: 'deadlines' },
+      meta: { title: '期限预警', group: '案件办理' },
+    },
+    {
+      path: '/cases', component: () => import('./views/CaseSearch.vue'),
+      meta: { title: '案件查询', group: '案件办理' },
+    },
+    {
+      path: '/cases/:caseId', component: () => import('./views/CaseView.vue'), props: true,
+      meta: { title: '案件详情', group: '案件办理', parent: { title: '案件查询', path: '/cases' } },
+    },
+    {
+      path: '/approvals', component: Todo, props: { only: 'approvals' },
+      meta: { title: '待我审批', group: '审批' },
+    },
+    {
+      path: '/approvals/:caseId/:approvalId', component: () => import('./views/Approval.vue'), props: true,
+      meta: { title: '审批详情', group: '审批', parent: { title: '待我审批', path: '/approvals' } },
+    },
+    {
+      path: '/review-tasks', component: () => import('./views/ReviewTasks.vue'),
+      meta: { title: '评查任务', group: '案卷评查' },
+    },
+    {
+      path: '/review-tasks/:taskId', component: () => import('./views/Workbench.vue'), props: true,
+      meta: { title: '案卷评查', group: '案卷评查', parent: { title: '评查任务', path: '/review-tasks' } },
+    },
+    {
+      path: '/rules', component: () => import('./views/Rules.vue'),
+      meta: { title: '评查规则', group: '案卷评查' },
+    },
+    {
+      path: '/rules/:ruleId', component: () => import('./views/Rules.vue'), props: true,
+      meta: { title: '规则编辑', group: '案卷评查', parent: { title: '评查规则', path: '/rules' } },
+    },
+    {
+      path: '/sampling', component: () => import('./views/Sampling.vue'),
+      meta: { title: '抽查方案', group: '案卷评查' },
+    },
+    {
+      path: '/sampling/draws/:drawId', component: () => import('./views/Draw.vue'), props: true,
+      meta: { title: '抽取核验', group: '案卷评查', parent: { title: '抽查方案', path: '/sampling' } },
+    },
+    { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
+  ],
+})
+
+router.beforeEach((to) => {
+  if (!to.meta.public && !auth.token) return { path: '/login', query: { next: to.fullPath } }
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = `${to.meta.title || ''} · 办公端`
+})
