@@ -8,9 +8,10 @@ from typing import Any
 
 import httpx
 from apitest_support import PASSWORD
-from field_support import CHROMIUM, CHROMIUM_ARGS, Served
+from field_support import Served
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from dashboards.browser import CHROMIUM, CHROMIUM_ARGS
 from zhifa.settings import PROJECT_ROOT
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots" / "office"
