@@ -155,7 +155,7 @@ def main() -> None:
         rows = scale_snapshot(snapshot, scaled, args.scale_years)
         print(
             f"scaled ×{args.scale_years} in {time.perf_counter() - t0:.0f} s: "
-            f"{rows['marts.fct_case_fines']:,} cases, {rows['marts.rule_results']:,} rule results, "
+            f"{rows['marts.fct_case_fines']:,} cases, {rows['marts.fct_rule_results']:,} rule results, "
             f"{rows['marts.fct_rule_failures']:,} failed rules, {scaled.stat().st_size / 1e6:.0f} MB"
         )
         snapshot = scaled
