@@ -175,6 +175,51 @@ def test_marts_carry_the_public_columns(built: Built) -> None:
         assert set(wanted.split()) <= have.get(mart, set()), mart
 
 
+# old mart name → the mart it became and, where the old one had fewer columns, its columns (issue #13 §5)
+_SIGNAL = "case_id signal_code signal_name legal_basis"
+DEPRECATED: dict[str, tuple[str, str | None]] = {
+    "unit_fine_consistency": ("fct_unit_fine_consistency", None),
+    "officer_fine_consistency": ("fct_officer_fine_consistency", None),
+    "similar_case_pairs": ("fct_similar_case_pairs", None),
+    "rule_results": ("fct_rule_results", None),
+    "reviewer_calibration": ("fct_reviewer_calibration", None),
+    "review_coverage": ("fct_review_coverage", None),
+    "review_sampling_coverage": ("fct_review_sampling_coverage", None),
+    "unit_risk": ("fct_unit_risk", None),
+    "case_risk_signals": ("fct_case_risk_signals", f"{_SIGNAL} detail weight"),
+    "fct_case_signals": (
+        "fct_case_risk_signals",
+        "case_id province_code unit_code violation_code discovered_date signal_code signal_name legal_basis "
+        "weight",
+    ),
+}
+
+
+def test_marts_are_fct_or_dim_and_old_names_are_views_of_them(built: Built) -> None:
+    kinds = built.df(
+        "select table_name, table_type from information_schema.tables where table_schema = 'marts'"
+    )
+    tables = set(kinds.loc[kinds["table_type"] == "BASE TABLE", "table_name"])
+    assert {t for t in tables if not t.startswith(("fct_", "dim_"))} == set()
+    assert set(kinds.loc[kinds["table_type"] == "VIEW", "table_name"]) == set(DEPRECATED)
+    cols = built.df(
+        "select table_name, column_name from information_schema.columns where table_schema = 'marts' "
+        "order by table_name, ordinal_position"
+    )
+    order = cols.groupby("table_name")["column_name"].apply(list).to_dict()
+    for old, (new, old_columns) in DEPRECATED.items():
+        wanted = old_columns.split() if old_columns else order[new]
+        assert order[old] == wanted, old
+        listed = ", ".join(wanted)
+        counts = built.df(
+            f"select (select count(*) from marts.{old}) as n_old, "
+            f"(select count(*) from marts.{new}) as n_new, "
+            f"(select count(*) from (select {listed} from marts.{old} "
+            f"except all select {listed} from marts.{new})) as n_diff"
+        ).iloc[0]
+        assert counts["n_old"] == counts["n_new"] and counts["n_diff"] == 0, (old, counts.to_dict())
+
+
 def test_dossier_facts_table_is_the_vocabulary_with_its_types(built: Built) -> None:
     """The built int_dossier_facts against zhifa.rules' registry: every fact a column of the vocabulary's
     type family, no other column but the declared extras, and the facts declared unknown NULL in every row."""
