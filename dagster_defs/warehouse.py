@@ -110,6 +110,7 @@ def publish_defs(upstream: Iterable[dg.AssetKey]) -> dg.Definitions:
                 "path": dg.MetadataValue.path(str(info.path)),
                 "bytes": info.bytes,
                 "tables": dg.MetadataValue.json(info.tables),
+                "views": dg.MetadataValue.json(info.views),
                 "audit checkpoints copied": checkpoints,
             }
         )

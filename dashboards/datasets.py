@@ -151,14 +151,14 @@ FROM marts.{mart} c{_names("c")}"""
 UNIT_CONSISTENCY = Dataset(
     table="v_unit_fine_consistency",
     label="单位罚款一致性",
-    sql=_consistency("unit_fine_consistency"),
+    sql=_consistency("fct_unit_fine_consistency"),
     columns=(*NAMES, *_CONSISTENCY_COLUMNS),
     metrics=_CONSISTENCY_METRICS,
 )
 OFFICER_CONSISTENCY = Dataset(
     table="v_officer_fine_consistency",
     label="执法人员罚款一致性",
-    sql=_consistency("officer_fine_consistency", "c.officer_id, "),
+    sql=_consistency("fct_officer_fine_consistency", "c.officer_id, "),
     columns=(Column("officer_id", "VARCHAR", "主办人员编号"), *NAMES, *_CONSISTENCY_COLUMNS),
     metrics=_CONSISTENCY_METRICS,
 )
@@ -171,7 +171,7 @@ SIMILAR_PAIRS = Dataset(
     sql=f"""SELECT p.case_a, p.case_b, p.province_code, u.province_name, u.unit_code, u.path AS unit_path,
     ub.path AS unit_path_b, v.name_zh AS violation_name, p.tier, p.amount_band, p.amount_a, p.amount_b,
     p.rate_a, p.rate_b, p.rate_gap, make_date(p.year, 1, 1) AS {PERIOD}
-FROM marts.similar_case_pairs p
+FROM marts.fct_similar_case_pairs p
 LEFT JOIN marts.dim_units u ON u.unit_code = substr(p.case_a, 2, 6)
 LEFT JOIN marts.dim_units ub ON ub.unit_code = substr(p.case_b, 2, 6)
 LEFT JOIN ref.ref_violation_types v ON v.violation_code = p.violation_code""",
@@ -236,7 +236,7 @@ _CATEGORY_ZH = (
     "WHEN 'evidence' THEN '证据' WHEN 'procedure' THEN '程序' WHEN 'legal_basis' THEN '法律适用' "
     "WHEN 'discretion' THEN '自由裁量' WHEN 'documents' THEN '文书' ELSE category END"
 )
-# fct_rule_failures: the failed rules only (about 1 % of rule_results), already carrying unit and period
+# fct_rule_failures: the failed rules only (about 1 % of fct_rule_results), already carrying unit and period
 RULE_FAILURES = Dataset(
     table="v_rule_failures",
     label="评查规则未通过",
@@ -263,7 +263,7 @@ LEFT JOIN ref.ref_violation_types v ON v.violation_code = r.violation_code{_name
 )
 
 REVIEWER_CALIBRATION = Dataset(
-    table="reviewer_calibration",
+    table="fct_reviewer_calibration",
     label="评查人员校准",
     columns=(
         Column("reviewer_id", "VARCHAR", "评查人员编号"),
@@ -304,7 +304,7 @@ UNIT_RISK = Dataset(
     p.short_name AS province_short, COALESCE(c.short_name, '（省局直属）') AS city_short,
     u.short_name AS unit_short, r.month AS {PERIOD}, r.n_cases, r.n_signals, r.n_cases_with_signals,
     r.risk_index
-FROM marts.unit_risk r{_names("r")}
+FROM marts.fct_unit_risk r{_names("r")}
 LEFT JOIN marts.dim_units c ON c.unit_code = u.city_code
 LEFT JOIN marts.dim_units p ON p.unit_code = u.province_code""",
     columns=(
@@ -332,7 +332,7 @@ RISK_SIGNALS = Dataset(
     label="风险信号",
     sql=f"""SELECT s.case_id, s.province_code, {NAME_COLUMNS}, s.unit_code, v.name_zh AS violation_name,
     s.signal_code, s.signal_name, s.legal_basis, s.weight, s.discovered_date AS {PERIOD}
-FROM marts.fct_case_signals s
+FROM marts.fct_case_risk_signals s
 LEFT JOIN ref.ref_violation_types v ON v.violation_code = s.violation_code{_names("s")}""",
     columns=(
         CASE,

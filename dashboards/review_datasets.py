@@ -134,7 +134,7 @@ REVIEW_COVERAGE = Dataset(
     label="抽查覆盖率",
     sql=f"""SELECT u.province_code, u.province_name, c.unit_code, u.path AS unit_path, c.year,
     c.n_decided_cases, c.n_sampled, c.n_reviewed, c.coverage
-FROM marts.review_coverage c{_names("c")}""",
+FROM marts.fct_review_coverage c{_names("c")}""",
     columns=(
         *NAMES,
         Column("year", "INTEGER", "年度"),

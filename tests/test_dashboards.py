@@ -221,14 +221,14 @@ def test_fine_consistency_headlines_equal_the_marts(served: Served) -> None:
         f"SELECT count(*) FROM {fines} WHERE deviation_unapproved"
     )
     assert _value(r["偏离突出的单位（单位·年度）"]) == served.mart(
-        "SELECT count(*) FROM marts.unit_fine_consistency WHERE flagged"
+        "SELECT count(*) FROM marts.fct_unit_fine_consistency WHERE flagged"
     )
     # the ranking lists every unit-year with the mart's effect and interval
     ranking = r["单位偏离效应排名（含区间）"].rows
-    assert len(ranking) == served.mart("SELECT count(*) FROM marts.unit_fine_consistency")
+    assert len(ranking) == served.mart("SELECT count(*) FROM marts.fct_unit_fine_consistency")
     top = max(ranking, key=lambda row: row["effect_max"])
     assert top["effect_max"] == pytest.approx(
-        served.mart("SELECT max(effect) FROM marts.unit_fine_consistency")
+        served.mart("SELECT max(effect) FROM marts.fct_unit_fine_consistency")
     )
     out_of_range = {row["case_id"] for row in r["超出法定幅度的案件"].rows}
     con = duckdb.connect(str(served.snapshot), read_only=True)
@@ -270,7 +270,7 @@ def test_quality_and_risk_headlines_equal_the_marts(served: Served) -> None:
         "WHERE human_grade IS NOT NULL"
     )
     assert _value(r["机审与人工等级一致率"]) == pytest.approx(agreement)
-    assert _value(r["风险信号总数"]) == served.mart("SELECT count(*) FROM marts.case_risk_signals")
+    assert _value(r["风险信号总数"]) == served.mart("SELECT count(*) FROM marts.fct_case_risk_signals")
 
 
 def _seed_setting(key: str) -> float:
@@ -391,7 +391,7 @@ def test_native_filter_values_narrow_every_dashboard_like_duckdb(served: Served)
         "GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1"
     ).fetchall()[0]
     violation = one(
-        "SELECT v.name_zh FROM marts.rule_results r JOIN marts.fct_case_fines f USING (case_id) "
+        "SELECT v.name_zh FROM marts.fct_rule_results r JOIN marts.fct_case_fines f USING (case_id) "
         "JOIN ref.ref_violation_types v USING (violation_code) WHERE r.outcome = 'failed' "
         "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
     )
@@ -444,7 +444,7 @@ def test_native_filter_values_narrow_every_dashboard_like_duckdb(served: Served)
             )
             failed = dict(
                 con.execute(
-                    "SELECT r.rule_name, count(*) FROM marts.rule_results r JOIN marts.fct_case_fines f "
+                    "SELECT r.rule_name, count(*) FROM marts.fct_rule_results r JOIN marts.fct_case_fines f "
                     "USING (case_id) JOIN ref.ref_violation_types v USING (violation_code) "
                     "WHERE r.outcome = 'failed' AND v.name_zh = ? GROUP BY 1",
                     [violation],
@@ -458,8 +458,9 @@ def test_native_filter_values_narrow_every_dashboard_like_duckdb(served: Served)
             assert min(r["n_failed"] for r in top) == sorted(failed.values(), reverse=True)[len(top) - 1]
             # 执法风险: signals of one province, in total and over its unit tree
             signals = one(
-                "SELECT count(*) FROM marts.case_risk_signals s JOIN marts.fct_case_risk c USING (case_id) "
-                "JOIN names n USING (unit_code) WHERE n.province_name = ?",
+                "SELECT count(*) FROM marts.fct_case_risk_signals s "
+                "JOIN marts.fct_case_risk c USING (case_id) JOIN names n ON n.unit_code = c.unit_code "
+                "WHERE n.province_name = ?",
                 province,
             )
             (row,) = answer("风险信号总数", by_province)

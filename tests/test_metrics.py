@@ -32,17 +32,17 @@ PUBLIC_COLUMNS = {
     "fct_case_fines": "case_id province_code unit_code lead_officer_id violation_code decided_at "
     "computed_amount stated_amount valuation_mismatch tier rate tier_min tier_max tier_default statutory_min "
     "statutory_max in_tier in_statutory_range deviation deviation_approved deviation_unapproved",
-    "unit_fine_consistency": "unit_code year n_cases effect effect_low effect_high flagged direction",
-    "officer_fine_consistency": "officer_id unit_code year n_cases effect effect_low effect_high flagged "
+    "fct_unit_fine_consistency": "unit_code year n_cases effect effect_low effect_high flagged direction",
+    "fct_officer_fine_consistency": "officer_id unit_code year n_cases effect effect_low effect_high flagged "
     "direction",
-    "similar_case_pairs": "case_a case_b violation_code tier amount_band rate_gap",
-    "rule_results": "case_id rule_id passed deducted_points veto evidence",
+    "fct_similar_case_pairs": "case_a case_b violation_code tier amount_band rate_gap",
+    "fct_rule_results": "case_id rule_id passed deducted_points veto evidence",
     "fct_dossier_quality": "case_id unit_code machine_score machine_grade veto n_failed_rules human_score "
     "human_grade final_score final_grade",
-    "reviewer_calibration": "reviewer_id n_reviews mean_offset agreement flagged direction",
-    "case_risk_signals": "case_id signal_code legal_basis detail",
+    "fct_reviewer_calibration": "reviewer_id n_reviews mean_offset agreement flagged direction",
+    "fct_case_risk_signals": "case_id signal_code legal_basis detail",
     "fct_case_risk": "case_id unit_code n_signals risk_score",
-    "unit_risk": "unit_code month n_cases n_signals risk_index",
+    "fct_unit_risk": "unit_code month n_cases n_signals risk_index",
 }
 # bad input added to the world: case suffix → (expected reason_code, how the case is spoiled)
 BAD_CASES = {
@@ -175,6 +175,51 @@ def test_marts_carry_the_public_columns(built: Built) -> None:
         assert set(wanted.split()) <= have.get(mart, set()), mart
 
 
+# old mart name → the mart it became and, where the old one had fewer columns, its columns (issue #13 §5)
+_SIGNAL = "case_id signal_code signal_name legal_basis"
+DEPRECATED: dict[str, tuple[str, str | None]] = {
+    "unit_fine_consistency": ("fct_unit_fine_consistency", None),
+    "officer_fine_consistency": ("fct_officer_fine_consistency", None),
+    "similar_case_pairs": ("fct_similar_case_pairs", None),
+    "rule_results": ("fct_rule_results", None),
+    "reviewer_calibration": ("fct_reviewer_calibration", None),
+    "review_coverage": ("fct_review_coverage", None),
+    "review_sampling_coverage": ("fct_review_sampling_coverage", None),
+    "unit_risk": ("fct_unit_risk", None),
+    "case_risk_signals": ("fct_case_risk_signals", f"{_SIGNAL} detail weight"),
+    "fct_case_signals": (
+        "fct_case_risk_signals",
+        "case_id province_code unit_code violation_code discovered_date signal_code signal_name legal_basis "
+        "weight",
+    ),
+}
+
+
+def test_marts_are_fct_or_dim_and_old_names_are_views_of_them(built: Built) -> None:
+    kinds = built.df(
+        "select table_name, table_type from information_schema.tables where table_schema = 'marts'"
+    )
+    tables = set(kinds.loc[kinds["table_type"] == "BASE TABLE", "table_name"])
+    assert {t for t in tables if not t.startswith(("fct_", "dim_"))} == set()
+    assert set(kinds.loc[kinds["table_type"] == "VIEW", "table_name"]) == set(DEPRECATED)
+    cols = built.df(
+        "select table_name, column_name from information_schema.columns where table_schema = 'marts' "
+        "order by table_name, ordinal_position"
+    )
+    order = cols.groupby("table_name")["column_name"].apply(list).to_dict()
+    for old, (new, old_columns) in DEPRECATED.items():
+        wanted = old_columns.split() if old_columns else order[new]
+        assert order[old] == wanted, old
+        listed = ", ".join(wanted)
+        counts = built.df(
+            f"select (select count(*) from marts.{old}) as n_old, "
+            f"(select count(*) from marts.{new}) as n_new, "
+            f"(select count(*) from (select {listed} from marts.{old} "
+            f"except all select {listed} from marts.{new})) as n_diff"
+        ).iloc[0]
+        assert counts["n_old"] == counts["n_new"] and counts["n_diff"] == 0, (old, counts.to_dict())
+
+
 def test_dossier_facts_table_is_the_vocabulary_with_its_types(built: Built) -> None:
     """The built int_dossier_facts against zhifa.rules' registry: every fact a column of the vocabulary's
     type family, no other column but the declared extras, and the facts declared unknown NULL in every row."""
@@ -225,19 +270,21 @@ def _flag_scores(flagged: pd.DataFrame, key: str, planted: list[dict[str, str]])
 
 
 def test_biased_units_and_officers_are_flagged_and_the_noisy_unit_is_not(built: Built) -> None:
-    units = built.df("select distinct unit_code, direction from marts.unit_fine_consistency where flagged")
+    units = built.df(
+        "select distinct unit_code, direction from marts.fct_unit_fine_consistency where flagged"
+    )
     recall, false_share = _flag_scores(units, "unit_code", built.truth["biased_units"])
     assert recall == 1.0 and false_share <= 0.10, units
     assert built.truth["small_noisy_unit"] not in set(units["unit_code"])
     officers = built.df(
-        "select distinct officer_id, direction from marts.officer_fine_consistency where flagged"
+        "select distinct officer_id, direction from marts.fct_officer_fine_consistency where flagged"
     )
     recall, false_share = _flag_scores(officers, "officer_id", built.truth["biased_officers"])
     assert recall == 1.0 and false_share <= 0.10, officers
 
 
 def test_planted_procedural_defects_raise_their_signal_and_clean_cases_stay_quiet(built: Built) -> None:
-    signals = built.df("select case_id, signal_code from marts.case_risk_signals")
+    signals = built.df("select case_id, signal_code from marts.fct_case_risk_signals")
     found = set(zip(signals["case_id"], signals["signal_code"], strict=True))
     planted = [(c, s) for s, cases in built.truth["procedural_defects"].items() for c in cases]
     recall = sum(p in found for p in planted) / len(planted)
@@ -246,13 +293,15 @@ def test_planted_procedural_defects_raise_their_signal_and_clean_cases_stay_quie
     noisy = set(signals["case_id"]) & clean
     assert len(noisy) <= 0.01 * len(clean), signals[signals["case_id"].isin(noisy)].head(10)
     legal = built.df(
-        "select count(*) as n from marts.case_risk_signals where legal_basis is null or detail is null"
+        "select count(*) as n from marts.fct_case_risk_signals where legal_basis is null or detail is null"
     )
     assert legal["n"].iloc[0] == 0
 
 
 def test_lenient_and_harsh_reviewers_are_flagged(built: Built) -> None:
-    flagged = built.df("select distinct reviewer_id, direction from marts.reviewer_calibration where flagged")
+    flagged = built.df(
+        "select distinct reviewer_id, direction from marts.fct_reviewer_calibration where flagged"
+    )
     got = set(zip(flagged["reviewer_id"], flagged["direction"], strict=True))
     want = {(r, "lenient") for r in built.truth["lenient_reviewers"]}
     want |= {(r, "harsh") for r in built.truth["harsh_reviewers"]}
@@ -265,7 +314,7 @@ def test_machine_review_finds_the_planted_document_defects(built: Built) -> None
     checkable = [(c, d) for c, d in planted if c in built.recognised_cases]
     if not checkable:
         pytest.xfail("no dossier file recognised (raw.document_fields empty): document defects need fields")
-    results = built.df("select case_id, rule_id, passed from marts.rule_results")
+    results = built.df("select case_id, rule_id, passed from marts.fct_rule_results")
     failed = {(r["case_id"], r["rule_id"]) for r in results.to_dict("records") if r["passed"] is False}
     missed = [(c, d) for c, d in checkable if (c, DEFECT_RULE[d]) not in failed]
     assert not missed
@@ -279,7 +328,7 @@ def test_quality_scores_follow_the_rule_results(built: Built) -> None:
         """select q.case_id, q.machine_score, q.veto, s.total, s.any_veto
            from marts.fct_dossier_quality q
            join (select case_id, sum(deducted_points) as total, bool_or(veto) as any_veto
-                 from marts.rule_results group by case_id) s using (case_id)"""
+                 from marts.fct_rule_results group by case_id) s using (case_id)"""
     )
     assert ((100 - q["total"]).clip(lower=0) - q["machine_score"]).abs().max() < 1e-9
     assert (q["veto"] == q["any_veto"]).all()

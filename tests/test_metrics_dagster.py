@@ -18,15 +18,15 @@ pytestmark = pytest.mark.slow
 
 MARTS = [
     "fct_case_fines",
-    "unit_fine_consistency",
-    "officer_fine_consistency",
-    "similar_case_pairs",
-    "rule_results",
+    "fct_unit_fine_consistency",
+    "fct_officer_fine_consistency",
+    "fct_similar_case_pairs",
+    "fct_rule_results",
     "fct_dossier_quality",
-    "reviewer_calibration",
-    "case_risk_signals",
+    "fct_reviewer_calibration",
+    "fct_case_risk_signals",
     "fct_case_risk",
-    "unit_risk",
+    "fct_unit_risk",
 ]
 
 

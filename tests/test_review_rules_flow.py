@@ -1,6 +1,7 @@
 """Acceptance (issue #7): a rule created through the API is dry-run, switched on, named in the next upload's
-report, and — after a pipeline run with the API store configured — evaluated in the warehouse's rule_results,
-with no code change. Review tasks, reviews and a sampling draw stored by the API reach the warehouse too.
+report, and — after a pipeline run with the API store configured — evaluated in the warehouse's
+fct_rule_results, with no code change. Review tasks, reviews and a sampling draw stored by the API reach
+the warehouse too.
 
 Real parts throughout: the API app on a SQLite file seeded from the generated demo world's catalog, real
 uploads of generated dossier files, the Dagster pipeline in-process on a DuckDB file. Expected outcomes are
@@ -195,19 +196,18 @@ def test_a_rule_made_through_the_api_reaches_the_report_and_the_warehouse(flow: 
     )
     assert result.success, _failures(result)
 
-    # rule_results: Q001 for every case, as counted by hand from the loaded documents; R004 gone
-    got = flow.query("select case_id, passed, evidence from marts.rule_results where rule_id = 'Q001'")
+    # fct_rule_results: Q001 for every case, as counted by hand from the loaded documents; R004 gone
+    got = flow.query("select case_id, passed, evidence from marts.fct_rule_results where rule_id = 'Q001'")
     docs = flow.query("select case_id, doc_type from raw.documents")
     types = docs.groupby("case_id")["doc_type"].agg(set)
-    all_cases = flow.query("select case_id from marts.rule_results where rule_id = 'R001'")["case_id"]
+    all_cases = flow.query("select case_id from marts.fct_rule_results where rule_id = 'R001'")["case_id"]
     assert len(got) == len(all_cases) > 0
     want = {c: _expected(types.get(c, set())) for c in all_cases}
     have = {c: (None if pd.isna(p) else bool(p)) for c, p in zip(got["case_id"], got["passed"], strict=True)}
     assert have == want
     assert sum(v is False for v in want.values()) > 0 and sum(v is True for v in want.values()) > 0
-    assert (
-        flow.query(f"select count(*) as n from marts.rule_results where rule_id = '{DISABLED}'")["n"][0] == 0
-    )
+    disabled = flow.query(f"select count(*) as n from marts.fct_rule_results where rule_id = '{DISABLED}'")
+    assert disabled["n"][0] == 0
     failed = got[got["passed"] == False]  # noqa: E712
     assert (failed["evidence"] == "处罚决定书：是；听证告知书：否").all()
     rules = flow.query("select rule_id, origin, rule_set_version from intermediate.int_review_rules")
@@ -323,14 +323,14 @@ def _check_review_marts(flow: Flow, planted: dict[str, Any]) -> None:
     items = flow.query("select rule_id, deducted_points from raw.review_items where review_id like 'API-H%'")
     assert set(items["rule_id"]) == {"Q001"} and list(items["deducted_points"]) == [2.0, 2.0]
     coverage = flow.query(
-        "select * from marts.review_sampling_coverage where unit_code = ?", [planted["unit_code"]]
+        "select * from marts.fct_review_sampling_coverage where unit_code = ?", [planted["unit_code"]]
     )
     dossiers = flow.query(
         "select count(*) as n from raw.api_dossiers where unit_code = ?", [planted["unit_code"]]
     )["n"][0]
     assert coverage["n_sampled"].sum() == 1 and coverage["n_dossiers"].sum() == dossiers
     # API human reviews count like bulk ones in calibration and in the dossier's quality
-    calibration = flow.query("select reviewer_id, n_reviews from marts.reviewer_calibration")
+    calibration = flow.query("select reviewer_id, n_reviews from marts.fct_reviewer_calibration")
     assert set(planted["reviewers"]) <= set(calibration["reviewer_id"])
     bulk = flow.query(
         "select count(*) as n from raw.reviews where case_id = ? and review_id not like 'API-%' "

@@ -128,7 +128,7 @@ WAREHOUSE_UNKNOWN_FACTS = frozenset(
     }
 )
 # Columns of int_dossier_facts that are no rule facts (a condition cannot name them): the case's settings
-# version and two inputs of the risk signals (marts.case_risk_signals).
+# version and two inputs of the risk signals (marts.fct_case_risk_signals).
 WAREHOUSE_EXTRA_COLUMNS = frozenset({"settings_version", "uncertified_officers", "has_inspection_video"})
 
 _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (

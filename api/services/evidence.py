@@ -1,7 +1,7 @@
 """Evidence of a machine finding: the rule's sentence with the dossier's facts, and the document values.
 
-:func:`render_evidence` is the Python twin of dbt's ``render_evidence`` macro (marts.rule_results), so the API
-and the warehouse print the same sentence for the same facts: every ``{fact}`` in the rule's
+:func:`render_evidence` is the Python twin of dbt's ``render_evidence`` macro (marts.fct_rule_results), so
+the API and the warehouse print the same sentence for the same facts: every ``{fact}`` in the rule's
 ``evidence_template_zh`` becomes that fact — 是/否 for booleans, amounts with two decimals and trailing zeros
 dropped, ISO dates, "—" when unknown or not a fact.
 """

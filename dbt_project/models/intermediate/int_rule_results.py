@@ -4,7 +4,7 @@ newest rule set) evaluated on every dossier.
 The rules are evaluated by zhifa.rules.evaluate_rules — the function the API calls for one dossier — over
 int_dossier_facts, once per settings version (province × period), so `setting('key')` in a condition reads the
 thresholds in force for that case. A new rule (seed row or API rule) needs no code change here. The evidence
-is rendered in SQL (macro render_evidence) in marts.rule_results.
+is rendered in SQL (macro render_evidence) in marts.fct_rule_results.
 """
 
 import math

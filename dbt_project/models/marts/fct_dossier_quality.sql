@@ -1,4 +1,4 @@
--- One row per case: machine review score and grade (deductions from rule_results, veto items), the human
+-- One row per case: machine review score and grade (deductions from fct_rule_results, veto items), the human
 -- review consensus, and the final result: an arbitration review if there is one, else the mean of the human
 -- reviews, else the machine review.
 with machine as (
@@ -8,7 +8,7 @@ with machine as (
         bool_or(veto) as veto,
         cast(count(*) filter (where passed = false) as integer) as n_failed_rules,
         cast(count(*) filter (where passed is null) as integer) as n_not_checked
-    from {{ ref('rule_results') }}
+    from {{ ref('fct_rule_results') }}
     group by case_id
 ),
 human as (

@@ -1,7 +1,7 @@
--- One row per failed (case, review rule): rule_results narrowed to its failures (about 1 % of its rows) and
+-- One row per failed (case, review rule): fct_rule_results narrowed to its failures (about 1 % of its rows) and
 -- joined to the case's unit, violation and period once here, so that the dashboards' failed-rule and veto
 -- charts scan a small table instead of every rule result. The evidence sentence (it quotes dossier facts)
--- stays in rule_results.
+-- stays in fct_rule_results.
 select
     r.case_id,
     f.province_code,
@@ -13,6 +13,6 @@ select
     r.category,
     r.deducted_points,
     r.veto
-from {{ ref('rule_results') }} as r
+from {{ ref('fct_rule_results') }} as r
 join {{ ref('fct_case_fines') }} as f on f.case_id = r.case_id
 where r.outcome = 'failed'

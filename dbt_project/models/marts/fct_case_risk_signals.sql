@@ -1,4 +1,6 @@
--- One row per (case, signal): procedural and discretion risks with the legal basis and what was found.
+-- One row per (case, signal): procedural and discretion risks with the legal basis and what was found, and
+-- the case's unit, violation and discovery date, so the dashboards' signal charts never join the 1M-row
+-- case table at query time.
 -- Every signal is a row of ref_risk_signals: name, legal basis, weight, and two SQL expressions over the
 -- case row `f` below — `predicate` (the case raises the signal) and `detail` (the sentence shown). A new
 -- signal is a seed row over these columns, not a new union branch. Thresholds come from the settings in
@@ -42,10 +44,15 @@ signals as (
 )
 select
     s.case_id,
+    c.province_code,
+    c.unit_code,
+    c.violation_code,
+    c.discovered_date,
     s.signal_code,
     r.name_zh as signal_name,
     r.legal_basis,
     s.detail,
     r.weight
 from signals as s
+join {{ ref('int_cases') }} as c on c.case_id = s.case_id
 join {{ ref('ref_risk_signals') }} as r on r.signal_code = s.signal_code

@@ -1,5 +1,5 @@
 -- Sampling coverage (抽查覆盖率) of the contract reviews per unit and decision year: decided cases, how many
--- of them a sample-mode review covered, and how many any human review covered. review_sampling_coverage is
+-- of them a sample-mode review covered, and how many any human review covered. fct_review_sampling_coverage is
 -- the API-dossier view of the same question (draws over uploaded dossiers).
 with decided as (
     select case_id, unit_code, cast(year(decided_date) as integer) as year
