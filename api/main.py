@@ -10,7 +10,7 @@ from api.core.config import ApiSettings, get_api_settings
 from api.core.errors import ApiError, install_handlers
 from api.core.limits import BodyLimit
 from api.db import make_engine, make_sessionmaker, upgrade
-from api.web import mount_web
+from api.platform.web import mount_web
 from zhifa.settings import Settings, get_settings
 
 DESCRIPTION = """现场办案 — field case capture: scan cartons, value goods, propose the fine from the
@@ -55,23 +55,10 @@ def create_app(
             {"code": "STORE_BUSY", "message": "数据库繁忙，请稍后重试 / store busy, retry"}, status_code=503
         )
 
-    from api import openapi
-    from api.routes import (
-        approvals,
-        audit_log,
-        auth,
-        cases,
-        catalog,
-        documents,
-        dossiers,
-        field_reference,
-        health,
-        review_rules,
-        review_tasks,
-        sampling,
-        uploads,
-        valuation,
-    )
+    from api.capture.routes import approvals, cases, catalog, documents, field_reference, uploads, valuation
+    from api.platform import openapi
+    from api.platform.routes import audit_log, auth, health
+    from api.review.routes import dossiers, review_rules, review_tasks, sampling
 
     capture = (
         health,

@@ -31,7 +31,7 @@ def describe(exc: BaseException) -> str:
     from sqlalchemy.exc import DBAPIError
 
     from api.core.errors import ApiError
-    from api.services.audit import AuditKeyMissing
+    from api.platform.services.audit import AuditKeyMissing
 
     if isinstance(exc, ApiError | AuditKeyMissing):
         return exc.message if isinstance(exc, ApiError) else str(exc)
