@@ -1,56 +1,19 @@
-"""Request and response bodies (pydantic). Examples feed /openapi.json and /docs."""
+"""Capture request and response bodies (pydantic). Examples feed /openapi.json and /docs."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from api.core.bounds import Id, PlausibleDate, PlausibleDatetime
+from api.core.schema_types import Orm, UtcDatetime
 
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-# Stored values come back naive from SQLite; they were written as UTC.
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
 Barcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=14)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-
-
-class Orm(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-# --- auth ----------------------------------------------------------------------------------------
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-
-
-# quality = 评查管理: review rules, sampling plans, publishing tasks, arbitration
-Role = Literal["officer", "approver", "legal_reviewer", "reviewer", "quality", "manager", "admin"]
-
-
-class UserCreate(BaseModel):
-    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
-    password: Annotated[str, StringConstraints(min_length=8, max_length=200)]
-    unit_code: Annotated[str, StringConstraints(min_length=6, max_length=12)]
-    roles: Annotated[list[Role], Field(min_length=1, max_length=7)]
-    officer_id: str | None = None
-
-
-class UserOut(Orm):
-    id: int
-    username: str
-    unit_code: str
-    officer_id: str | None
-    roles: str
-    active: bool
 
 
 # --- catalog and scan ------------------------------------------------------------------------------
@@ -370,22 +333,3 @@ class DossierOut(BaseModel):
     case_id: str
     documents: list[DocumentOut]
     uploads: list[UploadOut]
-
-
-class AuditOut(Orm):
-    seq: int
-    at: UtcDatetime
-    username: str | None
-    action: str
-    entity: str
-    entity_id: str
-    unit_code: str | None  # whose entry it is (None: written before units were recorded; admins only)
-    before: str | None
-    after: str | None
-    hash: str
-
-
-class ChainOut(BaseModel):
-    ok: bool
-    entries: int
-    problems: list[str]

@@ -6,7 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from api.capture.schemas import Money, Orm
+from api.capture.schemas import Money
+from api.core.schema_types import Orm
 
 
 class NamedCode(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from api.capture.schemas import UtcDatetime
+from api.core.schema_types import UtcDatetime
 
 
 class DossierFileOut(BaseModel):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.capture.schemas import UtcDatetime
+from api.core.schema_types import UtcDatetime
 from zhifa.settings import get_settings
 
 Category = Literal[

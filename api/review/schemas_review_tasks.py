@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, model_validator
 
-from api.capture.schemas import Orm, UtcDatetime
 from api.core.bounds import Id
+from api.core.schema_types import Orm, UtcDatetime
 
 Points = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.capture.schemas import AuditOut, ChainOut
 from api.deps import DB, TxRoute, require
 from api.models import User
+from api.platform.schemas import AuditOut, ChainOut
 from api.platform.services import audit, audit_scope
 
 router = APIRouter(prefix="/audit", tags=["audit"], route_class=TxRoute)

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.capture.schemas import Token, UserCreate, UserOut
 from api.core.security import create_token
 from api.deps import DB, Admin, CurrentUser, TxRoute
 from api.models import User
+from api.platform.schemas import Token, UserCreate, UserOut
 from api.platform.services.login import authenticate
 from api.platform.services.users import create_user
 

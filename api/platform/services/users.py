@@ -8,10 +8,10 @@ from typing import Protocol, TypeVar, get_args
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.capture.schemas import Role
 from api.core.errors import ApiError
 from api.core.security import hash_password
 from api.models import Officer, Unit, User
+from api.platform.schemas import Role
 from api.platform.services import audit
 from zhifa.clock import now
 
