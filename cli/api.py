@@ -64,13 +64,13 @@ def create_user(
     ),
 ) -> None:
     """Create a login."""
-    from api.core.errors import ApiError
+    from api.core.errors import DomainError
     from api.platform.services.users import create_user as create
 
     with api_session() as session:
         try:
             user = create(session, username, password, unit_code, roles, officer_id)
-        except ApiError as exc:
+        except DomainError as exc:
             fail(exc.message)
         session.commit()
         typer.echo(f"created user {user.username} ({user.roles}) in unit {user.unit_code}")

@@ -1,4 +1,7 @@
-"""One error shape for every failure: ``{"code": "STABLE_CODE", "message": "中文 / English"}``."""
+"""Domain errors and the one error shape: ``{"code": "STABLE_CODE", "message": "中文 / English"}``.
+
+Services and routes raise a :class:`DomainError` subclass (what went wrong, with a stable code and the
+bilingual message); :func:`install_handlers` alone decides the HTTP status and headers."""
 
 from __future__ import annotations
 
@@ -10,32 +13,82 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
-class ApiError(Exception):
+class DomainError(Exception):
     """A refusal the client can act on; ``code`` never changes once published."""
 
-    def __init__(
-        self, status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, code: str, message: str, detail: Any = None) -> None:
         super().__init__(message)
-        self.status = status
         self.code = code
         self.message = message
         self.detail = detail
-        self.headers = headers or {}
 
 
-def not_found(what: str, zh: str) -> ApiError:
-    return ApiError(404, "NOT_FOUND", f"{zh}不存在 / {what} not found")
+class Unauthenticated(DomainError):
+    """No valid login or token."""
 
 
-def case_not_found() -> ApiError:
+class Forbidden(DomainError):
+    """Logged in, but the role or unit may not do this."""
+
+
+class NotFound(DomainError):
+    """Missing — or outside the caller's scope, which answers the same."""
+
+
+class Conflict(DomainError):
+    """The request is well formed but the current state refuses it."""
+
+
+class Invalid(DomainError):
+    """The request's content is wrong."""
+
+
+class TooLarge(DomainError):
+    """A body, file or list over its limit."""
+
+
+class Unsupported(DomainError):
+    """A media type the endpoint does not take."""
+
+
+class TooMany(DomainError):
+    """Too many attempts; ``retry_after`` seconds until the next one is allowed."""
+
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after
+
+
+class Misconfigured(DomainError):
+    """A setting or reference row the service cannot work with: the operator's fault, not the client's."""
+
+
+# The one place a domain error becomes an HTTP status.
+STATUS: dict[type[DomainError], int] = {
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    Unsupported: 415,
+    Invalid: 422,
+    TooMany: 429,
+    Misconfigured: 500,
+}
+
+
+def not_found(what: str, zh: str) -> NotFound:
+    return NotFound("NOT_FOUND", f"{zh}不存在 / {what} not found")
+
+
+def case_not_found() -> NotFound:
     """The one answer for a case the caller may not see and a case that does not exist: no id echoed, so
     the two cannot be told apart."""
-    return ApiError(404, "CASE_NOT_FOUND", "案件不存在 / case not found")
+    return NotFound("CASE_NOT_FOUND", "案件不存在 / case not found")
 
 
-def forbidden(zh: str, en: str) -> ApiError:
-    return ApiError(403, "FORBIDDEN", f"{zh} / {en}")
+def forbidden(zh: str, en: str) -> Forbidden:
+    return Forbidden("FORBIDDEN", f"{zh} / {en}")
 
 
 _HTTP_CODES = {
@@ -54,13 +107,19 @@ def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return out
 
 
+def _http(exc: DomainError) -> tuple[int, dict[str, str]]:
+    status = next(s for cls, s in STATUS.items() if isinstance(exc, cls))
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if isinstance(exc, TooMany):
+        headers["Retry-After"] = str(exc.retry_after)
+    return status, headers
+
+
 def install_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
-        return JSONResponse(
-            _body(exc.code, exc.message, exc.detail), exc.status, headers=headers | exc.headers
-        )
+    @app.exception_handler(DomainError)
+    async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        status, headers = _http(exc)
+        return JSONResponse(_body(exc.code, exc.message, exc.detail), status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -74,7 +133,7 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse(_body("VALIDATION_ERROR", message, errors), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_exc(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", str(exc.detail)))
         if exc.status_code == 400:
             code, message = "BAD_REQUEST", f"请求无效 / bad request: {exc.detail}"

@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.core.errors import ApiError
+from api.core.errors import NotFound
 
 NOT_BUILT = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>前端未构建</title></head>
@@ -93,7 +93,7 @@ def mount_web(app: FastAPI, dist: Path) -> None:
     async def asset(name: str, request: Request) -> Response:
         found = assets.get(name)
         if found is None:
-            raise ApiError(404, "NOT_FOUND", "资源不存在 / not found")
+            raise NotFound("NOT_FOUND", "资源不存在 / not found")
         return _respond(request, found)
 
     app.add_api_route("/assets/{name}", asset, methods=["GET"], include_in_schema=False, name="web:assets")

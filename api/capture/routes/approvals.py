@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.capture.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, DeadlineOut
 from api.capture.services import approvals, cases, clocks
-from api.core.errors import ApiError
+from api.core.errors import Invalid, NotFound
 from api.deps import DB, Approver, CurrentUser, Officer, PathId, TxRoute
 from api.models import Approval, Case
 from api.platform.services.users import visible_units
@@ -23,9 +23,7 @@ router = APIRouter(tags=["approvals"], route_class=TxRoute)
 )
 def request(case_id: str, body: ApprovalIn, db: DB, user: Officer) -> Approval:
     if body.kind == "discretion_deviation":
-        raise ApiError(
-            422, "USE_FINE_ENDPOINT", "裁量偏离通过 PUT /cases/{id}/fine 申请 / request it via the fine"
-        )
+        raise Invalid("USE_FINE_ENDPOINT", "裁量偏离通过 PUT /cases/{id}/fine 申请 / request it via the fine")
     case = cases.get_writable(db, user, case_id)
     payload: dict[str, object] = {"extension_days": body.extension_days} if body.extension_days else {}
     return approvals.request(db, user, case, body.kind, body.reason, payload)
@@ -52,7 +50,7 @@ def pending(db: DB, user: Approver) -> list[Approval]:
 def decide(approval_id: PathId, body: ApprovalDecision, db: DB, user: Approver) -> Approval:
     approval = db.get(Approval, approval_id)
     if approval is None:
-        raise ApiError(404, "APPROVAL_NOT_FOUND", f"审批不存在 / approval {approval_id} not found")
+        raise NotFound("APPROVAL_NOT_FOUND", f"审批不存在 / approval {approval_id} not found")
     case = cases.get_visible(db, user, approval.case_id, lock=True)
     approvals.decide(db, user, approval, case, body.outcome, body.note)
     return approval

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.capture.schemas import LookupOut, ProductOut, ScanOut, SprayIn, SprayOut
 from api.capture.services import barcodes, catalog
-from api.core.errors import ApiError, not_found
+from api.core.errors import Invalid, NotFound, TooLarge, not_found
 from api.deps import DB, CurrentUser, TxRoute
 from api.models import Product, Retailer, Unit
 from zhifa.clock import today
@@ -20,7 +20,7 @@ router = APIRouter(tags=["catalog"], route_class=TxRoute)
 def _lookup(db: DB, code: str) -> LookupOut:
     match = catalog.find_by_barcode(db, code)
     if match is None:
-        raise ApiError(404, "UNKNOWN_BARCODE", f"目录中无此条码 / barcode not in catalog: {code}")
+        raise NotFound("UNKNOWN_BARCODE", f"目录中无此条码 / barcode not in catalog: {code}")
     sticks = int(match.cartons_per_unit * match.sticks_per_carton)
     return LookupOut(
         code=code.strip(),
@@ -53,9 +53,9 @@ def scan(request: Request, db: DB, _: CurrentUser, file: Annotated[UploadFile, F
     limit = request.app.state.api_settings.max_scan_bytes
     data = file.file.read(limit + 1)
     if len(data) > limit:
-        raise ApiError(413, "TOO_LARGE", f"图片超过 {limit} 字节 / image larger than {limit} bytes")
+        raise TooLarge("TOO_LARGE", f"图片超过 {limit} 字节 / image larger than {limit} bytes")
     if not data:
-        raise ApiError(422, "EMPTY_FILE", "文件为空 / empty file")
+        raise Invalid("EMPTY_FILE", "文件为空 / empty file")
     result = barcodes.decode_bytes(data, request.app.state.api_settings.max_scan_pixels)
     out = ScanOut(codes=result.codes, ambiguous=result.ambiguous, product=None, decoder=result.decoder)
     if len(result.codes) == 1:

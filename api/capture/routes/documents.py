@@ -10,7 +10,7 @@ from sqlalchemy import select
 from api.capture.schemas import DocumentIn, DocumentOut, DossierOut, UploadOut
 from api.capture.services import cases, documents
 from api.capture.services.documents import DOCX
-from api.core.errors import ApiError
+from api.core.errors import NotFound
 from api.deps import DB, CurrentUser, Officer, PathId, TxRoute
 from api.models import Document, Upload
 from api.platform.services import storage
@@ -55,7 +55,7 @@ def download(
     cases.get_visible(db, user, case_id)
     doc = db.get(Document, document_id)
     if doc is None or doc.case_id != case_id:
-        raise ApiError(404, "DOCUMENT_NOT_FOUND", f"文书不存在 / document {document_id} not found")
+        raise NotFound("DOCUMENT_NOT_FOUND", f"文书不存在 / document {document_id} not found")
     sha = doc.pdf_sha256 if fmt == "pdf" else doc.docx_sha256
     data = storage.read(request.app.state.settings.documents_dir, sha)
     name = f"{case_id}-{doc.doc_type}-{document_id}.{fmt}"

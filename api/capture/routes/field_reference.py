@@ -17,7 +17,7 @@ from api.capture.schemas_field import (
 )
 from api.capture.services.catalog import current_prices
 from api.core import refdata
-from api.core.errors import ApiError
+from api.core.errors import NotFound
 from api.deps import DB, CurrentUser, TxRoute
 from api.models import Officer, Product, Retailer
 from api.platform.services.users import can_see_unit, province_of
@@ -61,7 +61,7 @@ def retailer(licence_no: str, db: DB, user: CurrentUser) -> Retailer:
     """Only retailers of units in the caller's scope; another unit's answers like a missing one."""
     found = db.get(Retailer, licence_no.strip())
     if found is None or found.unit_code is None or not can_see_unit(db, user, found.unit_code):
-        raise ApiError(404, "RETAILER_NOT_FOUND", f"无此许可证号 / no retailer {licence_no}")
+        raise NotFound("RETAILER_NOT_FOUND", f"无此许可证号 / no retailer {licence_no}")
     return found
 
 
@@ -88,5 +88,5 @@ def offline_catalog(db: DB, user: CurrentUser) -> CatalogOut:
         for p in products
     ]
     if not entries:
-        raise ApiError(404, "CATALOG_EMPTY", "产品目录为空，请先导入目录 / the catalog is empty")
+        raise NotFound("CATALOG_EMPTY", "产品目录为空，请先导入目录 / the catalog is empty")
     return CatalogOut(province_code=province, price_type=price_type, priced_on=on, products=entries)

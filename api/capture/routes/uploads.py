@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from api.capture.schemas import UploadOut
 from api.capture.services import cases, idempotency, uploads
 from api.core.bounds import PlausibleDatetime
-from api.core.errors import ApiError
+from api.core.errors import Invalid, NotFound, Unsupported
 from api.deps import DB, CurrentUser, IdemKey, Officer, PathId, TxRoute
 from api.models import Upload
 from api.platform.services import audit, storage
@@ -60,19 +60,17 @@ def upload(
         return earlier
     sniffed = uploads.sniff(data[:4096])
     if sniffed is None:
-        raise ApiError(415, "UNSUPPORTED_TYPE", "不支持的文件类型 / file type not accepted")
+        raise Unsupported("UNSUPPORTED_TYPE", "不支持的文件类型 / file type not accepted")
     media, sniffed_kind = sniffed
     if kind == "video":
         if sniffed_kind != "video":
-            raise ApiError(415, "NOT_A_VIDEO", "执法记录仪视频须为视频文件 / not a video file")
+            raise Unsupported("NOT_A_VIDEO", "执法记录仪视频须为视频文件 / not a video file")
         if step is None or started_at is None:
-            raise ApiError(
-                422, "VIDEO_METADATA_REQUIRED", "视频须注明环节和开始时间 / step and started_at needed"
-            )
+            raise Invalid("VIDEO_METADATA_REQUIRED", "视频须注明环节和开始时间 / step and started_at needed")
         if ended_at is not None and ended_at < started_at:
-            raise ApiError(422, "DATES_OUT_OF_ORDER", "结束时间早于开始时间 / ended_at before started_at")
+            raise Invalid("DATES_OUT_OF_ORDER", "结束时间早于开始时间 / ended_at before started_at")
         if started_at.tzinfo is not None and started_at > now():
-            raise ApiError(422, "DATE_IN_FUTURE", "开始时间晚于现在 / started_at in the future")
+            raise Invalid("DATE_IN_FUTURE", "开始时间晚于现在 / started_at in the future")
     sha = storage.put(db, request.app.state.settings.uploads_dir, data, media)
     row = Upload(
         case_id=case.case_id,
@@ -101,7 +99,7 @@ def content(case_id: str, upload_id: PathId, request: Request, db: DB, user: Cur
     cases.get_visible(db, user, case_id)
     row = db.get(Upload, upload_id)
     if row is None or row.case_id != case_id:
-        raise ApiError(404, "UPLOAD_NOT_FOUND", f"文件不存在 / upload {upload_id} not found")
+        raise NotFound("UPLOAD_NOT_FOUND", f"文件不存在 / upload {upload_id} not found")
     data = storage.read(request.app.state.settings.uploads_dir, row.sha256)
     return Response(
         data,

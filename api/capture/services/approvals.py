@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.capture.services import numbering
-from api.core.errors import ApiError
+from api.core.errors import Conflict, Forbidden, Invalid
 from api.models import Approval, Case, Unit, User
 from api.platform.services import audit
 from api.platform.services.users import unit_path
@@ -54,14 +54,14 @@ def request(
     pending = latest(session, case.case_id, kind)
     if pending is not None and pending.outcome == "pending":
         if kind != "discretion_deviation":
-            raise ApiError(
-                409, "APPROVAL_PENDING", f"已有待审批的{kind}申请 / a {kind} request is already pending"
+            raise Conflict(
+                "APPROVAL_PENDING", f"已有待审批的{kind}申请 / a {kind} request is already pending"
             )
         pending.outcome, pending.decision_note = "rejected", "superseded by a newer request / 已被新申请取代"
     if kind == "filing" and case.filed_at is not None:
-        raise ApiError(409, "ALREADY_FILED", "案件已立案 / case already filed")
+        raise Conflict("ALREADY_FILED", "案件已立案 / case already filed")
     if kind == "extension" and not (payload or {}).get("extension_days"):
-        raise ApiError(422, "EXTENSION_DAYS_REQUIRED", "延期申请须注明天数 / extension needs extension_days")
+        raise Invalid("EXTENSION_DAYS_REQUIRED", "延期申请须注明天数 / extension needs extension_days")
     approval = Approval(
         case_id=case.case_id,
         kind=kind,
@@ -78,18 +78,18 @@ def request(
 def check_decider(session: Session, user: User, approval: Approval, case: Case) -> None:
     role = DECIDER_ROLE.get(approval.kind, "approver")
     if role not in user.role_set and "admin" not in user.role_set:
-        raise ApiError(403, "ROLE_REQUIRED", f"需要角色 {role} / role {role} required for {approval.kind}")
+        raise Forbidden("ROLE_REQUIRED", f"需要角色 {role} / role {role} required for {approval.kind}")
     if not unit_path(session, case.unit_code).startswith(unit_path(session, user.unit_code)):
-        raise ApiError(403, "WRONG_UNIT", "只能审批本单位或下级单位的案件 / approver of another unit")
+        raise Forbidden("WRONG_UNIT", "只能审批本单位或下级单位的案件 / approver of another unit")
     if approval.requested_by == user.id:
-        raise ApiError(403, "SELF_APPROVAL", "不能审批自己的申请 / cannot approve your own request")
+        raise Forbidden("SELF_APPROVAL", "不能审批自己的申请 / cannot approve your own request")
 
 
 def decide(
     session: Session, user: User, approval: Approval, case: Case, outcome: str, note: str | None
 ) -> None:
     if approval.outcome != "pending":
-        raise ApiError(409, "ALREADY_DECIDED", f"该申请已{approval.outcome} / already {approval.outcome}")
+        raise Conflict("ALREADY_DECIDED", f"该申请已{approval.outcome} / already {approval.outcome}")
     check_decider(session, user, approval, case)
     before_case = audit.snapshot(case)
     before = audit.snapshot(approval)

@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image, ImageOps, ImageStat
 
 from api.core.config import get_api_settings
-from api.core.errors import ApiError
+from api.core.errors import DomainError, Invalid, TooLarge
 from ingestion.contract import ean13_is_valid
 
 _FORMATS = zxingcpp.BarcodeFormat.EAN13 | zxingcpp.BarcodeFormat.UPCA
@@ -46,17 +46,16 @@ def open_image(data: bytes, max_pixels: int | None = None) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img: Image.Image = Image.open(io.BytesIO(data))
             if img.width * img.height > max_pixels:
-                raise ApiError(
-                    413,
+                raise TooLarge(
                     "IMAGE_TOO_LARGE",
                     f"图片像素过多（{img.width}×{img.height}，上限 {max_pixels} 像素）/ image has too many "
                     f"pixels ({img.width}×{img.height}, at most {max_pixels})",
                 )
             img.load()
-    except ApiError:
+    except DomainError:
         raise
     except Exception as exc:
-        raise ApiError(422, "NOT_AN_IMAGE", "文件不是可识别的图片 / file is not a readable image") from exc
+        raise Invalid("NOT_AN_IMAGE", "文件不是可识别的图片 / file is not a readable image") from exc
     img = ImageOps.exif_transpose(img) or img
     return img.convert("L")
 
@@ -144,8 +143,7 @@ def parse_spray_code(raw: str, reference: date) -> SprayCode:
     text = re.sub(r"\s+", "", raw)
     m = _SPRAY.match(text)
     if not m:
-        raise ApiError(
-            422,
+        raise Invalid(
             "BAD_SPRAY_CODE",
             "喷码应为两行各16位（共32位） / spray code must be 2 lines of 16 characters",
         )
@@ -154,17 +152,14 @@ def parse_spray_code(raw: str, reference: date) -> SprayCode:
     try:
         sorted_on = date(year, int(month), int(day))
     except ValueError as exc:
-        raise ApiError(
-            422, "BAD_SPRAY_CODE", "喷码中的分拣日期无效 / sorting date in spray code invalid"
-        ) from exc
+        raise Invalid("BAD_SPRAY_CODE", "喷码中的分拣日期无效 / sorting date in spray code invalid") from exc
     if sorted_on > reference:  # same year digit but a later day: it was ten years earlier
         try:
             sorted_on = sorted_on.replace(year=year - 10)
         except ValueError as exc:  # 29 Feb
-            raise ApiError(422, "BAD_SPRAY_CODE", "喷码中的分拣日期无效 / sorting date invalid") from exc
+            raise Invalid("BAD_SPRAY_CODE", "喷码中的分拣日期无效 / sorting date invalid") from exc
     if licence[6] not in "12":
-        raise ApiError(
-            422,
+        raise Invalid(
             "BAD_SPRAY_CODE",
             "许可证号第7位应为1或2 / licence digit 7 must be 1 (individual) or 2 (entity)",
         )

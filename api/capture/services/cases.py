@@ -13,7 +13,7 @@ from api.capture.schemas import CaseCreate, CaseUpdate, FineIn, ItemIn
 from api.capture.services import approvals, barcodes, catalog, idempotency, numbering
 from api.capture.services.valuation import discretion, to_cartons
 from api.core import refdata
-from api.core.errors import ApiError, case_not_found
+from api.core.errors import Conflict, Forbidden, Invalid, NotFound, case_not_found
 from api.models import Case, CaseItem, CaseOfficer, Officer, Product, Retailer, User
 from api.platform.services import audit
 from api.platform.services.users import visible_units
@@ -36,8 +36,8 @@ def get_writable(session: Session, user: User, case_id: str) -> Case:
     """Only officers of the handling unit change a case; the row is locked for this transaction."""
     case = get_visible(session, user, case_id, lock=True)
     if "admin" not in user.role_set and ("officer" not in user.role_set or user.unit_code != case.unit_code):
-        raise ApiError(
-            403, "NOT_CASE_UNIT", "只有承办单位的执法人员可修改案件 / only the handling unit's officers"
+        raise Forbidden(
+            "NOT_CASE_UNIT", "只有承办单位的执法人员可修改案件 / only the handling unit's officers"
         )
     return case
 
@@ -48,24 +48,22 @@ def _aware(value: datetime) -> datetime:
 
 def _check_dates(discovered: datetime, seized_on: Any) -> None:
     if discovered > now():
-        raise ApiError(422, "DATE_IN_FUTURE", "发现时间不能晚于现在 / discovered_at is in the future")
+        raise Invalid("DATE_IN_FUTURE", "发现时间不能晚于现在 / discovered_at is in the future")
     if seized_on is not None:
         if seized_on > today():
-            raise ApiError(422, "DATE_IN_FUTURE", "扣押日期不能晚于今天 / seized_on is in the future")
+            raise Invalid("DATE_IN_FUTURE", "扣押日期不能晚于今天 / seized_on is in the future")
         if seized_on < local_date(discovered):
-            raise ApiError(422, "DATES_OUT_OF_ORDER", "扣押日期早于发现日期 / seized_on before discovered_at")
+            raise Invalid("DATES_OUT_OF_ORDER", "扣押日期早于发现日期 / seized_on before discovered_at")
 
 
 def _set_officers(session: Session, case: Case, links: list[Any]) -> None:
     ids = [x.officer_id for x in links]
     if len(set(ids)) != len(ids):
-        raise ApiError(422, "DUPLICATE_OFFICER", "执法人员重复 / an officer is listed twice")
+        raise Invalid("DUPLICATE_OFFICER", "执法人员重复 / an officer is listed twice")
     for link in links:
         officer = session.get(Officer, link.officer_id)
         if officer is None or officer.unit_code != case.unit_code:
-            raise ApiError(
-                422, "UNKNOWN_OFFICER", f"本单位无此执法人员 / no officer {link.officer_id} in unit"
-            )
+            raise Invalid("UNKNOWN_OFFICER", f"本单位无此执法人员 / no officer {link.officer_id} in unit")
     case.officers.clear()
     session.flush()  # delete the old links before inserting new ones with the same keys
     case.officers.extend(CaseOfficer(officer_id=x.officer_id, role=x.role) for x in links)
@@ -95,13 +93,11 @@ def create_case(session: Session, user: User, body: CaseCreate, key: str | None)
         return earlier, False
     unit_code = body.unit_code or user.unit_code
     if unit_code != user.unit_code and "admin" not in user.role_set:
-        raise ApiError(403, "NOT_CASE_UNIT", "只能为本单位立案 / cases are created in your own unit")
+        raise Forbidden("NOT_CASE_UNIT", "只能为本单位立案 / cases are created in your own unit")
     try:
         refdata.reference().violation(body.violation_code)
     except KeyError as exc:
-        raise ApiError(
-            422, "UNKNOWN_VIOLATION", f"未知违法行为 / unknown violation {body.violation_code}"
-        ) from exc
+        raise Invalid("UNKNOWN_VIOLATION", f"未知违法行为 / unknown violation {body.violation_code}") from exc
     discovered = _aware(body.discovered_at)
     _check_dates(discovered, body.seized_on)
     try:
@@ -161,19 +157,19 @@ def _insert_case(
 
 def update_case(session: Session, user: User, case: Case, body: CaseUpdate) -> Case:
     if case.status not in EDITABLE:
-        raise ApiError(409, "CASE_LOCKED", f"{case.status} 状态的案件不能修改 / case is {case.status}")
+        raise Conflict("CASE_LOCKED", f"{case.status} 状态的案件不能修改 / case is {case.status}")
     before = audit.snapshot(case)
     changes = body.model_dump(exclude_unset=True, exclude={"officers"})
     if "violation_code" in changes:
         try:
             refdata.reference().violation(changes["violation_code"])
         except KeyError as exc:
-            raise ApiError(422, "UNKNOWN_VIOLATION", "未知违法行为 / unknown violation") from exc
+            raise Invalid("UNKNOWN_VIOLATION", "未知违法行为 / unknown violation") from exc
     if changes.get("seized_on") is not None:
         _check_dates(_aware(case.discovered_at), changes["seized_on"])
     for name, value in changes.items():
         if value is None and name in ("violation_code", "seized_on", "prior_offences_3y"):
-            raise ApiError(422, "VALUE_REQUIRED", f"{name} 不能为空 / {name} cannot be null")
+            raise Invalid("VALUE_REQUIRED", f"{name} 不能为空 / {name} cannot be null")
         setattr(case, name, value)
     if body.officers is not None:
         _set_officers(session, case, body.officers)
@@ -192,26 +188,22 @@ def add_item(session: Session, user: User, case: Case, body: ItemIn, key: str | 
     if key and idempotency.earlier(session, user, key, request_hash) is not None:
         return False
     if case.status not in EDITABLE:
-        raise ApiError(409, "CASE_LOCKED", f"{case.status} 状态的案件不能修改 / case is {case.status}")
+        raise Conflict("CASE_LOCKED", f"{case.status} 状态的案件不能修改 / case is {case.status}")
     product: Product | None = None
     if body.barcode:
         match = catalog.find_by_barcode(session, body.barcode)
         if match is None:
-            raise ApiError(422, "UNKNOWN_BARCODE", f"目录中无此条码 / barcode not in catalog: {body.barcode}")
+            raise Invalid("UNKNOWN_BARCODE", f"目录中无此条码 / barcode not in catalog: {body.barcode}")
         product = match.product
     if body.product_code:
         by_code = session.get(Product, body.product_code)
         if by_code is None:
-            raise ApiError(422, "UNKNOWN_PRODUCT", f"无此产品 / unknown product {body.product_code}")
+            raise Invalid("UNKNOWN_PRODUCT", f"无此产品 / unknown product {body.product_code}")
         if product is not None and product.product_code != by_code.product_code:
-            raise ApiError(
-                422, "BARCODE_PRODUCT_MISMATCH", "条码与产品代码不一致 / barcode and product differ"
-            )
+            raise Invalid("BARCODE_PRODUCT_MISMATCH", "条码与产品代码不一致 / barcode and product differ")
         product = by_code
     if product is None and not body.spec_name_raw:
-        raise ApiError(
-            422, "ITEM_UNIDENTIFIED", "须提供条码、产品代码或规格 / give a barcode, product or spec"
-        )
+        raise Invalid("ITEM_UNIDENTIFIED", "须提供条码、产品代码或规格 / give a barcode, product or spec")
     if body.spray_code:
         barcodes.parse_spray_code(body.spray_code, case.seized_on)
     last = max((i.line_no for i in case.items), default=0)
@@ -245,10 +237,10 @@ def add_item(session: Session, user: User, case: Case, body: ItemIn, key: str | 
 
 def delete_item(session: Session, user: User, case: Case, line_no: int) -> None:
     if case.status not in EDITABLE:
-        raise ApiError(409, "CASE_LOCKED", f"{case.status} 状态的案件不能修改 / case is {case.status}")
+        raise Conflict("CASE_LOCKED", f"{case.status} 状态的案件不能修改 / case is {case.status}")
     item = next((i for i in case.items if i.line_no == line_no), None)
     if item is None:
-        raise ApiError(404, "ITEM_NOT_FOUND", f"无第{line_no}行 / no line {line_no}")
+        raise NotFound("ITEM_NOT_FOUND", f"无第{line_no}行 / no line {line_no}")
     before = audit.snapshot(item)
     case.items.remove(item)  # delete-orphan removes the row
     session.flush()
@@ -269,20 +261,18 @@ def delete_item(session: Session, user: User, case: Case, line_no: int) -> None:
 def set_fine(session: Session, user: User, case: Case, body: FineIn) -> tuple[bool, int | None]:
     """Record the intended fine. Outside the tier it needs a reason and a pending deviation approval."""
     if case.status not in EDITABLE:
-        raise ApiError(409, "CASE_LOCKED", f"{case.status} 状态的案件不能修改 / case is {case.status}")
+        raise Conflict("CASE_LOCKED", f"{case.status} 状态的案件不能修改 / case is {case.status}")
     d = discretion(session, case)
     fine = body.fine_amount
     if not d.within_statutory(fine):
-        raise ApiError(
-            422,
+        raise Invalid(
             "FINE_OUTSIDE_STATUTORY_RANGE",
             f"罚款须在法定幅度 {d.fine_min}–{d.fine_max} 元之内 / fine must lie in the statutory "
             f"range {d.fine_min}–{d.fine_max}",
         )
     within = d.within_tier(fine)
     if not within and not body.deviation_reason:
-        raise ApiError(
-            422,
+        raise Invalid(
             "DEVIATION_REASON_REQUIRED",
             "罚款超出裁量档次，须书面说明理由 / a fine outside the tier needs a written reason",
         )

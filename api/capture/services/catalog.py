@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.capture.services.price_periods import Period, state_price
-from api.core.errors import ApiError
+from api.core.errors import Invalid
 from api.models import Officer, Price, Product, Unit
 from ingestion.contract import ean13_is_valid
 
@@ -36,9 +36,9 @@ class Match:
 def check_barcode(code: str) -> str:
     code = code.strip()
     if not (len(code) == 13 and code.isascii() and code.isdigit()):
-        raise ApiError(422, "BAD_BARCODE", f"条码应为13位数字 / barcode must be 13 digits: {code!r}")
+        raise Invalid("BAD_BARCODE", f"条码应为13位数字 / barcode must be 13 digits: {code!r}")
     if not ean13_is_valid(code):
-        raise ApiError(422, "BAD_CHECK_DIGIT", f"条码校验位错误 / EAN-13 check digit wrong: {code}")
+        raise Invalid("BAD_CHECK_DIGIT", f"条码校验位错误 / EAN-13 check digit wrong: {code}")
     return code
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.capture.services import numbering
 from api.capture.services.valuation import discretion, value_case
 from api.core import refdata
-from api.core.errors import ApiError
+from api.core.errors import Conflict, Invalid
 from api.models import Case, Document, Officer, Unit, User
 from api.platform.services import audit, storage
 from api.platform.services.users import province_of
@@ -91,7 +91,7 @@ def _number(session: Session, case: Case, doc_type: str, abbr: str, year: int) -
         return case.case_no  # the filing number allocated when filing was approved
     if doc_type == "service_receipt":
         if case.filing_serial is None:
-            raise ApiError(409, "NOT_FILED", "立案后才能送达 / service receipts need a filed case")
+            raise Conflict("NOT_FILED", "立案后才能送达 / service receipts need a filed case")
         count = session.scalar(
             select(func.count())
             .select_from(Document)
@@ -109,19 +109,17 @@ def generate(
     try:
         lookup(doc_type)
     except ValueError as exc:
-        raise ApiError(422, "UNKNOWN_DOC_TYPE", f"未知文书类型 / unknown document type {doc_type}") from exc
+        raise Invalid("UNKNOWN_DOC_TYPE", f"未知文书类型 / unknown document type {doc_type}") from exc
     if doc_type == "filing_report" and case.case_no is None:
-        raise ApiError(409, "NOT_FILED", "立案批准后才能生成立案报告表 / filing must be approved first")
+        raise Conflict("NOT_FILED", "立案批准后才能生成立案报告表 / filing must be approved first")
     if doc_type == "penalty_decision" and case.status != "decided":
-        raise ApiError(409, "NOT_DECIDED", "作出处罚决定后才能生成决定书 / record the decision first")
+        raise Conflict("NOT_DECIDED", "作出处罚决定后才能生成决定书 / record the decision first")
     if doc_type in ("prior_notice", "hearing_notice", "penalty_decision") and case.fine_amount is None:
-        raise ApiError(409, "NO_FINE", "未录入罚款金额 / no fine recorded")
+        raise Conflict("NO_FINE", "未录入罚款金额 / no fine recorded")
     if doc_type == "penalty_decision":
         d = discretion(session, case)
         if case.fine_amount is None or not d.within_statutory(case.fine_amount):
-            raise ApiError(
-                409, "FINE_OUTSIDE_STATUTORY_RANGE", "罚款超出法定幅度 / fine outside statutory range"
-            )
+            raise Conflict("FINE_OUTSIDE_STATUTORY_RANGE", "罚款超出法定幅度 / fine outside statutory range")
     served = None
     if doc_type == "service_receipt":
         served = _served_title(session, case, served_document_id)
@@ -154,9 +152,9 @@ def _served_title(session: Session, case: Case, served_document_id: int | None) 
         stmt = stmt.where(Document.doc_type == "penalty_decision").order_by(Document.document_id.desc())
     target = session.scalars(stmt).first()
     if target is None:
-        raise ApiError(409, "NOTHING_TO_SERVE", "没有可送达的文书 / no document to serve")
+        raise Conflict("NOTHING_TO_SERVE", "没有可送达的文书 / no document to serve")
     if not lookup(target.doc_type).external:
-        raise ApiError(422, "NOT_EXTERNAL", "内部文书无需送达 / internal documents are not served")
+        raise Invalid("NOT_EXTERNAL", "内部文书无需送达 / internal documents are not served")
     return (
         f"{lookup(target.doc_type).title}（{target.doc_no}）"
         if target.doc_no

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.core.errors import ApiError
+from api.core.errors import Invalid
 from api.models import IdempotencyKey, User
 from zhifa.clock import now
 
@@ -25,8 +25,8 @@ def earlier(session: Session, user: User, key: str, request_hash: str) -> str | 
     if row is None:
         return None
     if row.request_hash != request_hash:
-        raise ApiError(
-            422, "IDEMPOTENCY_KEY_REUSED", "幂等键已用于不同请求 / Idempotency-Key used for another body"
+        raise Invalid(
+            "IDEMPOTENCY_KEY_REUSED", "幂等键已用于不同请求 / Idempotency-Key used for another body"
         )
     return row.case_id
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.capture.services import idempotency
-from api.core.errors import ApiError
+from api.core.errors import Invalid, TooLarge
 from api.models import Upload, User
 
 # (magic bytes at offset, media type, kind): the declared content type is never trusted.
@@ -48,9 +48,9 @@ def safe_filename(name: str | None) -> str:
     """Refuse anything that could leave the case folder; keep the readable part of the rest."""
     raw = unicodedata.normalize("NFC", name or "").strip()
     if not raw:
-        raise ApiError(422, "BAD_FILENAME", "缺少文件名 / file name missing")
+        raise Invalid("BAD_FILENAME", "缺少文件名 / file name missing")
     if "/" in raw or "\\" in raw or ".." in raw or "\x00" in raw or raw.startswith("."):
-        raise ApiError(422, "UNSAFE_FILENAME", "文件名含路径或非法字符 / file name contains a path or '..'")
+        raise Invalid("UNSAFE_FILENAME", "文件名含路径或非法字符 / file name contains a path or '..'")
     cleaned = _SAFE.sub("_", raw)[:150]
     return cleaned
 
@@ -60,11 +60,11 @@ def read_limited(stream: BinaryIO, limit: int) -> bytes:
     while chunk := stream.read(1024 * 1024):
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, "TOO_LARGE", f"文件超过 {limit} 字节 / file larger than {limit} bytes")
+            raise TooLarge("TOO_LARGE", f"文件超过 {limit} 字节 / file larger than {limit} bytes")
         chunks.append(chunk)
     data = b"".join(chunks)
     if not data:
-        raise ApiError(422, "EMPTY_FILE", "文件为空 / empty file")
+        raise Invalid("EMPTY_FILE", "文件为空 / empty file")
     return data
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.capture.services.catalog import CARTONS_PER_CASE, price_on
 from api.core import refdata
-from api.core.errors import ApiError
+from api.core.errors import Invalid
 from api.models import Case, CaseItem, Product
 from api.platform.services.users import province_of
 
@@ -137,9 +137,7 @@ def discretion(session: Session, case: Case, valuation: Valuation | None = None)
         smin, smax = ref.statutory_range(case.violation_code)
         amin, amax = ref.statutory_amounts(case.violation_code, float(base))
     except KeyError as exc:
-        raise ApiError(
-            422, "UNKNOWN_VIOLATION", f"未知违法行为 / unknown violation {case.violation_code}"
-        ) from exc
+        raise Invalid("UNKNOWN_VIOLATION", f"未知违法行为 / unknown violation {case.violation_code}") from exc
     choice = ref.select_tier(
         valuation.province_code,
         case.violation_code,

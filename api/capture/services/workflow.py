@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.capture.services import approvals
 from api.capture.services.valuation import discretion
 from api.core import refdata
-from api.core.errors import ApiError
+from api.core.errors import Conflict, Invalid
 from api.models import Case, Document, Officer
 from api.platform.services.users import province_of
 from zhifa.clock import local_date, now
@@ -111,18 +111,17 @@ def _decision_problems(session: Session, case: Case) -> list[str]:
 
 def transition(session: Session, case: Case, to: str, reason: str | None, transferred_to: str | None) -> None:
     if to not in TRANSITIONS.get(case.status, ()):
-        raise ApiError(
-            409,
+        raise Conflict(
             "ILLEGAL_TRANSITION",
             f"不能从 {case.status} 变为 {to} / cannot go from {case.status} to {to}",
         )
     if to in ("withdrawn", "transferred") and not reason:
-        raise ApiError(422, "REASON_REQUIRED", "撤案或移送须说明理由 / a reason is required")
+        raise Invalid("REASON_REQUIRED", "撤案或移送须说明理由 / a reason is required")
     if to == "transferred" and not transferred_to:
-        raise ApiError(422, "TRANSFER_TARGET_REQUIRED", "须注明移送机关 / transferred_to is required")
+        raise Invalid("TRANSFER_TARGET_REQUIRED", "须注明移送机关 / transferred_to is required")
     blocking = problems(session, case, to)
     if blocking:
-        raise ApiError(409, "TRANSITION_BLOCKED", "；".join(blocking), detail=blocking)
+        raise Conflict("TRANSITION_BLOCKED", "；".join(blocking), detail=blocking)
     at = now()
     case.status, case.updated_at = to, at
     if to in STAMP:

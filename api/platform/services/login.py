@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from api.core.config import ApiSettings
-from api.core.errors import ApiError
+from api.core.errors import TooMany, Unauthenticated
 from api.core.security import verify_password
 from api.models import LoginFailure, User
 from api.platform.services import audit
@@ -76,15 +76,14 @@ def authenticate(
     name, address = username[:NAME_MAX], (client or "unknown")[:CLIENT_MAX]
     wait = throttled(db, settings, name, address)
     if wait is not None:
-        raise ApiError(
-            429,
+        raise TooMany(
             "TOO_MANY_ATTEMPTS",
             f"登录失败次数过多，请 {wait} 秒后再试 / too many failed logins, retry in {wait} s",
-            headers={"Retry-After": str(wait)},
+            retry_after=wait,
         )
     user = db.scalar(select(User).where(User.username == username))
     if verify_password(password, user.password_hash if user else None) and user is not None and user.active:
         db.execute(delete(LoginFailure).where(LoginFailure.username == name))
         return user
     _record_failure(db, settings, name, address)
-    raise ApiError(401, "BAD_CREDENTIALS", "用户名或密码错误 / wrong username or password")
+    raise Unauthenticated("BAD_CREDENTIALS", "用户名或密码错误 / wrong username or password")

@@ -8,7 +8,7 @@ from typing import Protocol, TypeVar, get_args
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.core.errors import ApiError
+from api.core.errors import Conflict, Invalid, NotFound
 from api.core.security import hash_password
 from api.models import Officer, Unit, User
 from api.platform.schemas import Role
@@ -33,21 +33,19 @@ def create_user(
     role_list = [r.strip() for r in (roles.split(";") if isinstance(roles, str) else roles) if r.strip()]
     unknown = sorted(set(role_list) - set(ROLES))
     if unknown or not role_list:
-        raise ApiError(422, "UNKNOWN_ROLE", f"未知角色 / unknown role(s): {unknown or 'none given'}")
+        raise Invalid("UNKNOWN_ROLE", f"未知角色 / unknown role(s): {unknown or 'none given'}")
     if len(password) < 8:
-        raise ApiError(422, "WEAK_PASSWORD", "密码至少8位 / password needs at least 8 characters")
+        raise Invalid("WEAK_PASSWORD", "密码至少8位 / password needs at least 8 characters")
     if session.get(Unit, unit_code) is None:
-        raise ApiError(422, "UNKNOWN_UNIT", f"单位不存在 / unknown unit {unit_code}")
+        raise Invalid("UNKNOWN_UNIT", f"单位不存在 / unknown unit {unit_code}")
     if officer_id is not None:
         officer = session.get(Officer, officer_id)
         if officer is None:
-            raise ApiError(422, "UNKNOWN_OFFICER", f"执法人员不存在 / unknown officer {officer_id}")
+            raise Invalid("UNKNOWN_OFFICER", f"执法人员不存在 / unknown officer {officer_id}")
         if officer.unit_code != unit_code:
-            raise ApiError(
-                422, "OFFICER_UNIT_MISMATCH", "执法人员不属于该单位 / officer belongs to another unit"
-            )
+            raise Invalid("OFFICER_UNIT_MISMATCH", "执法人员不属于该单位 / officer belongs to another unit")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ApiError(409, "USERNAME_TAKEN", f"用户名已存在 / username {username} exists")
+        raise Conflict("USERNAME_TAKEN", f"用户名已存在 / username {username} exists")
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -94,7 +92,7 @@ def in_scope(session: Session, user: User, row: ScopedRow | None, code: str, mes
     """``row`` if it exists and its unit is in the user's scope; otherwise 404, so that rows of other
     units look exactly like rows that do not exist."""
     if row is None or not can_see_unit(session, user, row.unit_code):
-        raise ApiError(404, code, message)
+        raise NotFound(code, message)
     return row
 
 

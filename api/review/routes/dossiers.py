@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from sqlalchemy import select
 
-from api.core.errors import ApiError
+from api.core.errors import NotFound, TooLarge
 from api.deps import DB, ID_MAX, CurrentUser, PathId, TxRoute
 from api.models import Dossier, DossierFile, MachineReview
 from api.platform.services.users import visible_units
@@ -29,7 +29,7 @@ def _incoming(files: list[UploadFile], limit: int) -> list[dossiers.Incoming]:
     for f in files:
         data = f.file.read(limit + 1)
         if len(data) > limit:
-            raise ApiError(413, "TOO_LARGE", f"文件超过 {limit} 字节 / file larger than {limit} bytes")
+            raise TooLarge("TOO_LARGE", f"文件超过 {limit} 字节 / file larger than {limit} bytes")
         out.append(dossiers.Incoming(f.filename, data))
     return out
 
@@ -136,7 +136,7 @@ _FORMATS = {
 )
 def report_file(db: DB, user: CurrentUser, dossier_id: PathId, fmt: str) -> Response:
     if fmt not in _FORMATS:
-        raise ApiError(404, "NOT_FOUND", f"不支持的格式 / unknown report format {fmt}")
+        raise NotFound("NOT_FOUND", f"不支持的格式 / unknown report format {fmt}")
     report = _report(db, dossiers.get_visible(db, user, dossier_id))
     data = review_reports.render(report, fmt)
     name = f"machine-review-{report.case_id}.{fmt}"
@@ -164,5 +164,5 @@ def _detail(db: DB, dossier: Dossier) -> DossierDetail:
 def _report(db: DB, dossier: Dossier) -> MachineReport:
     review = db.get(MachineReview, dossier.machine_review_id) if dossier.machine_review_id else None
     if review is None:
-        raise ApiError(404, "NOT_REVIEWED", "案卷尚未机器评查 / dossier not machine-reviewed yet")
+        raise NotFound("NOT_REVIEWED", "案卷尚未机器评查 / dossier not machine-reviewed yet")
     return review_reports.report(dossier, review, _files(db, dossier))

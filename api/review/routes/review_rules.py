@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.core.errors import ApiError
+from api.core.errors import Forbidden, NotFound
 from api.deps import DB, TxRoute, require
 from api.models import ReviewRule, ReviewRuleSet, Unit, User
 from api.review.schemas_review_rules import (
@@ -41,8 +41,7 @@ def _editor(db: Session, user: User) -> User:
         return user
     unit = db.get(Unit, user.unit_code)
     if unit is None or (unit.level not in RULE_EDITOR_LEVELS and unit.parent_code is not None):
-        raise ApiError(
-            403,
+        raise Forbidden(
             "RULE_EDITOR_LEVEL",
             "评查规则全国统一，只能由省级（含）以上评查管理人员修改 / rules are national: only quality "
             "staff of a province-level or national bureau may change them",
@@ -138,5 +137,5 @@ def list_rule_sets(db: DB, user: Quality) -> list[ReviewRuleSet]:
 def get_rule_set(version: Annotated[int, Path(ge=0, le=MAX_VERSION)], db: DB, user: Quality) -> ReviewRuleSet:
     found = db.get(ReviewRuleSet, version)
     if found is None:
-        raise ApiError(404, "RULE_SET_NOT_FOUND", f"规则集不存在 / rule set {version} not found")
+        raise NotFound("RULE_SET_NOT_FOUND", f"规则集不存在 / rule set {version} not found")
     return found

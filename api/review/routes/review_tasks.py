@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from api.core.errors import ApiError
+from api.core.errors import NotFound
 from api.deps import DB, CurrentUser, PathId, QueryId, TxRoute, require
 from api.models import Dossier, HumanReview, HumanReviewItem, ReviewTask, User
 from api.platform.services.users import visible_units
@@ -106,11 +106,11 @@ def detail(task_id: PathId, db: DB, user: CurrentUser) -> TaskDetail:
     task = db.get(ReviewTask, task_id)
     dossier = db.get(Dossier, task.dossier_id) if task else None
     if task is None or dossier is None:
-        raise ApiError(404, "TASK_NOT_FOUND", f"评查任务不存在 / review task {task_id} not found")
+        raise NotFound("TASK_NOT_FOUND", f"评查任务不存在 / review task {task_id} not found")
     manager = hr.is_manager_of(db, user, dossier) or "admin" in user.role_set
     holder = task.assignee_id == user.id and task.status in ("claimed", "submitted")
     if not (manager or holder):
-        raise ApiError(404, "TASK_NOT_FOUND", f"评查任务不存在 / review task {task_id} not found")
+        raise NotFound("TASK_NOT_FOUND", f"评查任务不存在 / review task {task_id} not found")
     if hr.may_see_reviews(db, user, task, dossier):
         reviews = [review_out(r, i) for r, i in hr.reviews_of(db, dossier.dossier_id)]
     else:  # the holder sees their own review of this task, nothing else
@@ -159,7 +159,7 @@ def human_reviews(dossier_id: QueryId, db: DB, user: CurrentUser) -> list[HumanR
     dossier = db.get(Dossier, dossier_id)
     # a dossier the caller neither sees nor works on does not exist for them (no 200 [] to probe ids with)
     if dossier is None or not hr.knows_dossier(db, user, dossier):
-        raise ApiError(404, "DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
+        raise NotFound("DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
     everything = "admin" in user.role_set or hr.is_manager_of(db, user, dossier)
     return [
         review_out(r, i)
@@ -179,5 +179,5 @@ def human_review(review_id: PathId, db: DB, user: CurrentUser) -> HumanReviewOut
             "admin" in user.role_set or hr.is_manager_of(db, user, dossier) or review.reviewer_id == user.id
         )
     ):
-        raise ApiError(404, "REVIEW_NOT_FOUND", f"评查记录不存在 / human review {review_id} not found")
+        raise NotFound("REVIEW_NOT_FOUND", f"评查记录不存在 / human review {review_id} not found")
     return review_out(review, hr.items_of(db, review_id))

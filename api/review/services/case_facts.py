@@ -91,14 +91,14 @@ def case_facts(session: Session, case: Case) -> dict[str, Any]:
 def _discretion_facts(session: Session, case: Case) -> dict[str, Any]:
     """Base amount, statutory range and tiers as the capture API proposes them; none when it cannot."""
     from api.capture.services.valuation import discretion, value_case
-    from api.core.errors import ApiError
+    from api.core.errors import DomainError
 
     if not case.items:
         return {}
     try:
         valuation = value_case(session, case)
         proposal = discretion(session, case, valuation)
-    except (ApiError, LookupError, KeyError, ValueError):
+    except (DomainError, LookupError, KeyError, ValueError):
         return {}
     ref = refdata.reference()
     chosen = None

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.capture.services import uploads
 from api.core.config import ApiSettings
-from api.core.errors import ApiError, case_not_found
+from api.core.errors import DomainError, Forbidden, Invalid, TooLarge, case_not_found
 from api.models import Case, Counter, Dossier, DossierFile, MachineReview, Unit, User
 from api.platform.services import audit, storage
 from api.platform.services.users import in_scope, visible_units
@@ -36,9 +36,8 @@ def _usable(db: Session, dossier: Dossier) -> bool:
     return db.scalars(recognised.limit(1)).first() is not None
 
 
-def _nothing_usable(detail: list[dict[str, str | None]] | None = None) -> ApiError:
-    return ApiError(
-        422,
+def _nothing_usable(detail: list[dict[str, str | None]] | None = None) -> DomainError:
+    return Invalid(
         "NOTHING_USABLE",
         "上传的文件均无法识别，未保存 / none of the uploaded files could be read; nothing was saved",
         detail=detail,
@@ -58,9 +57,8 @@ def get_visible(db: Session, user: User, dossier_id: int) -> Dossier:
     return in_scope(db, user, dossier, "DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
 
 
-def _not_uploader() -> ApiError:
-    return ApiError(
-        403,
+def _not_uploader() -> DomainError:
+    return Forbidden(
         "NOT_CASE_UNIT",
         "只有承办单位的执法人员可上传案卷 / only officers of the handling unit upload its dossiers",
     )
@@ -109,9 +107,9 @@ def open_dossier(
     if owner is not None and owner != user.unit_code and "admin" not in user.role_set:
         raise case_not_found() if case is None and existing is None else _not_uploader()
     if unit_code and unit_code != unit:
-        raise ApiError(422, "UNIT_MISMATCH", "案件不属于该单位 / the case belongs to another unit")
+        raise Invalid("UNIT_MISMATCH", "案件不属于该单位 / the case belongs to another unit")
     if db.get(Unit, unit) is None:
-        raise ApiError(422, "UNKNOWN_UNIT", f"单位不存在 / unknown unit {unit}")
+        raise Invalid("UNKNOWN_UNIT", f"单位不存在 / unknown unit {unit}")
     _check_uploader(user, unit)
     if existing is not None:
         if violation_code and not existing.violation_code:
@@ -194,7 +192,7 @@ def add_files(
     """Unpack, store, recognise and attach ``incoming``; a file already in the dossier (same bytes) is not
     added twice. Raises 422 when nothing in the request could be read (nothing is stored then)."""
     if not incoming:
-        raise ApiError(422, "NO_FILES", "没有上传文件 / no files sent")
+        raise Invalid("NO_FILES", "没有上传文件 / no files sent")
     parts = [p for item in incoming for p in unpack(item.filename, item.data, settings)]
     if len(parts) > settings.dossier_max_files:
         parts = parts[: settings.dossier_max_files]
@@ -217,8 +215,7 @@ def add_files(
         DossierFile.dossier_id == dossier.dossier_id))  # fmt: skip
     if int(kept or 0) + sum(r.size for r in rows) > settings.dossier_max_bytes:
         limit = settings.dossier_max_bytes
-        raise ApiError(
-            413,
+        raise TooLarge(
             "DOSSIER_TOO_LARGE",
             f"案卷文件总大小将超过 {limit} 字节，未保存 / the dossier's files would exceed {limit} bytes; "
             "nothing was saved",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.core import refdata
-from api.core.errors import ApiError
+from api.core.errors import Conflict, DomainError, Invalid
 from api.models import Dossier, HumanReview, HumanReviewItem, MachineReview, ReviewTask, User
 from api.platform.services import audit
 from api.platform.services.users import can_see_unit, province_of, visible_units
@@ -141,8 +141,8 @@ def items_of(session: Session, review_id: int) -> list[HumanReviewItem]:
 
 
 # --- submit -----------------------------------------------------------------------------------------
-def _bad(code: str, zh: str, en: str, detail: Any = None) -> ApiError:
-    return ApiError(422, code, f"{zh} / {en}", detail)
+def _bad(code: str, zh: str, en: str, detail: Any = None) -> DomainError:
+    return Invalid(code, f"{zh} / {en}", detail)
 
 
 def _items(
@@ -249,7 +249,7 @@ def submit(
         item.review_id = review.review_id
         session.add(item)
     if not tasks.set_state(session, user, task, "submit", status="submitted", lease_expires_at=None):
-        raise ApiError(409, "TASK_CHANGED", "任务已被修改，请刷新 / task changed meanwhile")
+        raise Conflict("TASK_CHANGED", "任务已被修改，请刷新 / task changed meanwhile")
     arbitration = None
     if task.mode == "re_review" and parent is not None and _needs_arbitration(parent, review, settings):
         opener = session.get(User, task.published_by) or user

@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.core.errors import ApiError
+from api.core.errors import Conflict, DomainError, Invalid, NotFound
 from api.models import ReviewRule, ReviewRuleSet, User
 from api.platform.services import audit
 from api.review.services.rule_sets import current_rule_set, reference_rules
@@ -47,8 +47,8 @@ def setting_keys() -> frozenset[str]:
     return frozenset(str(k) for k in load_reference().settings["key"])
 
 
-def _invalid(message: str, code: str = "INVALID_CONDITION") -> ApiError:
-    return ApiError(422, code, message)
+def _invalid(message: str, code: str = "INVALID_CONDITION") -> DomainError:
+    return Invalid(code, message)
 
 
 def check_condition(condition: str | None, template: str | None = None) -> ValidatedCondition | None:
@@ -197,7 +197,7 @@ def _save(session: Session, user: User, rule_id: str, version: int, values: dict
 def create(session: Session, user: User, body: dict[str, Any]) -> ReviewRule:
     rule_id = body.pop("rule_id", None) or _next_rule_id(session)
     if versions_of(session, rule_id):
-        raise ApiError(409, "RULE_EXISTS", f"规则已存在：{rule_id} / rule already exists: {rule_id}")
+        raise Conflict("RULE_EXISTS", f"规则已存在：{rule_id} / rule already exists: {rule_id}")
     return _save(session, user, rule_id, 1, _normalise(body))
 
 
@@ -210,8 +210,8 @@ def edit(session: Session, user: User, rule_id: str, changes: dict[str, Any]) ->
     return _save(session, user, rule_id, latest.version + 1, _normalise(values))
 
 
-def rule_not_found(rule_id: str) -> ApiError:
-    return ApiError(404, "RULE_NOT_FOUND", f"规则不存在：{rule_id} / rule not found: {rule_id}")
+def rule_not_found(rule_id: str) -> DomainError:
+    return NotFound("RULE_NOT_FOUND", f"规则不存在：{rule_id} / rule not found: {rule_id}")
 
 
 def _new_rule_set(session: Session, user: User, mapping: dict[str, int], note: str) -> ReviewRuleSet:
@@ -241,10 +241,10 @@ def enable(
         raise rule_not_found(rule_id)
     chosen = version or max(history)
     if chosen not in history:
-        raise ApiError(404, "RULE_VERSION_NOT_FOUND", f"规则版本不存在 / no version {chosen} of {rule_id}")
+        raise NotFound("RULE_VERSION_NOT_FOUND", f"规则版本不存在 / no version {chosen} of {rule_id}")
     current, mapping = in_force_map(session)
     if mapping.get(rule_id) == chosen:
-        raise ApiError(409, "ALREADY_IN_FORCE", f"该版本已在使用 / {rule_id} v{chosen} is already in force")
+        raise Conflict("ALREADY_IN_FORCE", f"该版本已在使用 / {rule_id} v{chosen} is already in force")
     _mark_in_force(session, rule_id, chosen)
     text = note or f"启用 {rule_id} v{chosen}（原规则集 {current}）/ {rule_id} v{chosen} switched on"
     return _new_rule_set(session, user, {**mapping, rule_id: chosen}, text)
@@ -255,7 +255,7 @@ def disable(session: Session, user: User, rule_id: str, note: str | None) -> Rev
         raise rule_not_found(rule_id)
     current, mapping = in_force_map(session)
     if rule_id not in mapping:
-        raise ApiError(409, "NOT_IN_FORCE", f"规则未在使用 / {rule_id} is not in force")
+        raise Conflict("NOT_IN_FORCE", f"规则未在使用 / {rule_id} is not in force")
     retired = mapping.pop(rule_id)
     _mark_in_force(session, rule_id, None)
     text = note or f"停用 {rule_id} v{retired}（原规则集 {current}）/ {rule_id} switched off"

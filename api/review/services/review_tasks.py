@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from api.core import refdata
-from api.core.errors import ApiError
+from api.core.errors import Conflict, Forbidden, Invalid, Misconfigured, NotFound
 from api.models import Dossier, HumanReview, Officer, ReviewTask, Unit, User
 from api.platform.services import audit
 from api.platform.services.users import can_see_unit, province_of, unit_path, visible_units
@@ -45,8 +45,8 @@ def excluded_units(session: Session, user: User) -> set[str]:
     ``review_exclusion`` is ``own_unit_and_parent``."""
     policy = str(setting(session, "review_exclusion", user.unit_code))
     if policy not in ("own_unit", "own_unit_and_parent"):
-        raise ApiError(
-            500, "BAD_SETTING", f"设置 review_exclusion 取值无效 / bad review_exclusion setting: {policy}"
+        raise Misconfigured(
+            "BAD_SETTING", f"设置 review_exclusion 取值无效 / bad review_exclusion setting: {policy}"
         )
     out = {user.unit_code}
     if policy == "own_unit_and_parent":
@@ -66,7 +66,7 @@ def _qualified(session: Session, user: User, mode: str) -> None:
     a field officer)."""
     roles = user.role_set
     if not ({"reviewer", "admin"} & roles or (mode == "arbitration" and "quality" in roles)):
-        raise ApiError(403, "ROLE_REQUIRED", "需要评查员角色 / reviewer role required")
+        raise Forbidden("ROLE_REQUIRED", "需要评查员角色 / reviewer role required")
     if user.officer_id:
         officer = session.get(Officer, user.officer_id)
         on = today()
@@ -74,8 +74,8 @@ def _qualified(session: Session, user: User, mode: str) -> None:
             (officer.cert_valid_from is None or officer.cert_valid_from <= on)
             and (officer.cert_valid_to is None or officer.cert_valid_to >= on)
         ):
-            raise ApiError(
-                403, "CERTIFICATE_INVALID", "执法证不在有效期内，不能评查 / reviewer certificate not valid"
+            raise Forbidden(
+                "CERTIFICATE_INVALID", "执法证不在有效期内，不能评查 / reviewer certificate not valid"
             )
 
 
@@ -99,7 +99,7 @@ def _get(session: Session, user: User, task_id: int) -> ReviewTask:
             or province(session, dossier.unit_code)[0] == province(session, user.unit_code)[0]
         )
     ):
-        raise ApiError(404, "TASK_NOT_FOUND", f"评查任务不存在 / review task {task_id} not found")
+        raise NotFound("TASK_NOT_FOUND", f"评查任务不存在 / review task {task_id} not found")
     return task
 
 
@@ -153,7 +153,7 @@ def lock_dossier(session: Session, dossier_id: int) -> Dossier:
         select(Dossier).where(Dossier.dossier_id == dossier_id).with_for_update()
     ).one_or_none()
     if dossier is None:
-        raise ApiError(404, "DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
+        raise NotFound("DOSSIER_NOT_FOUND", f"案卷不存在 / dossier {dossier_id} not found")
     return dossier
 
 
@@ -177,8 +177,7 @@ def create_task(
         )
     )
     if active is not None:
-        raise ApiError(
-            409,
+        raise Conflict(
             "TASK_EXISTS",
             f"该案卷已有未完成的{mode}任务 / dossier {dossier.dossier_id} already has an open {mode} "
             f"task ({active})",
@@ -216,21 +215,21 @@ def publish(session: Session, user: User, dossier_ids: list[int], mode: str) -> 
     """Quality staff (or a manager, for dossiers of their own subtree) publish dossiers as ``pool`` tasks
     or open a ``re_review`` of a dossier that has a first review."""
     if not ({"quality", "manager", "admin"} & user.role_set):
-        raise ApiError(403, "ROLE_REQUIRED", "需要评查管理或管理者角色 / quality or manager role required")
+        raise Forbidden("ROLE_REQUIRED", "需要评查管理或管理者角色 / quality or manager role required")
     if mode not in ("pool", "re_review"):
-        raise ApiError(422, "BAD_MODE", f"只能发布 pool 或 re_review 任务 / cannot publish mode {mode}")
+        raise Invalid("BAD_MODE", f"只能发布 pool 或 re_review 任务 / cannot publish mode {mode}")
     units = visible_units(session, user)
     tasks = []
     for dossier_id in dict.fromkeys(dossier_ids):
         dossier = lock_dossier(session, dossier_id)
         if units is not None and dossier.unit_code not in units:
-            raise ApiError(404, "DOSSIER_NOT_FOUND", f"案卷不存在或无权访问 / dossier {dossier_id} not found")
+            raise NotFound("DOSSIER_NOT_FOUND", f"案卷不存在或无权访问 / dossier {dossier_id} not found")
         parent = None
         if mode == "re_review":
             first = _first_review(session, dossier_id)
             if first is None:
-                raise ApiError(
-                    409, "NO_FIRST_REVIEW", f"案卷尚无初评，不能复核 / dossier {dossier_id} has no review yet"
+                raise Conflict(
+                    "NO_FIRST_REVIEW", f"案卷尚无初评，不能复核 / dossier {dossier_id} has no review yet"
                 )
             parent = first.task_id
         tasks.append(create_task(session, user, dossier, mode, parent_task_id=parent))
@@ -286,16 +285,14 @@ def claim(session: Session, user: User, task_id: int) -> ReviewTask:
     if found is None:
         session.refresh(task)  # the row as of now: another claim may have committed meanwhile
         if task.status != "open":
-            raise ApiError(409, "TASK_TAKEN", "任务已被领取或已完成 / task already claimed or done")
-        raise ApiError(
-            403, "TASK_EXCLUDED", "回避：不能评查本单位或已评过的案卷 / excluded: own unit or reviewed before"
+            raise Conflict("TASK_TAKEN", "任务已被领取或已完成 / task already claimed or done")
+        raise Forbidden(
+            "TASK_EXCLUDED", "回避：不能评查本单位或已评过的案卷 / excluded: own unit or reviewed before"
         )
     dossier = found[1]
     cap = int(float(setting(session, "review_claim_cap", user.unit_code)))
     if open_claims(session, user.id) >= cap:
-        raise ApiError(
-            409, "CLAIM_CAP", f"已达领取上限 {cap} 件 / open-claim cap of {cap} reached", {"cap": cap}
-        )
+        raise Conflict("CLAIM_CAP", f"已达领取上限 {cap} 件 / open-claim cap of {cap} reached", {"cap": cap})
     lease = timedelta(minutes=float(setting(session, "review_lease_minutes", dossier.unit_code)))
     stamp = now()
     if not set_state(
@@ -308,7 +305,7 @@ def claim(session: Session, user: User, task_id: int) -> ReviewTask:
         claimed_at=stamp,
         lease_expires_at=stamp + lease,
     ):
-        raise ApiError(409, "TASK_TAKEN", "任务已被领取 / task already claimed")
+        raise Conflict("TASK_TAKEN", "任务已被领取 / task already claimed")
     return task
 
 
@@ -317,8 +314,8 @@ def held(session: Session, user: User, task_id: int) -> ReviewTask:
     expire_leases(session, task_ids=[task_id])
     task = _get(session, user, task_id)
     if task.status != "claimed" or task.assignee_id != user.id:
-        raise ApiError(
-            409, "NOT_HOLDER", "你未持有该任务或租约已过期 / you do not hold this task (lease expired?)"
+        raise Conflict(
+            "NOT_HOLDER", "你未持有该任务或租约已过期 / you do not hold this task (lease expired?)"
         )
     return task
 
@@ -335,7 +332,7 @@ def release(session: Session, user: User, task_id: int) -> ReviewTask:
         claimed_at=None,
         lease_expires_at=None,
     ):
-        raise ApiError(409, "TASK_CHANGED", "任务已被修改，请刷新 / task changed meanwhile")
+        raise Conflict("TASK_CHANGED", "任务已被修改，请刷新 / task changed meanwhile")
     return task
 
 
@@ -345,7 +342,7 @@ def cancel(session: Session, user: User, task_id: int) -> ReviewTask:
     if task.status not in ACTIVE or not set_state(
         session, user, task, "cancel", status="cancelled", assignee_id=None, lease_expires_at=None
     ):
-        raise ApiError(409, "TASK_DONE", "任务已完成或已取消 / task already done or cancelled")
+        raise Conflict("TASK_DONE", "任务已完成或已取消 / task already done or cancelled")
     return task
 
 
@@ -358,5 +355,5 @@ def manage_scope(session: Session, user: User, task: ReviewTask) -> Dossier:
         or dossier is None
         or (units is not None and dossier.unit_code not in units)
     ):
-        raise ApiError(404, "TASK_NOT_FOUND", f"评查任务不存在 / review task {task.task_id} not found")
+        raise NotFound("TASK_NOT_FOUND", f"评查任务不存在 / review task {task.task_id} not found")
     return dossier

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.core import refdata
-from api.core.errors import ApiError
+from api.core.errors import Invalid, NotFound
 from api.models import Dossier, MachineReview, User
 from api.platform.services import audit
 from api.platform.services.users import province_of, visible_units
@@ -60,9 +60,7 @@ def evidence(template: str | None, facts: dict[str, Any], facts_used: list[str])
 def _candidate(session: Session, body: DryRunIn) -> tuple[str | None, int | None, dict[str, Any]]:
     if body.rule_id is None:
         if not body.condition:
-            raise ApiError(
-                422, "CONDITION_REQUIRED", "需要规则编号或规则条件 / give a rule_id or a condition"
-            )
+            raise Invalid("CONDITION_REQUIRED", "需要规则编号或规则条件 / give a rule_id or a condition")
         fields = body.model_dump(include={"condition", "evidence_template_zh", "deduct_points", "veto"})
         return None, None, fields
     history = {v.version: v for v in versions_of(session, body.rule_id)}
@@ -70,9 +68,7 @@ def _candidate(session: Session, body: DryRunIn) -> tuple[str | None, int | None
         raise rule_not_found(body.rule_id)
     chosen = body.version or max(history)
     if chosen not in history:
-        raise ApiError(
-            404, "RULE_VERSION_NOT_FOUND", f"规则版本不存在 / no version {chosen} of {body.rule_id}"
-        )
+        raise NotFound("RULE_VERSION_NOT_FOUND", f"规则版本不存在 / no version {chosen} of {body.rule_id}")
     return body.rule_id, chosen, dict(history[chosen].values)
 
 
@@ -98,8 +94,7 @@ def dry_run(session: Session, user: User, body: DryRunIn) -> DryRunOut:
     rule_id, version, fields = _candidate(session, body)
     validated = check_condition(fields.get("condition"), fields.get("evidence_template_zh"))
     if validated is None:
-        raise ApiError(
-            422,
+        raise Invalid(
             "HUMAN_ONLY_RULE",
             "无条件的规则只能人工评查，无法试运行 / a rule without condition cannot be dry-run",
         )

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from api.core.errors import ApiError
+from api.core.errors import Conflict, DomainError, Invalid
 from api.models import Dossier, SamplingDraw, SamplingPlan, Unit, User
 from api.platform.services import audit
 from api.platform.services.users import in_scope, unit_path, visible_units
@@ -96,7 +96,7 @@ def _check_units(session: Session, user: User, codes: list[str]) -> None:
     units = visible_units(session, user)
     bad = [c for c in codes if session.get(Unit, c) is None or (units is not None and c not in units)]
     if bad:
-        raise ApiError(422, "UNKNOWN_UNIT", f"单位不存在或不在管辖范围 / unit unknown or out of scope: {bad}")
+        raise Invalid("UNKNOWN_UNIT", f"单位不存在或不在管辖范围 / unit unknown or out of scope: {bad}")
 
 
 def create_plan(session: Session, user: User, body: Any) -> SamplingPlan:
@@ -161,8 +161,7 @@ def risk_weights(snapshot: Path, case_ids: Sequence[str], base: float) -> tuple[
     import duckdb
 
     if not snapshot.exists():
-        raise ApiError(
-            409,
+        raise Conflict(
             "RISK_SNAPSHOT_MISSING",
             "尚无已发布的数据仓库快照，不能按风险加权抽样 / no published warehouse snapshot: "
             "cannot weight the draw by risk (run the pipeline, or draw unweighted)",
@@ -175,8 +174,8 @@ def risk_weights(snapshot: Path, case_ids: Sequence[str], base: float) -> tuple[
             "SELECT r.case_id, r.risk_score FROM marts.fct_case_risk r JOIN wanted USING (case_id)"
         ).fetchall()
     except duckdb.Error as exc:
-        raise ApiError(
-            409, "RISK_SNAPSHOT_UNREADABLE", f"快照缺少风险表 / snapshot lacks fct_case_risk: {exc}"
+        raise Conflict(
+            "RISK_SNAPSHOT_UNREADABLE", f"快照缺少风险表 / snapshot lacks fct_case_risk: {exc}"
         ) from exc
     finally:
         con.close()
@@ -190,7 +189,7 @@ def draw(
     dossiers = population(session, plan)
     case_ids = [d.case_id for d in dossiers]
     if not case_ids:
-        raise ApiError(409, "EMPTY_POPULATION", "抽查总体为空 / the plan's population is empty")
+        raise Conflict("EMPTY_POPULATION", "抽查总体为空 / the plan's population is empty")
     notes = []
     weights = None
     if plan.weight_by_risk:
@@ -226,7 +225,7 @@ def draw(
         dossier = tasks.lock_dossier(session, by_case[case_id].dossier_id)
         try:
             task = tasks.create_task(session, user, dossier, "sample", draw_id=record.draw_id)
-        except ApiError:  # an unfinished sample task of this dossier exists: it is not published twice
+        except DomainError:  # an unfinished sample task of this dossier exists: it is not published twice
             skipped += 1
             continue
         task_ids.append(task.task_id)
