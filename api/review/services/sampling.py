@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, DomainError, Invalid
 from api.models import Dossier, SamplingDraw, SamplingPlan, Unit, User
+from api.platform import warehouse
 from api.platform.services import audit
 from api.platform.services.users import in_scope, unit_path, visible_units
 from api.review.services import review_tasks as tasks
@@ -156,30 +157,9 @@ def strata_of(plan: SamplingPlan, dossiers: Sequence[Dossier]) -> dict[str, str]
 
 
 def risk_weights(snapshot: Path, case_ids: Sequence[str], base: float) -> tuple[dict[str, float], int]:
-    """``base + risk_score`` per case from the published snapshot (marts.fct_case_risk), read-only.
+    """``base + risk_score`` per case from the published snapshot (api.platform.warehouse).
     Cases the snapshot does not know yet weigh ``base`` (risk 0); their number is returned."""
-    import duckdb
-
-    if not snapshot.exists():
-        raise Conflict(
-            "RISK_SNAPSHOT_MISSING",
-            "尚无已发布的数据仓库快照，不能按风险加权抽样 / no published warehouse snapshot: "
-            "cannot weight the draw by risk (run the pipeline, or draw unweighted)",
-        )
-    con = duckdb.connect(str(snapshot), read_only=True)
-    try:
-        con.execute("CREATE TEMP TABLE wanted (case_id VARCHAR)")
-        con.executemany("INSERT INTO wanted VALUES (?)", [(c,) for c in case_ids])
-        rows = con.execute(
-            "SELECT r.case_id, r.risk_score FROM marts.fct_case_risk r JOIN wanted USING (case_id)"
-        ).fetchall()
-    except duckdb.Error as exc:
-        raise Conflict(
-            "RISK_SNAPSHOT_UNREADABLE", f"快照缺少风险表 / snapshot lacks fct_case_risk: {exc}"
-        ) from exc
-    finally:
-        con.close()
-    risk = {str(c): float(s or 0) for c, s in rows}
+    risk = warehouse.case_risk(snapshot, case_ids)
     return {c: base + risk.get(c, 0.0) for c in case_ids}, sum(c not in risk for c in case_ids)
 
 
