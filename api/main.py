@@ -7,7 +7,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.core.config import ApiSettings, get_api_settings
-from api.core.errors import DomainError, install_handlers
+from api.core.errors import DomainError
+from api.core.handlers import install_handlers
 from api.core.limits import BodyLimit
 from api.db import make_engine, make_sessionmaker, upgrade
 from api.platform.web import mount_web

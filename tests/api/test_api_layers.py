@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.core import errors
+from api.core import errors, handlers
 from api.platform import warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +36,8 @@ def _subclasses(cls: type[errors.DomainError]) -> set[type[errors.DomainError]]:
 
 
 def test_every_domain_error_has_one_status() -> None:
-    assert set(errors.STATUS) == _subclasses(errors.DomainError)
-    assert len(set(errors.STATUS.values())) == len(errors.STATUS)
+    assert set(handlers.STATUS) == _subclasses(errors.DomainError)
+    assert len(set(handlers.STATUS.values())) == len(handlers.STATUS)
 
 
 @pytest.mark.parametrize(
@@ -53,4 +53,4 @@ def test_every_domain_error_has_one_status() -> None:
 def test_status_and_headers_come_from_the_one_mapping(
     exc: errors.DomainError, status: int, headers: dict[str, str]
 ) -> None:
-    assert errors._http(exc) == (status, headers)
+    assert handlers._http(exc) == (status, headers)
