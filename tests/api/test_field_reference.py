@@ -99,7 +99,7 @@ def test_tier_fine_bounds_are_the_ones_set_fine_applies(
 def test_demo_phone_login_is_a_county_officer_with_a_valid_certificate(backend: str, app: Any) -> None:
     """`zhifa demo` adds an `officer` login for the phone app: the world's county codes are generated,
     so it picks the first county officer whose certificate is valid today."""
-    from zhifa.commands.demo import _field_officer
+    from cli.demo import _field_officer
 
     with app.state.sessionmaker() as session:
         chosen = _field_officer(session)
