@@ -103,6 +103,7 @@ def test_demo_phone_login_is_a_county_officer_with_a_valid_certificate(backend: 
 
     with app.state.sessionmaker() as session:
         chosen = _field_officer(session)
+        assert chosen is not None
         assert (chosen.officer_id, chosen.unit_code) == ("O410122001", "410122")  # not Kaifeng's city officer
         for officer_id in ("O410122001", "O410122002"):
             session.get(Officer, officer_id).cert_valid_to = today() - timedelta(days=1)
