@@ -69,9 +69,9 @@ def is_postgres(session_or_engine: Session | Engine) -> bool:
 def make_sessionmaker(
     engine: Engine, audit_secret: str | None = None, audit_checkpoints: Path | None = None
 ) -> sessionmaker[Session]:
-    """Sessions carry the audit chain's key and checkpoint file in ``Session.info`` (api.services.audit);
-    without a file no checkpoints are written or compared."""
-    from api.services import audit_checkpoints as checkpoints
+    """Sessions carry the audit chain's key and checkpoint file in ``Session.info``
+    (api.platform.services.audit); without a file no checkpoints are written or compared."""
+    from api.platform.services import audit_checkpoints as checkpoints
 
     info = {"audit_secret": audit_secret, checkpoints.PATH_KEY: audit_checkpoints}
     factory = sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from api.core.errors import ApiError
+from api.core.errors import Forbidden, Unauthenticated
 from api.core.security import ID_MAX, read_token
 from api.models import User
 
@@ -65,12 +65,12 @@ IdemKey = Annotated[
 
 def current_user(request: Request, db: DB, token: Annotated[str | None, Depends(oauth2)]) -> User:
     if not token:
-        raise ApiError(401, "UNAUTHENTICATED", "需要登录令牌 / bearer token required")
+        raise Unauthenticated("UNAUTHENTICATED", "需要登录令牌 / bearer token required")
     user_id = read_token(request.app.state.secret_key, token)
     user = db.get(User, user_id)
     db.commit()  # end this read now: the handler runs in another thread call (see _transactional)
     if user is None or not user.active:
-        raise ApiError(401, "INVALID_TOKEN", "用户不存在或已停用 / user unknown or disabled")
+        raise Unauthenticated("INVALID_TOKEN", "用户不存在或已停用 / user unknown or disabled")
     return user
 
 
@@ -82,8 +82,8 @@ def require(*roles: str) -> Callable[[User], User]:
 
     def check(user: CurrentUser) -> User:
         if not (user.role_set & (set(roles) | {"admin"})):
-            raise ApiError(
-                403, "ROLE_REQUIRED", f"需要角色 {'/'.join(roles)} / role required: {' or '.join(roles)}"
+            raise Forbidden(
+                "ROLE_REQUIRED", f"需要角色 {'/'.join(roles)} / role required: {' or '.join(roles)}"
             )
         return user
 

@@ -7,10 +7,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.core.config import ApiSettings, get_api_settings
-from api.core.errors import ApiError, install_handlers
+from api.core.errors import DomainError
+from api.core.handlers import install_handlers
 from api.core.limits import BodyLimit
 from api.db import make_engine, make_sessionmaker, upgrade
-from api.web import mount_web
+from api.platform.web import mount_web
 from zhifa.settings import Settings, get_settings
 
 DESCRIPTION = """现场办案 — field case capture: scan cartons, value goods, propose the fine from the
@@ -55,24 +56,11 @@ def create_app(
             {"code": "STORE_BUSY", "message": "数据库繁忙，请稍后重试 / store busy, retry"}, status_code=503
         )
 
-    from api import openapi
-    from api.routes import (
-        approvals,
-        audit_log,
-        auth,
-        cases,
-        catalog,
-        documents,
-        dossiers,
-        field_reference,
-        health,
-        office,
-        review_rules,
-        review_tasks,
-        sampling,
-        uploads,
-        valuation,
-    )
+    from api.capture.routes import approvals, cases, catalog, documents, field_reference, uploads, valuation
+    from api.office.routes import office
+    from api.platform import openapi
+    from api.platform.routes import audit_log, auth, health
+    from api.review.routes import dossiers, review_rules, review_tasks, sampling
 
     capture = (
         health,
@@ -95,4 +83,4 @@ def create_app(
     return app
 
 
-__all__ = ["ApiError", "create_app"]
+__all__ = ["DomainError", "create_app"]

@@ -216,7 +216,7 @@ def scan(url: str, auth: dict[str, str], images: list[tuple[bytes, str]], runs: 
 
 # --- (3) decode rate: chain vs each decoder alone ------------------------------------------------------
 def decode_rates(support: Any, runs: int) -> list[dict]:
-    from api.services import barcodes
+    from api.capture.services import barcodes
 
     images = [(barcodes.open_image(p.read_bytes()), code) for p, code in photos(support)]
     variants: dict[str, Callable[[Any], tuple[list[str], bool]]] = {
@@ -267,7 +267,7 @@ def _plain(codes: list[str]) -> tuple[list[str], bool]:
 
 def profile_scan(images: list[tuple[bytes, str]]) -> None:
     """Where a scan's time goes, in process: image decoding vs each decoder pass vs the retries."""
-    from api.services import barcodes
+    from api.capture.services import barcodes
 
     names = ("PIL decode", "open_image", "zxing@0", "pyzbar@0", "decode_image")
     stages: dict[str, list[float]] = {name: [] for name in names}

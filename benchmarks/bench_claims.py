@@ -45,8 +45,8 @@ def capped_app() -> Any:
     does), so a long open-loop round is never refused by the cap; nothing else differs."""
     import pandas as pd
 
+    from api.core import refdata
     from api.main import create_app
-    from api.services import refdata
     from zhifa.reference import load_reference
 
     row = {

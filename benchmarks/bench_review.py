@@ -62,10 +62,10 @@ def _app(home: Path) -> Any:
     from apitest_support import PASSWORD, SECRET, write_catalog
     from fastapi.testclient import TestClient
 
+    from api.capture.services.catalog import load_catalog
     from api.main import create_app
-    from api.services.catalog import load_catalog
-    from api.services.clock import today
-    from api.services.users import create_user
+    from api.platform.services.users import create_user
+    from zhifa.clock import today
     from zhifa.settings import Settings
 
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'api.sqlite3'}", secret_key=SECRET)
@@ -120,7 +120,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from api.services.rule_sets import reference_rules
+    from api.review.services.rule_sets import reference_rules
     from zhifa.reference import load_reference
 
     facts = pd.DataFrame([last["facts"]]).astype(object)

@@ -58,10 +58,10 @@ def _seed(app: Any, n: int) -> None:
     from apitest_support import write_catalog
     from sqlalchemy import select
 
+    from api.capture.services.catalog import load_catalog
     from api.models import Dossier, MachineReview, User
-    from api.services.catalog import load_catalog
-    from api.services.review_rules import vocabulary
-    from api.services.users import create_user
+    from api.platform.services.users import create_user
+    from api.review.services.review_rules import vocabulary
 
     rng = random.Random(7)
     stamp = datetime(2025, 1, 1, tzinfo=UTC)

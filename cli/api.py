@@ -64,13 +64,13 @@ def create_user(
     ),
 ) -> None:
     """Create a login."""
-    from api.core.errors import ApiError
-    from api.services.users import create_user as create
+    from api.core.errors import DomainError
+    from api.platform.services.users import create_user as create
 
     with api_session() as session:
         try:
             user = create(session, username, password, unit_code, roles, officer_id)
-        except ApiError as exc:
+        except DomainError as exc:
             fail(exc.message)
         session.commit()
         typer.echo(f"created user {user.username} ({user.roles}) in unit {user.unit_code}")
@@ -79,7 +79,7 @@ def create_user(
 @catalog_app.command("load")
 def load_catalog(folder: Path) -> None:
     """Load units, officers, products and prices from a bulk folder (CONTRACT.md) into the API store."""
-    from api.services.catalog import load_catalog as load
+    from api.capture.services.catalog import load_catalog as load
 
     with api_session() as session:
         report = load(session, folder)
@@ -93,7 +93,7 @@ def load_catalog(folder: Path) -> None:
 @audit_app.command("verify")
 def verify_audit() -> None:
     """Check the audit chain; exits non-zero when any entry was edited or deleted."""
-    from api.services.audit import verify_database
+    from api.platform.services.audit import verify_database
 
     settings = get_settings()
     require_audit_key()

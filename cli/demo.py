@@ -102,9 +102,9 @@ def _prepare(seed: int) -> Path:
 def _load_api_store(world: Path, password: str) -> None:
     from sqlalchemy import select
 
+    from api.capture.services.catalog import load_catalog
     from api.models import User
-    from api.services.catalog import load_catalog
-    from api.services.users import create_user
+    from api.platform.services.users import create_user
     from cli.api import api_session
 
     with api_session() as session:

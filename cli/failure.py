@@ -30,11 +30,11 @@ def describe(exc: BaseException) -> str:
     from pydantic import ValidationError
     from sqlalchemy.exc import DBAPIError
 
-    from api.core.errors import ApiError
-    from api.services.audit import AuditKeyMissing
+    from api.core.errors import DomainError
+    from api.platform.services.audit import AuditKeyMissing
 
-    if isinstance(exc, ApiError | AuditKeyMissing):
-        return exc.message if isinstance(exc, ApiError) else str(exc)
+    if isinstance(exc, DomainError | AuditKeyMissing):
+        return exc.message if isinstance(exc, DomainError) else str(exc)
     if isinstance(exc, ValidationError):
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem.get("loc", ()))

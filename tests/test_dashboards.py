@@ -93,9 +93,9 @@ def _api_store_with_tasks(home: Path, world: Path) -> tuple[str, list[tuple[str,
     review tasks on them, written through the ORM as the tasks endpoints would. Returns its URL and the
     (unit_code, mode·status, age in days) of each task."""
     from api import models as m
+    from api.capture.services.catalog import load_catalog
     from api.main import create_app
-    from api.services.catalog import load_catalog
-    from api.services.users import create_user
+    from api.platform.services.users import create_user
     from zhifa.settings import Settings
 
     url = f"sqlite:///{home / 'api.sqlite3'}"

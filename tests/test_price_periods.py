@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.services.price_periods import Period, overlaps, state_price
+from api.capture.services.price_periods import Period, overlaps, state_price
 
 D = date(2025, 1, 1)
 

@@ -70,8 +70,8 @@ def _expected(doc_types: set[str]) -> bool | None:
 
 @pytest.fixture(scope="module")
 def flow(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flow]:
+    from api.capture.services.catalog import load_catalog
     from api.main import create_app
-    from api.services.catalog import load_catalog
     from zhifa.settings import Settings
 
     home = tmp_path_factory.mktemp("rules_flow")
@@ -118,7 +118,7 @@ def _upload(flow: Flow, username: str, case_id: str, unit: str) -> dict[str, Any
 def _users(flow: Flow, units: list[str]) -> dict[str, str]:
     """An officer of each unit (uploads), two reviewers, and province-level quality staff."""
     from api.models import Officer
-    from api.services.users import create_user
+    from api.platform.services.users import create_user
 
     names: dict[str, str] = {}
     with flow.app.state.sessionmaker() as session:

@@ -9,7 +9,7 @@ from typing import Any
 import jwt
 from pwdlib import PasswordHash
 
-from api.core.errors import ApiError
+from api.core.errors import Unauthenticated
 from zhifa import clock
 
 _hasher = PasswordHash.recommended()
@@ -48,7 +48,7 @@ ID_MAX = 2**31 - 1
 def read_token(secret: str, token: str) -> int:
     """The user id a valid token names; any other token (bad signature, expired, or a claim that is
     not what we write: ``sub`` of 2**70, a number, a list…) is the same 401, never a 500."""
-    invalid = ApiError(401, "INVALID_TOKEN", "令牌无效或已过期 / invalid or expired token")
+    invalid = Unauthenticated("INVALID_TOKEN", "令牌无效或已过期 / invalid or expired token")
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
     except (jwt.PyJWTError, ValueError, TypeError, KeyError, OverflowError) as exc:

@@ -82,7 +82,7 @@ def token(client: TestClient, username: str) -> dict[str, str]:
 
 
 def case_body(**overrides: Any) -> dict[str, Any]:
-    from api.services.clock import now
+    from zhifa.clock import now
 
     body: dict[str, Any] = {
         "violation_code": "NON_DESIGNATED_SOURCE",

@@ -18,9 +18,9 @@ import pytest
 from apitest_support import PASSWORD, SECRET, served_in_thread, write_catalog
 from fastapi.testclient import TestClient
 
+from api.capture.services.catalog import load_catalog
 from api.main import create_app
-from api.services.catalog import load_catalog
-from api.services.users import create_user
+from api.platform.services.users import create_user
 from zhifa.settings import Settings
 
 
@@ -110,7 +110,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 def _seed(url: str, home: Path) -> None:
     """Migrate, load the catalog folder and create the users once; tests copy the result."""
-    from api.services.clock import today
+    from zhifa.clock import today
 
     settings = Settings(home=home, database_url=url, secret_key=SECRET)
     application = create_app(settings)

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from api.core.security import create_token
 from api.models import Dossier, MachineReview, User
-from api.services.clock import now
-from api.services.users import create_user
+from api.platform.services.users import create_user
+from zhifa.clock import now
 from zhifa.settings import SEEDS_DIR
 
 # unit tree of the test catalog: 410000 province → 410100 city → 410122 county; 410200 another city

@@ -15,8 +15,8 @@ from apitest_support import SECRET, case_body
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from api.services import audit
-from api.services.audit import verify_chain
+from api.platform.services import audit
+from api.platform.services.audit import verify_chain
 
 
 def _history(client: TestClient, as_user: Any) -> str:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from review_support import Finding, add_dossier, add_users, bearer
 
 from api.models import Unit
-from api.services.audit_scope import masked
+from api.platform.services.audit_scope import masked
 
 # 410000 Henan → 410100 Zhengzhou → 410122 Zhongmou; 410200 Kaifeng; 420000 Hubei, another province
 AUDITORS = [

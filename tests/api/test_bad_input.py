@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.models import AuditEntry, Case, CaseItem
-from api.services.clock import now
+from zhifa.clock import now
 
 
 def _counts(app: Any) -> tuple[int, int, int]:

@@ -13,9 +13,9 @@ import time_machine
 from apitest_support import write_catalog
 from sqlalchemy import select
 
+from api.capture.services.catalog import load_catalog, price_on
+from api.capture.services.price_periods import Period, overlaps
 from api.models import Price
-from api.services.catalog import load_catalog, price_on
-from api.services.price_periods import Period, overlaps
 from zhifa import clock
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from apitest_support import case_body
 from fastapi.testclient import TestClient
 
-from api.services.clock import now, today
+from zhifa.clock import now, today
 
 
 def test_deadlines(client: TestClient, as_user: Any, around_shanghai_midnight: Any) -> None:

@@ -11,8 +11,8 @@ import httpx
 from apitest_support import case_body
 from sqlalchemy import func, select
 
+from api.capture.services import numbering
 from api.models import Case, Counter, Document
-from api.services import numbering
 
 N = 50
 

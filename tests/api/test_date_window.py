@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.models import Case, CaseItem, CaseOfficer, User
-from api.services.clock import now, today
+from zhifa.clock import now, today
 from zhifa.settings import Settings
 
 STATUSES = ("filed", "investigating", "decided", "served", "executed", "closed")

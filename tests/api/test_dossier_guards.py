@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 from api.core.config import ApiSettings
 from api.main import create_app
 from api.models import Dossier, DossierFile, MachineReview, User
-from api.services.clock import today
-from api.services.dossier_unpack import unpack
+from api.review.services.dossier_unpack import unpack
+from zhifa.clock import today
 from zhifa.settings import Settings
 
 BROKEN = b"%PDF-1.4 truncated"

@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader, PdfWriter
 
 from api.core.config import ApiSettings
-from api.services.dossier_unpack import unpack
-from api.services.users import create_user
+from api.platform.services.users import create_user
+from api.review.services.dossier_unpack import unpack
 from generator.dossiers import DEFECT_RULE
 
 TEXT_SUFFIXES = (".pdf", ".docx")
@@ -389,8 +389,8 @@ def test_a_rule_that_cannot_run_is_reported_and_the_others_still_count(
     from decimal import Decimal
 
     from api.models import ReviewRule, ReviewRuleSet
-    from api.services.clock import now
-    from api.services.rule_sets import reference_rules
+    from api.review.services.rule_sets import reference_rules
+    from zhifa.clock import now
 
     with app.state.sessionmaker() as session:
         session.add(
@@ -421,7 +421,7 @@ def test_evidence_values_render_like_the_warehouse_macro() -> None:
 
     import duckdb
 
-    from api.services.evidence import evidence_value
+    from api.review.services.evidence import evidence_value
 
     sql = {
         "DOUBLE": "coalesce(regexp_replace(printf('%.2f', x), '\\.?0+$', ''), '—')",

@@ -11,7 +11,7 @@ from apitest_support import PHOTO_CODE, YUXI, ZHONGHUA, case_body
 from fastapi.testclient import TestClient
 
 from api.models import Officer
-from api.services.clock import today
+from zhifa.clock import today
 from zhifa.reference import load_reference
 
 

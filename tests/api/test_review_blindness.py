@@ -138,7 +138,7 @@ def test_no_get_route_shows_the_first_review_to_the_re_reviewer(app: Any, scene:
 def test_hides_results_helper_for_other_views(app: Any, scene: dict[str, Any]) -> None:
     """What another module showing a dossier asks before showing human scores."""
     from api.models import Dossier, User
-    from api.services.human_review import hides_results
+    from api.review.services.human_review import hides_results
 
     with app.state.sessionmaker() as s:
         dossier = s.get(Dossier, scene["values"]["dossier_id"][0])

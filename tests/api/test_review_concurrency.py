@@ -14,8 +14,8 @@ import pytest
 from review_support import add_dossier, add_users, bearer
 from sqlalchemy import select
 
+from api.core import refdata
 from api.models import ReviewTask
-from api.services import refdata
 from zhifa.reference import load_reference
 
 REVIEWERS = 10

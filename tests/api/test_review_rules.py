@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.models import AuditEntry, Dossier, MachineReview, User
-from api.services.users import create_user
+from api.platform.services.users import create_user
 from zhifa.reference import read_seed
 from zhifa.settings import SEEDS_DIR
 

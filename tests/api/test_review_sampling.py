@@ -98,7 +98,7 @@ REDERIVE = """
 import json, sys
 from api.db import make_engine, make_sessionmaker
 from api.models import SamplingPlan
-from api.services import sampling
+from api.review.services import sampling
 engine = make_engine(sys.argv[1], pool_size=1)
 with make_sessionmaker(engine)() as s:
     plan = s.get(SamplingPlan, int(sys.argv[2]))

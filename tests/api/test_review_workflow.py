@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from review_support import Finding, add_dossier, add_users, bearer, seed_rules, seed_setting
 from sqlalchemy import update
 
+from api.core import refdata
 from api.models import Dossier, ReviewTask
-from api.services import refdata
 from zhifa import clock
 from zhifa.reference import load_reference
 
@@ -295,7 +295,7 @@ def test_certificate_and_sweep(app: Any, client: TestClient, ids: dict[str, int]
     catalog); the lease sweep endpoint returns expired claims and says which."""
     from apitest_support import PASSWORD
 
-    from api.services.users import create_user
+    from api.platform.services.users import create_user
 
     with app.state.sessionmaker() as s:
         expired = create_user(s, "r_expired", PASSWORD, "410122", ["reviewer"], "O410122003").id

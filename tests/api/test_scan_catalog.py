@@ -10,8 +10,8 @@ from apitest_support import BARCODES, YUXI, ZHONGHUA, write_catalog
 from fastapi.testclient import TestClient
 from PIL import Image, ImageStat
 
-from api.services import barcodes
-from api.services.catalog import load_catalog
+from api.capture.services import barcodes
+from api.capture.services.catalog import load_catalog
 from zhifa import clock
 
 PHOTOS = sorted(BARCODES.glob("*/*.png"))

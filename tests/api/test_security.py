@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from api.core.config import ApiSettings
 from api.main import create_app
-from api.services.audit import verify_chain
+from api.platform.services.audit import verify_chain
 
 PDF = b"%PDF-1.4\n% test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
@@ -200,7 +200,7 @@ def test_audit_chain_is_keyed_so_a_recomputed_chain_is_caught(
         assert not report.ok and any("edited" in p for p in report.problems), forged_key
     # control: the forger's recomputation is faithful — with the store's real key the chain itself would
     # pass, so the failures above come from the key alone; the edit still differs from the signed checkpoint
-    from api.services.audit import _key
+    from api.platform.services.audit import _key
 
     with app.state.sessionmaker() as s:
         real_key = _key(s)

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.models import Unit
-from api.services.clock import now
-from api.services.users import create_user
+from api.platform.services.users import create_user
+from zhifa.clock import now
 from zhifa.settings import Settings
 
 

@@ -1,5 +1,5 @@
 -- The review rules in force: ref_review_rules overlaid by the newest rule set saved through the API (the same
--- merge as api.services.rule_sets). Without any API rule set every seed rule is in force as version 1. With
+-- merge as api.review.services.rule_sets). Without any API rule set every seed rule is in force as version 1. With
 -- one, exactly its rules are: the version it names, taken from the API's rule versions, or — version 1 of a
 -- built-in rule never re-saved — from the seed. A rule the API switched off is absent; a new API rule appears.
 with latest as (

@@ -1,0 +1,114 @@
+"""Dossier files and enforcement-recorder videos attached to a case."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+
+from api.capture.schemas import UploadOut
+from api.capture.services import cases, idempotency, uploads
+from api.core.bounds import PlausibleDatetime
+from api.core.errors import Invalid, NotFound, Unsupported
+from api.deps import DB, CurrentUser, IdemKey, Officer, PathId, TxRoute
+from api.models import Upload
+from api.platform.services import audit, storage
+from zhifa.clock import now
+
+router = APIRouter(prefix="/cases/{case_id}/uploads", tags=["uploads"], route_class=TxRoute)
+
+Step = Literal["inspection", "preservation", "inquiry", "notice", "hearing", "service"]
+
+
+@router.post(
+    "",
+    response_model=UploadOut,
+    status_code=201,
+    summary="Upload a dossier file or a video",
+    responses={200: {"description": "replayed: uploaded earlier with this Idempotency-Key"}},
+)
+def upload(
+    case_id: str,
+    request: Request,
+    response: Response,
+    db: DB,
+    user: Officer,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[Literal["dossier", "video"], Form()] = "dossier",
+    description: Annotated[str | None, Form(max_length=200)] = None,
+    step: Annotated[Step | None, Form()] = None,
+    device_id: Annotated[str | None, Form(max_length=60)] = None,
+    started_at: Annotated[PlausibleDatetime | None, Form()] = None,
+    ended_at: Annotated[PlausibleDatetime | None, Form()] = None,
+    idempotency_key: IdemKey = None,
+) -> Upload:
+    """The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF, DOCX/ZIP; MP4, MOV, AVI, WebM);
+    the declared type is ignored. Names with a path or `..` are refused."""
+    case = cases.get_writable(db, user, case_id)
+    name = uploads.safe_filename(file.filename)
+    data = uploads.read_limited(file.file, request.app.state.api_settings.max_upload_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
+    request_hash = idempotency.digest(
+        {"case": case_id, "sha256": sha256, "kind": kind, "name": name, "step": step}
+    )
+    if idempotency_key and (
+        earlier := uploads.replayed(db, user, case_id, sha256, idempotency_key, request_hash)
+    ):
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+        return earlier
+    sniffed = uploads.sniff(data[:4096])
+    if sniffed is None:
+        raise Unsupported("UNSUPPORTED_TYPE", "不支持的文件类型 / file type not accepted")
+    media, sniffed_kind = sniffed
+    if kind == "video":
+        if sniffed_kind != "video":
+            raise Unsupported("NOT_A_VIDEO", "执法记录仪视频须为视频文件 / not a video file")
+        if step is None or started_at is None:
+            raise Invalid("VIDEO_METADATA_REQUIRED", "视频须注明环节和开始时间 / step and started_at needed")
+        if ended_at is not None and ended_at < started_at:
+            raise Invalid("DATES_OUT_OF_ORDER", "结束时间早于开始时间 / ended_at before started_at")
+        if started_at.tzinfo is not None and started_at > now():
+            raise Invalid("DATE_IN_FUTURE", "开始时间晚于现在 / started_at in the future")
+    sha = storage.put(db, request.app.state.settings.uploads_dir, data, media)
+    row = Upload(
+        case_id=case.case_id,
+        kind=kind,
+        filename=name,
+        sha256=sha,
+        media_type=media,
+        size=len(data),
+        description=description,
+        officer_id=user.officer_id,
+        device_id=device_id,
+        step=step,
+        started_at=started_at,
+        ended_at=ended_at,
+        uploaded_by=user.id,
+        uploaded_at=now(),
+    )
+    audit.add_created(db, user, row, action="upload", entity="upload", entity_id="upload_id")
+    if idempotency_key:
+        idempotency.remember(db, user, idempotency_key, request_hash, case.case_id)
+    return row
+
+
+@router.get("/{upload_id}/content", summary="Download an uploaded file", response_class=Response)
+def content(case_id: str, upload_id: PathId, request: Request, db: DB, user: CurrentUser) -> Response:
+    cases.get_visible(db, user, case_id)
+    row = db.get(Upload, upload_id)
+    if row is None or row.case_id != case_id:
+        raise NotFound("UPLOAD_NOT_FOUND", f"文件不存在 / upload {upload_id} not found")
+    data = storage.read(request.app.state.settings.uploads_dir, row.sha256)
+    return Response(
+        data,
+        media_type=row.media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(row.filename)}"},
+    )
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")

@@ -1,0 +1,124 @@
+"""Response bodies of the office area (issue #17): the 待办 inbox and similar cases for an approval."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel
+
+from api.capture.schemas import DeadlineOut, Money
+from api.core.schema_types import Orm, UtcDatetime
+
+
+class InboxApproval(BaseModel):
+    approval_id: int
+    kind: str
+    case_id: str
+    case_no: str | None
+    unit_code: str
+    violation_code: str
+    party_name: str | None
+    fine_amount: Money | None
+    requested_by: str
+    requested_at: UtcDatetime
+    reason: str | None
+    outcome: str
+    decided_at: UtcDatetime | None
+    decision_note: str | None
+
+
+class InboxTask(BaseModel):
+    task_id: int
+    dossier_id: int
+    case_id: str
+    unit_code: str
+    mode: str
+    status: str
+    claimed_at: UtcDatetime | None
+    lease_expires_at: UtcDatetime | None
+
+
+class InboxCounts(BaseModel):
+    approvals: int
+    review_tasks: int
+    deadlines: int
+    overdue: int
+
+
+class InboxTodo(BaseModel):
+    approvals: list[InboxApproval]
+    review_tasks: list[InboxTask]
+    deadlines: list[DeadlineOut]
+
+
+class InboxDone(BaseModel):
+    approvals: list[InboxApproval]
+    review_tasks: list[InboxTask]
+
+
+class InboxOut(BaseModel):
+    unit_name: str
+    due_soon_days: int
+    counts: InboxCounts
+    todo: InboxTodo
+    done: InboxDone
+
+
+class SimilarCase(BaseModel):
+    case_id: str
+    unit_code: str
+    amount: Money
+    fine_amount: Money
+    rate: Decimal
+    decided_on: date
+
+
+class SimilarOut(BaseModel):
+    source: Literal["warehouse", "store"]
+    province_code: str
+    violation_code: str
+    amount_band: int | None
+    since: date
+    count: int
+    rate_median: Decimal | None
+    rate_min: Decimal | None
+    rate_max: Decimal | None
+    examples: list[SimilarCase]
+
+
+class CaseRow(Orm):
+    case_id: str
+    case_no: str | None
+    unit_code: str
+    violation_code: str
+    party_name: str | None
+    licence_no: str | None
+    discovered_at: UtcDatetime
+    status: str
+    illegal_amount: Money | None
+    fine_amount: Money | None
+
+
+class CaseSearchOut(BaseModel):
+    total: int
+    rows: list[CaseRow]
+
+
+class HistoryEntry(Orm):
+    """Who did what to a case, when — the audit trail without the stored snapshots."""
+
+    seq: int
+    at: UtcDatetime
+    username: str | None
+    action: str
+    entity: str
+    entity_id: str
+
+
+class UnitOut(Orm):
+    unit_code: str
+    name: str
+    level: str
+    parent_code: str | None

@@ -1,0 +1,104 @@
+"""User accounts and unit scope (who may see which cases)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, TypeVar, get_args
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.core.errors import Conflict, Invalid, NotFound
+from api.core.security import hash_password
+from api.models import Officer, Unit, User
+from api.platform.schemas import Role
+from api.platform.services import audit
+from zhifa.clock import now
+
+ROLES: tuple[str, ...] = get_args(Role)
+# Roles whose holder sees its unit's whole subtree, not just its own unit.
+SUBTREE_ROLES = frozenset({"approver", "manager", "reviewer", "quality", "legal_reviewer", "admin"})
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    unit_code: str,
+    roles: Sequence[str] | str,
+    officer_id: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create a login (``zhifa users create``). Caller commits."""
+    role_list = [r.strip() for r in (roles.split(";") if isinstance(roles, str) else roles) if r.strip()]
+    unknown = sorted(set(role_list) - set(ROLES))
+    if unknown or not role_list:
+        raise Invalid("UNKNOWN_ROLE", f"未知角色 / unknown role(s): {unknown or 'none given'}")
+    if len(password) < 8:
+        raise Invalid("WEAK_PASSWORD", "密码至少8位 / password needs at least 8 characters")
+    if session.get(Unit, unit_code) is None:
+        raise Invalid("UNKNOWN_UNIT", f"单位不存在 / unknown unit {unit_code}")
+    if officer_id is not None:
+        officer = session.get(Officer, officer_id)
+        if officer is None:
+            raise Invalid("UNKNOWN_OFFICER", f"执法人员不存在 / unknown officer {officer_id}")
+        if officer.unit_code != unit_code:
+            raise Invalid("OFFICER_UNIT_MISMATCH", "执法人员不属于该单位 / officer belongs to another unit")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict("USERNAME_TAKEN", f"用户名已存在 / username {username} exists")
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        unit_code=unit_code,
+        officer_id=officer_id,
+        roles=";".join(role_list),
+        active=True,
+        created_at=now(),
+    )
+    audit.add_created(session, actor, user, action="create", entity="user", entity_id="id")
+    return user
+
+
+def unit_path(session: Session, unit_code: str) -> str:
+    unit = session.get(Unit, unit_code)
+    return unit.path if unit else f"/{unit_code}/"
+
+
+def visible_units(session: Session, user: User) -> set[str] | None:
+    """Unit codes whose cases the user sees; ``None`` means every unit (admin)."""
+    roles = user.role_set
+    if "admin" in roles:
+        return None
+    if roles & SUBTREE_ROLES:
+        prefix = unit_path(session, user.unit_code)
+        return set(session.scalars(select(Unit.unit_code).where(Unit.path.startswith(prefix))))
+    return {user.unit_code}
+
+
+def can_see_unit(session: Session, user: User, unit_code: str) -> bool:
+    units = visible_units(session, user)
+    return units is None or unit_code in units
+
+
+class _InUnit(Protocol):
+    @property
+    def unit_code(self) -> str: ...
+
+
+ScopedRow = TypeVar("ScopedRow", bound=_InUnit)
+
+
+def in_scope(session: Session, user: User, row: ScopedRow | None, code: str, message: str) -> ScopedRow:
+    """``row`` if it exists and its unit is in the user's scope; otherwise 404, so that rows of other
+    units look exactly like rows that do not exist."""
+    if row is None or not can_see_unit(session, user, row.unit_code):
+        raise NotFound(code, message)
+    return row
+
+
+def province_of(session: Session, unit_code: str) -> str:
+    """The province-level bureau above a unit (its own code if it is one)."""
+    codes = unit_path(session, unit_code).strip("/").split("/")
+    rows = session.execute(select(Unit.unit_code, Unit.level).where(Unit.unit_code.in_(codes)))
+    levels = {code: level for code, level in rows}
+    return next((c for c in codes if levels.get(c) == "province"), codes[0])

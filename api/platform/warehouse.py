@@ -1,0 +1,76 @@
+"""The API's one door to the published warehouse snapshot (``serve/warehouse.duckdb``), read-only.
+
+Every mart the API reads is listed in :data:`MARTS`; no other module of ``api/`` opens the snapshot
+(``tests/api/test_api_layers.py`` holds that). The API never reads the build warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from api.core.errors import Conflict
+
+# mart -> what the API uses it for
+MARTS: dict[str, str] = {
+    "marts.fct_case_risk": "risk_score per case: weights of risk-weighted sampling draws",
+    "marts.fct_case_fines": "assessed fines of similar cases shown beside a deviation on the approval page",
+}
+
+
+def case_risk(snapshot: Path, case_ids: Sequence[str]) -> dict[str, float]:
+    """``risk_score`` of each of ``case_ids`` the snapshot knows (``marts.fct_case_risk``); absent cases
+    are left out."""
+    import duckdb  # the snapshot's engine; only this reader needs it
+
+    if not snapshot.exists():
+        raise Conflict(
+            "RISK_SNAPSHOT_MISSING",
+            "尚无已发布的数据仓库快照，不能按风险加权抽样 / no published warehouse snapshot: "
+            "cannot weight the draw by risk (run the pipeline, or draw unweighted)",
+        )
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        con.execute("CREATE TEMP TABLE wanted (case_id VARCHAR)")
+        con.executemany("INSERT INTO wanted VALUES (?)", [(c,) for c in case_ids])
+        rows = con.execute(
+            "SELECT r.case_id, r.risk_score FROM marts.fct_case_risk r JOIN wanted USING (case_id)"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise Conflict(
+            "RISK_SNAPSHOT_UNREADABLE", f"快照缺少风险表 / snapshot lacks fct_case_risk: {exc}"
+        ) from exc
+    finally:
+        con.close()
+    return {str(c): float(s or 0) for c, s in rows}
+
+
+FineRow = tuple[str, str, float, float, float, date]  # case, unit, amount, fine, rate, decided on
+
+
+def similar_fines(
+    snapshot: Path, province: str, violation_code: str, band: int, since: date, exclude_case: str
+) -> list[FineRow] | None:
+    """Assessed in-range fines of one province, violation and amount band decided since ``since``
+    (``marts.fct_case_fines``), newest first; None when there is no readable snapshot (a snapshot being
+    replaced, or of an older layout): the caller then answers from the store."""
+    import duckdb
+
+    if not snapshot.exists():
+        return None
+    try:
+        con = duckdb.connect(str(snapshot), read_only=True)
+        try:
+            rows = con.execute(
+                """SELECT case_id, unit_code, computed_amount, fine_amount, rate, cast(decided_at AS DATE)
+                   FROM marts.fct_case_fines
+                   WHERE fine_status = 'ok' AND province_code = ? AND violation_code = ? AND amount_band = ?
+                     AND cast(decided_at AS DATE) >= ? AND case_id <> ?
+                   ORDER BY decided_at DESC, case_id""",
+                [province, violation_code, band, since, exclude_case],
+            ).fetchall()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return [(str(c), str(u), a, f, r, d) for c, u, a, f, r, d in rows]

@@ -1,1 +1,0 @@
-"""Pure service logic of the field case capture API (no HTTP here)."""
