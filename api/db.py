@@ -42,7 +42,15 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
         )
         _sqlite_events(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    # Sessions in UTC whatever the server's TimeZone (initdb takes the machine's): instants are stored and
+    # compared as UTC, so a bureau server set to local time reads and hashes the same values as SQLite.
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=True,
+        connect_args={"options": "-c timezone=UTC"},
+    )
 
 
 def _sqlite_events(engine: Engine) -> None:
