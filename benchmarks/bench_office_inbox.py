@@ -26,11 +26,11 @@ from bench_api import _load, _test_helpers
 def run(n: int, calls: int) -> tuple[float, float, dict[str, int]]:
     from fastapi.testclient import TestClient
 
+    from api.capture.services.catalog import load_catalog
     from api.main import create_app
     from api.models import Case
-    from api.services.catalog import load_catalog
-    from api.services.clock import now, today
-    from api.services.users import create_user
+    from api.platform.services.users import create_user
+    from zhifa.clock import now, today
     from zhifa.settings import Settings
 
     support, _ = _test_helpers()

@@ -8,7 +8,7 @@ from typing import Any
 
 from apitest_support import ZHONGHUA, case_body
 
-from api.services.clock import now
+from zhifa.clock import now
 
 REASON = "当事人初次违法且主动配合调查"
 

@@ -17,7 +17,7 @@ from office_support import REASON, deviation_case
 from review_support import add_dossier, add_users, bearer
 
 from api.models import Case
-from api.services.clock import LOCAL, now, today
+from zhifa.clock import LOCAL, now, today
 from zhifa.settings import SEEDS_DIR
 
 
