@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 import httpx
 import typer
 
+from zhifa.private import private_dir, stored_secret
 from zhifa.settings import PROJECT_ROOT, get_settings
 
 if TYPE_CHECKING:
@@ -46,21 +46,13 @@ READY_TIMEOUT_S = 600.0  # Superset imports and replays every chart before it is
 
 
 def demo_secrets(home: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    """The demo's secrets: each from the environment when set, else from its file (created once, 0600)."""
-    folder = home / "secrets"
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)
-    values: dict[str, str] = {}
-    for variable, name in DEMO_SECRETS.items():
-        if environ.get(variable):
-            values[variable] = environ[variable]
-            continue
-        path = folder / name
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_urlsafe(32))
-        values[variable] = path.read_text().strip()
+    """The demo's secrets: each from the environment when set, else from its file under secrets/ (created
+    once, 0600 in a 0700 folder, by the same helper the pipeline uses for the pseudonym key)."""
+    folder = private_dir(home / "secrets")
+    values = {
+        variable: stored_secret(folder / name, environ.get(variable))[0]
+        for variable, name in DEMO_SECRETS.items()
+    }
     values["ZHIFA_SUPERSET_ADMIN_PASSWORD"] = (
         environ.get("ZHIFA_SUPERSET_ADMIN_PASSWORD") or values[PASSWORD_VARIABLE]
     )
