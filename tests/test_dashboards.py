@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import duckdb
 import numpy
 import pandas as pd
 import pytest
+from net_support import free_port
 from sqlalchemy import select
 from typer.testing import CliRunner
 from warehouse_support import bulk_loaded_warehouse
@@ -65,12 +65,6 @@ class Served:
             return row[0]
         finally:
             con.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # review tasks planted in the API store: (mode, status, days since publication); the pool/sample ones that
@@ -181,7 +175,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, demo_world: Path) -> Iterat
         log_level="ERROR",
     ).success
     settings = SupersetSettings(
-        home_dir=home / "superset", port=_free_port(), workers=1, admin_password="test-admin-密码"
+        home_dir=home / "superset", port=free_port(), workers=1, admin_password="test-admin-密码"
     )
     inst = prepare(settings, resource.serve_path)
     with running(inst):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from net_support import free_port
 
 from dashboards.client import SupersetClient
 from dashboards.service import SupersetSettings
 
 ZHIFA = str(Path(sys.executable).parent / "zhifa")
 STOP_WITHIN_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _scrubbed_env() -> dict[str, str]:
@@ -90,7 +84,7 @@ def test_demo_no_serve_prepares_everything_with_nothing_exported(fresh_home: Pat
 def test_demo_serves_every_service_with_the_printed_logins_and_stops_on_ctrl_c(fresh_home: Path) -> None:
     if not SupersetSettings().bin("superset").exists():
         pytest.skip("Superset venv absent: run make bootstrap")
-    ports = {"api": _free_port(), "dagster": _free_port(), "superset": _free_port()}
+    ports = {"api": free_port(), "dagster": free_port(), "superset": free_port()}
     began = time.perf_counter()
     proc = subprocess.Popen(
         [

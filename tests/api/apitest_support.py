@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from typing import Any
 
 import uvicorn
 from fastapi.testclient import TestClient
+from net_support import free_port
 
 from ingestion.contract import ean13_check_digit
 
@@ -102,9 +102,7 @@ def case_body(**overrides: Any) -> dict[str, Any]:
 @contextmanager
 def served_in_thread(app: Any) -> Iterator[str]:
     """``app`` served by a real uvicorn server on a free port, in a thread of this process: its URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from apitest_support import PASSWORD, SECRET, served_in_thread, write_catalog
 from fastapi.testclient import TestClient
+from net_support import free_port
 
 from api.capture.services.catalog import load_catalog
 from api.main import create_app
@@ -25,12 +25,6 @@ from zhifa.settings import Settings
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _as_postgres(cmd: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return cmd
@@ -55,7 +49,7 @@ def postgres_server() -> Iterator[str]:
     data = root / "data"
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         _as_postgres(
             [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ import httpx
 import pytest
 from apitest_support import SECRET, case_body
 from conftest import _fresh_postgres_db
+from net_support import free_port
 from review_support import add_dossier, add_users, bearer, seed_setting
 from sqlalchemy import func, select
 
@@ -40,9 +40,7 @@ def served(
     module (the two tests touch different tables: cases, and review tasks)."""
     tmp_path = tmp_path_factory.mktemp("workers")
     url = _fresh_postgres_db(postgres_server, postgres_template)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "ZHIFA_DATABASE_URL": url, "ZHIFA_SECRET_KEY": SECRET, "ZHIFA_HOME": str(tmp_path)}
     cmd = [
         sys.executable,
