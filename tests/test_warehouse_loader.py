@@ -197,6 +197,50 @@ def test_api_store_extraction_is_incremental(tmp_path: Path, con: duckdb.DuckDBP
     engine.dispose()
 
 
+def test_api_store_recordings_reach_the_warehouse(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """A recorder video uploaded after its case was extracted still reaches ``raw.videos`` (with step, device,
+    times and hash): the video signals see API cases as they see bulk ones."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from api import models as m
+    from ingestion.api_store.extract import extract_to_warehouse
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'api.sqlite3'}")
+    m.Base.metadata.create_all(engine)
+    t0 = datetime(2025, 5, 1, 2, 0, tzinfo=UTC)
+    case_id = "C4101002025000001"
+    with Session(engine) as db:
+        db.add(m.Unit(unit_code="410100", name="郑州市烟草专卖局", level="city", path="/410100/"))
+        db.add(m.Officer(officer_id="O410100001", name="王一", unit_code="410100"))
+        db.add(m.User(id=1, username="u", password_hash="x", unit_code="410100", officer_id="O410100001",
+                      roles="officer", created_at=t0))  # fmt: skip
+        db.add(m.Case(case_id=case_id, unit_code="410100", violation_code="NON_DESIGNATED_SOURCE",
+                      discovered_at=t0, seized_on=t0.date(), status="filed", created_by=1, created_at=t0,
+                      updated_at=t0, extension_days=0, prior_offences_3y=0))  # fmt: skip
+        db.commit()
+    assert extract_to_warehouse(con, engine) is not None
+    assert rows(con, "SELECT count(*) FROM raw.videos") == [(0,)]
+    digest = "ab" * 32
+    uploaded = t0 + timedelta(hours=5)
+    with Session(engine) as db:
+        db.add(m.StoredFile(sha256=digest, size=10, media_type="video/mp4", created_at=uploaded))
+        for kind, step in (("video", "inspection"), ("dossier", None)):  # a dossier scan is no recording
+            db.add(m.Upload(case_id=case_id, kind=kind, filename="rec.mp4", sha256=digest, size=10,
+                            media_type="video/mp4", officer_id="O410100001", device_id="DSJ-07", step=step,
+                            started_at=t0, ended_at=t0 + timedelta(minutes=20), uploaded_by=1,
+                            uploaded_at=uploaded))  # fmt: skip
+        db.commit()
+    second = extract_to_warehouse(con, engine)
+    assert second is not None and second.rows_quarantined == 0
+    columns = "video_id, case_id, officer_id, device_id, step, started_at, ended_at, uploaded_at, sha256"
+    ended = t0 + timedelta(minutes=20)
+    expected = ("API-V1", case_id, "O410100001", "DSJ-07", "inspection", t0, ended, uploaded, digest)
+    assert rows(con, f"SELECT {columns} FROM raw.videos") == [expected]
+    assert extract_to_warehouse(con, engine) is None  # the recording's time moved the watermark on
+    engine.dispose()
+
+
 def test_api_store_extraction_refuses_an_unmigrated_store_by_name(
     tmp_path: Path, con: duckdb.DuckDBPyConnection
 ) -> None:

@@ -1,7 +1,8 @@
 """Incremental extraction from the case-capture API store into the same raw tables as bulk imports.
 
-Cases changed since the watermark (``cases.updated_at``) are extracted with their items, officers,
-approvals and documents, plus the small reference tables in full; human dossier reviews changed since
+Cases changed since the watermark (``cases.updated_at``, or a recording uploaded since) are extracted with
+their items, officers, approvals, documents and recorder videos (whole-process recording), plus the small
+reference tables in full; human dossier reviews changed since
 their own watermark (``human_reviews.updated_at``) go to the contract ``reviews`` / ``review_items``. The
 rows are written as a contract folder and loaded with ``load_folder``: the same checks, quarantine and
 idempotent upsert as a bulk import. The rest of the review work (rules, rule sets, machine reviews,
@@ -69,21 +70,31 @@ def extract_changes(
     ]  # fmt: skip
     with engine.connect() as db:
         store = StoreTables(db)
-        case = store["cases"]
+        case, upload = store["cases"], store["uploads"]
         query = sa.select(case)
+        new_videos = sa.select(sa.func.max(upload.c.uploaded_at)).where(upload.c.kind == "video")
         if since is not None:
-            query = query.where(case.c.updated_at > since.astimezone(UTC).replace(tzinfo=None))
+            after = since.astimezone(UTC).replace(tzinfo=None)
+            # a recording uploaded later changes the case's evidence even if the case row did not change
+            recorded = sa.select(upload.c.case_id).where(
+                upload.c.kind == "video", upload.c.uploaded_at > after
+            )
+            query = query.where(sa.or_(case.c.updated_at > after, case.c.case_id.in_(recorded)))
+            new_videos = new_videos.where(upload.c.uploaded_at > after)
         cases = db.execute(query).all()
         frames = {"cases": _frame(cases, case_cols), **_catalog(db, store)}
         ids = [r.case_id for r in cases]
-        watermark = max((r.updated_at for r in cases), default=None)
+        stamps = [_utc(r.updated_at) for r in cases] + [_utc(db.scalar(new_videos))]
+        watermark = max((s for s in stamps if s is not None), default=None)
         if ids:
             frames.update(_children(db, store, ids))
-    if watermark is not None and watermark.tzinfo is None:
-        watermark = watermark.replace(tzinfo=UTC)
     return frames, watermark
 
 
+VIDEO_COLUMNS = [
+    "video_id", "case_id", "officer_id", "device_id", "step", "started_at", "ended_at", "uploaded_at",
+    "sha256",
+]  # fmt: skip
 APPROVAL_COLUMNS = [
     "approval_id", "case_id", "kind", "requested_by", "requested_at", "decided_by", "decided_at",
     "outcome", "reason",
@@ -103,11 +114,12 @@ def _children(db: sa.Connection, store: StoreTables, ids: list[str]) -> dict[str
         "case_id", "line_no", "barcode", "product_code", "spec_name_raw", "quantity", "quantity_unit",
         "unit_price", "authenticity", "spray_code",
     ]  # fmt: skip
-    item, officer, a, doc = (
+    item, officer, a, doc, upload = (
         store["case_items"],
         store["case_officers"],
         store["approvals"],
         store["documents"],
+        store["uploads"],
     )
     items = db.execute(sa.select(item).where(item.c.case_id.in_(ids))).all()
     officers = db.execute(sa.select(officer).where(officer.c.case_id.in_(ids))).all()
@@ -129,6 +141,19 @@ def _children(db: sa.Connection, store: StoreTables, ids: list[str]) -> dict[str
         .outerjoin(decider, decider.c.id == a.c.decided_by)
         .where(a.c.case_id.in_(ids))
     ).all()
+    videos = db.execute(
+        sa.select(
+            ("API-V" + sa.cast(upload.c.upload_id, sa.String)).label("video_id"),
+            upload.c.case_id,
+            upload.c.officer_id,
+            upload.c.device_id,
+            upload.c.step,
+            upload.c.started_at,
+            upload.c.ended_at,
+            upload.c.uploaded_at,
+            upload.c.sha256,
+        ).where(upload.c.kind == "video", upload.c.case_id.in_(ids))
+    ).all()
     documents = db.execute(
         sa.select(
             ("API-D" + sa.cast(doc.c.document_id, sa.String)).label("document_id"),
@@ -146,6 +171,7 @@ def _children(db: sa.Connection, store: StoreTables, ids: list[str]) -> dict[str
         "documents": _frame(
             documents, ["document_id", "case_id", "doc_type", "doc_no", "issued_at", "sha256"]
         ),
+        "videos": _frame(videos, VIDEO_COLUMNS),
     }
 
 

@@ -19,6 +19,7 @@ READ_TABLES = (
     "case_officers",
     "approvals",
     "documents",
+    "uploads",
     "dossiers",
     "machine_reviews",
     "review_rules",

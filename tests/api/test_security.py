@@ -65,6 +65,32 @@ def test_video_metadata(client: TestClient, as_user: Any) -> None:
         f"/cases/{case_id}/uploads", data=bad, files={"file": ("rec.mp4", MP4, "video/mp4")}, headers=li
     )
     assert r.status_code == 422 and r.json()["code"] == "DATES_OUT_OF_ORDER"
+    no_device = {k: v for k, v in form.items() if k != "device_id"}
+    r = client.post(
+        f"/cases/{case_id}/uploads", data=no_device, files={"file": ("rec.mp4", MP4, "video/mp4")}, headers=li
+    )
+    assert r.status_code == 422 and r.json()["code"] == "VIDEO_METADATA_REQUIRED"
+
+
+def test_video_hash_checked_on_arrival(client: TestClient, as_user: Any, settings: Any) -> None:
+    li = as_user("li")
+    case_id = _case(client, li)
+    form = {
+        "kind": "video",
+        "step": "inquiry",
+        "device_id": "DSJ-02",
+        "started_at": "2026-01-05T09:00:00+08:00",
+    }
+    upload = {"file": ("rec.mp4", MP4, "video/mp4")}
+    wrong = hashlib.sha256(MP4 + b"x").hexdigest()
+    r = client.post(f"/cases/{case_id}/uploads", data={**form, "sha256": wrong}, files=upload, headers=li)
+    assert r.status_code == 422 and r.json()["code"] == "HASH_MISMATCH"
+    assert not list(settings.uploads_dir.glob("**/*.*"))  # nothing stored
+    right = hashlib.sha256(MP4).hexdigest()
+    r = client.post(
+        f"/cases/{case_id}/uploads", data={**form, "sha256": right.upper()}, files=upload, headers=li
+    )
+    assert r.status_code == 201 and r.json()["sha256"] == right
 
 
 @pytest.mark.parametrize(

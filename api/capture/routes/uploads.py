@@ -41,19 +41,25 @@ def upload(
     device_id: Annotated[str | None, Form(max_length=60)] = None,
     started_at: Annotated[PlausibleDatetime | None, Form()] = None,
     ended_at: Annotated[PlausibleDatetime | None, Form()] = None,
+    sha256: Annotated[str | None, Form(pattern="^[0-9a-fA-F]{64}$")] = None,
     idempotency_key: IdemKey = None,
 ) -> Upload:
     """The type is sniffed from the bytes (PDF, PNG, JPEG, TIFF, DOCX/ZIP; MP4, MOV, AVI, WebM);
-    the declared type is ignored. Names with a path or `..` are refused."""
+    the declared type is ignored. Names with a path or `..` are refused. A recorder video needs its
+    procedural step, recorder device and start time; `sha256`, when sent, is checked against the bytes."""
     case = cases.get_writable(db, user, case_id)
     name = uploads.safe_filename(file.filename)
     data = uploads.read_limited(file.file, request.app.state.api_settings.max_upload_bytes)
-    sha256 = hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
+    if sha256 is not None and sha256.lower() != digest:
+        raise Invalid(
+            "HASH_MISMATCH", "文件校验值不符，传输可能不完整 / sha256 of the bytes received differs"
+        )
     request_hash = idempotency.digest(
-        {"case": case_id, "sha256": sha256, "kind": kind, "name": name, "step": step}
+        {"case": case_id, "sha256": digest, "kind": kind, "name": name, "step": step}
     )
     if idempotency_key and (
-        earlier := uploads.replayed(db, user, case_id, sha256, idempotency_key, request_hash)
+        earlier := uploads.replayed(db, user, case_id, digest, idempotency_key, request_hash)
     ):
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -65,8 +71,11 @@ def upload(
     if kind == "video":
         if sniffed_kind != "video":
             raise Unsupported("NOT_A_VIDEO", "执法记录仪视频须为视频文件 / not a video file")
-        if step is None or started_at is None:
-            raise Invalid("VIDEO_METADATA_REQUIRED", "视频须注明环节和开始时间 / step and started_at needed")
+        if step is None or started_at is None or not device_id:
+            raise Invalid(
+                "VIDEO_METADATA_REQUIRED",
+                "视频须注明执法环节、记录仪编号和开始时间 / step, device_id and started_at needed",
+            )
         if ended_at is not None and ended_at < started_at:
             raise Invalid("DATES_OUT_OF_ORDER", "结束时间早于开始时间 / ended_at before started_at")
         if started_at.tzinfo is not None and started_at > now():
