@@ -22,6 +22,7 @@ from api.models.capture import (
     Upload,
     User,
 )
+from api.models.records import Archive
 from api.models.review import (
     Dossier,
     DossierFile,
@@ -37,6 +38,7 @@ from api.models.review import (
 
 __all__ = [
     "Approval",
+    "Archive",
     "AuditEntry",
     "AuditHead",
     "Base",

@@ -82,13 +82,20 @@ def extract_changes(
             query = query.where(sa.or_(case.c.updated_at > after, case.c.case_id.in_(recorded)))
             new_videos = new_videos.where(upload.c.uploaded_at > after)
         cases = db.execute(query).all()
-        frames = {"cases": _frame(cases, case_cols), **_catalog(db, store)}
+        frames = {"cases": _contract_statuses(_frame(cases, case_cols)), **_catalog(db, store)}
         ids = [r.case_id for r in cases]
         stamps = [_utc(r.updated_at) for r in cases] + [_utc(db.scalar(new_videos))]
         watermark = max((s for s in stamps if s is not None), default=None)
         if ids:
             frames.update(_children(db, store, ids))
     return frames, watermark
+
+
+def _contract_statuses(cases: pd.DataFrame) -> pd.DataFrame:
+    """The contract knows no ``archived``: an archived case is a closed one there (its archive stays in the
+    store)."""
+    cases["status"] = cases["status"].replace({"archived": "closed"})
+    return cases
 
 
 VIDEO_COLUMNS = [

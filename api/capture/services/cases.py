@@ -35,6 +35,8 @@ def get_visible(session: Session, user: User, case_id: str, *, lock: bool = Fals
 def get_writable(session: Session, user: User, case_id: str) -> Case:
     """Only officers of the handling unit change a case; the row is locked for this transaction."""
     case = get_visible(session, user, case_id, lock=True)
+    if case.status == "archived":
+        raise Conflict("CASE_ARCHIVED", "已归档案件只读 / an archived case is read-only")
     if "admin" not in user.role_set and ("officer" not in user.role_set or user.unit_code != case.unit_code):
         raise Forbidden(
             "NOT_CASE_UNIT", "只有承办单位的执法人员可修改案件 / only the handling unit's officers"

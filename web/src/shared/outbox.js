@@ -10,7 +10,7 @@ import { db, newKey } from './store.js'
 // progress: op id → share of its file sent (uploads show a bar; a broken upload restarts under the same key)
 export const outbox = reactive({ pending: 0, rejected: 0, syncing: false, online: navigator.onLine, lastError: '', progress: {} })
 
-const CONFLICTS = new Set(['CASE_LOCKED', 'NOT_CASE_UNIT', 'CASE_NOT_FOUND'])
+const CONFLICTS = new Set(['CASE_LOCKED', 'CASE_ARCHIVED', 'NOT_CASE_UNIT', 'CASE_NOT_FOUND'])
 
 async function refreshCounts() {
   const ops = await (await db()).getAll('ops')

@@ -1,7 +1,7 @@
 // Words users read (DOMAIN.md, UX.md): never an English code on screen.
 export const STATUS_ZH = {
   filed: '已受理', investigating: '调查取证', decided: '已决定', served: '已送达', executed: '已执行',
-  closed: '已结案', transferred: '已移送', withdrawn: '已撤销',
+  closed: '已结案', archived: '已归档', transferred: '已移送', withdrawn: '已撤销',
 }
 
 // the next state an officer moves a case to, and the button's words
