@@ -63,6 +63,7 @@ def create_app(
         catalog,
         documents,
         field_reference,
+        legal_review,
         uploads,
         valuation,
     )
@@ -81,6 +82,7 @@ def create_app(
         documents,
         uploads,
         archive,
+        legal_review,
         audit_log,
         field_reference,
     )

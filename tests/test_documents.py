@@ -125,7 +125,7 @@ def test_numbers_follow_domain_examples() -> None:
 
 
 def test_conventions_list_all_types() -> None:
-    assert len(ALL_CODES) == 32 and set(ALL_CODES) == set(TITLES)
+    assert len(ALL_CODES) == 33 and set(ALL_CODES) == set(TITLES)
 
 
 @pytest.mark.parametrize("code", ALL_CODES)

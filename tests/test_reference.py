@@ -233,7 +233,7 @@ def test_document_types_cover_conventions(ref: ReferenceData) -> None:
     conventions = (PROJECT_ROOT / "docs" / "conventions.md").read_text(encoding="utf-8")
     block = conventions.split("## Document type codes")[1].split("\n", 1)[1].split("## ")[0]
     codes = re.findall(r"[a-z_]+", block)
-    assert len(codes) == 32
+    assert len(codes) == 33
     assert list(ref.document_types.sort_values("filing_order")["doc_type"]) == codes
     allowed = {"always", "preservation", "decided", "hearing_right", "extension", "legal_review", "closed",
                "collective_discussion", "transferred", "withdrawn", "report_source", "never"}  # fmt: skip

@@ -124,6 +124,7 @@ class CaseCreate(CaseBase):
 class CaseUpdate(CaseBase):
     violation_code: Annotated[str, StringConstraints(max_length=40)] | None = None
     seized_on: PlausibleDate | None = None
+    marked_complex: bool | None = None  # 疑难复杂: the case then needs legal review and collective discussion
     officers: list[CaseOfficerIn] | None = Field(default=None, max_length=20)
 
 
@@ -186,6 +187,7 @@ class CaseOut(Orm):
     closed_at: UtcDatetime | None
     transferred_to: str | None
     extension_days: int
+    marked_complex: bool
     officers: list[CaseOfficerOut]
     items: list[ItemOut]
 
@@ -273,6 +275,8 @@ class ApprovalIn(BaseModel):
 class ApprovalDecision(BaseModel):
     outcome: Literal["approved", "rejected"]
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    # legal review only (法制审核结论); 同意 and 修改后同意 approve, 不同意 rejects. Defaults from outcome.
+    conclusion: Literal["同意", "修改后同意", "不同意"] | None = None
 
 
 class ApprovalOut(Orm):

@@ -22,7 +22,7 @@ from api.models.capture import (
     Upload,
     User,
 )
-from api.models.records import Archive
+from api.models.records import Archive, CollectiveDiscussion
 from api.models.review import (
     Dossier,
     DossierFile,
@@ -45,6 +45,7 @@ __all__ = [
     "Case",
     "CaseItem",
     "CaseOfficer",
+    "CollectiveDiscussion",
     "Counter",
     "Document",
     "Dossier",

@@ -1,11 +1,12 @@
-"""Records kept after a case is closed: the archived dossier (归档)."""
+"""Records of the three systems beyond the case row: collective discussions (集体讨论) and the archived
+dossier (归档)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models.capture import Base
@@ -25,3 +26,17 @@ class Archive(Base):
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     archived_by: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
     archived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CollectiveDiscussion(Base):
+    """The head's collective discussion of a major case (行政处罚法 §57): when, who, what was concluded."""
+
+    __tablename__ = "collective_discussions"
+    discussion_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(30), ForeignKey("cases.case_id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    participants: Mapped[list[str]] = mapped_column(JSON)
+    conclusion: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[int] = mapped_column(Integer, ForeignKey("documents.document_id"))
+    recorded_by: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

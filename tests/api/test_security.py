@@ -144,7 +144,8 @@ def test_approval_authority(client: TestClient, as_user: Any) -> None:
     lr = client.post(f"/cases/{case_id}/approvals", json={"kind": "legal_review"}, headers=li).json()
     url = f"/approvals/{lr['approval_id']}/decision"
     assert client.post(url, json={"outcome": "approved"}, headers=as_user("head")).status_code == 403
-    assert client.post(url, json={"outcome": "approved"}, headers=as_user("legal")).status_code == 200
+    review = {"outcome": "approved", "note": "事实清楚，证据确凿"}
+    assert client.post(url, json=review, headers=as_user("legal")).status_code == 200
 
 
 def test_audit_chain_detects_edit_and_delete(client: TestClient, app: Any, as_user: Any) -> None:

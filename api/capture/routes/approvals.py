@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from api.capture.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, DeadlineOut
-from api.capture.services import approvals, cases, clocks
+from api.capture.services import approvals, cases, clocks, legal_review
 from api.core.errors import Invalid, NotFound
 from api.deps import DB, Approver, CurrentUser, Officer, PathId, TxRoute
 from api.models import Approval, Case
@@ -47,11 +47,17 @@ def pending(db: DB, user: Approver) -> list[Approval]:
 
 
 @router.post("/approvals/{approval_id}/decision", response_model=ApprovalOut, summary="Approve or reject")
-def decide(approval_id: PathId, body: ApprovalDecision, db: DB, user: Approver) -> Approval:
+def decide(approval_id: PathId, body: ApprovalDecision, request: Request, db: DB, user: Approver) -> Approval:
+    """A legal review (法制审核) also takes a conclusion and needs an opinion; it generates the
+    法制审核意见书."""
     approval = db.get(Approval, approval_id)
     if approval is None:
         raise NotFound("APPROVAL_NOT_FOUND", f"审批不存在 / approval {approval_id} not found")
     case = cases.get_visible(db, user, approval.case_id, lock=True)
+    if approval.kind == "legal_review" and approval.outcome == "pending":
+        approvals.check_decider(db, user, approval, case)
+        root = request.app.state.settings.documents_dir
+        legal_review.conclude(db, user, approval, case, body.outcome, body.conclusion, body.note, root)
     approvals.decide(db, user, approval, case, body.outcome, body.note)
     return approval
 

@@ -170,7 +170,7 @@ def update_case(session: Session, user: User, case: Case, body: CaseUpdate) -> C
     if changes.get("seized_on") is not None:
         _check_dates(_aware(case.discovered_at), changes["seized_on"])
     for name, value in changes.items():
-        if value is None and name in ("violation_code", "seized_on", "prior_offences_3y"):
+        if value is None and name in ("violation_code", "seized_on", "prior_offences_3y", "marked_complex"):
             raise Invalid("VALUE_REQUIRED", f"{name} 不能为空 / {name} cannot be null")
         setattr(case, name, value)
     if body.officers is not None:

@@ -104,8 +104,16 @@ def _number(session: Session, case: Case, doc_type: str, abbr: str, year: int) -
 
 
 def generate(
-    session: Session, user: User, case: Case, doc_type: str, root: Path, served_document_id: int | None = None
+    session: Session,
+    user: User,
+    case: Case,
+    doc_type: str,
+    root: Path,
+    served_document_id: int | None = None,
+    extra_fields: list[tuple[str, str]] | None = None,
 ) -> Document:
+    """``extra_fields``: lines a record adds to what the case gives (a discussion's participants, a legal
+    reviewer's conclusion)."""
     try:
         lookup(doc_type)
     except ValueError as exc:
@@ -129,6 +137,7 @@ def generate(
     content = build_document(
         doc_type, ctx, doc_no=doc_no, issued_at=local_date(issued), served_document=served
     )
+    content.fields += extra_fields or []
     docx_sha = storage.put(session, root, render_docx(content), DOCX)
     pdf_sha = storage.put(session, root, render_pdf(content), "application/pdf")
     doc = Document(

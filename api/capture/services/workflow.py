@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.capture.services import approvals
+from api.capture.services import approvals, legal_review
 from api.capture.services.valuation import discretion
 from api.core import refdata
 from api.core.errors import Conflict, Invalid
@@ -82,6 +82,8 @@ def problems(session: Session, case: Case, to: str) -> list[str]:
             )
     if to == "decided":
         out += _decision_problems(session, case)
+    if to == "transferred":
+        out += legal_review.problems(session, case, transferring=True)
     missing = [d for d in required_documents(session, case, to) if d not in generated(session, case.case_id)]
     if missing:
         out.append(f"缺少文书 / documents missing: {', '.join(missing)}")
@@ -97,10 +99,7 @@ def _decision_problems(session: Session, case: Case) -> list[str]:
         out.append(f"罚款超出法定幅度 {d.fine_min}–{d.fine_max} / fine outside the statutory range")
     elif not d.within_tier(case.fine_amount) and not approvals.deviation_approved_for(session, case):
         out.append("超出裁量档次的罚款未经批准 / deviation from the benchmark tier not approved")
-    province = province_of(session, case.unit_code)
-    threshold = refdata.number("legal_review_fine_threshold", province, case.seized_on)
-    if case.fine_amount > threshold and approvals.approved(session, case.case_id, "legal_review") is None:
-        out.append(f"罚款超过{threshold}元须经法制审核 / legal review required above {threshold} yuan")
+    out += legal_review.problems(session, case)
     pending = approvals.latest(session, case.case_id, "preservation")
     if pending is not None and pending.outcome == "approved":
         handled = approvals.approved(session, case.case_id, "preservation_handling")
