@@ -1,7 +1,7 @@
 """Case-capture API benchmark: case create under 50 concurrent clients vs a bare FastAPI endpoint,
-``POST /scan`` latency per 1-megapixel photo, and the decode rate of the barcode chain vs each decoder.
+and ``POST /scan`` latency per 1-megapixel photo (the decode ladder's rates: bench_barcodes.py).
 
-    uv run python benchmarks/bench_api.py [--runs N] [--per-client N] [--profile]
+    uv run python benchmarks/bench_api.py [--runs N] [--per-client N]
 
 Both servers are real uvicorn processes on 127.0.0.1 (only loopback traffic), started the same way; the
 API uses a SQLite store under a temporary ZHIFA_HOME seeded with the API tests' catalog and users. Every
@@ -207,91 +207,11 @@ def scan(url: str, auth: dict[str, str], images: list[tuple[bytes, str]], runs: 
                 r = client.post("/scan", files={"file": ("photo.img", data, mime)})
                 lat.append(time.perf_counter() - start)
                 got = r.json()
-                right += got["codes"] == [expected]
-                wrong += bool(got["codes"]) and not got["ambiguous"] and got["codes"] != [expected]
+                right += got["confirmed"] == [expected]
+                wrong += any(code != expected for code in got["confirmed"])
             out.append({"p50": _pct(lat, 0.5), "p95": _pct(lat, 0.95), "max": max(lat), "load": _load()})
     summary = {k: _median([r[k] for r in out]) for k in ("p50", "p95", "max", "load")}
     return summary | {"right": right, "wrong": wrong, "n": len(images), "runs": out}
-
-
-# --- (3) decode rate: chain vs each decoder alone ------------------------------------------------------
-def decode_rates(support: Any, runs: int) -> list[dict]:
-    from api.capture.services import barcodes
-
-    images = [(barcodes.open_image(p.read_bytes()), code) for p, code in photos(support)]
-    variants: dict[str, Callable[[Any], tuple[list[str], bool]]] = {
-        "chain (zxing-cpp → pyzbar, rotations, confirmation)": lambda im: _scan(barcodes.decode_image(im)),
-        "zxing-cpp alone (one pass, upright)": lambda im: _plain(barcodes.DECODERS["zxing-cpp"](im)),
-        "pyzbar alone (one pass, upright)": lambda im: _plain(barcodes.DECODERS["pyzbar"](im)),
-        "zxing-cpp alone + the chain's rotations": lambda im: _scan(
-            barcodes.decode_image(im, ("zxing-cpp",))
-        ),
-        "pyzbar alone + the chain's rotations": lambda im: _scan(barcodes.decode_image(im, ("pyzbar",))),
-    }
-    rows = []
-    for name, fn in variants.items():
-        per_run = []
-        for _ in range(runs):
-            right = wrong = ambiguous = 0
-            times = []
-            for img, expected in images:
-                start = time.perf_counter()
-                codes, amb = fn(img)
-                times.append(time.perf_counter() - start)
-                right += codes == [expected]
-                ambiguous += amb
-                wrong += bool(codes) and not amb and codes != [expected]
-            per_run.append((_median(times), _load()))
-        rows.append(
-            {
-                "variant": name,
-                "right": right,
-                "wrong": wrong,
-                "ambiguous": ambiguous,
-                "n": len(images),
-                "ms": 1000 * _median([t for t, _ in per_run]),
-                "load": _median([ld for _, ld in per_run]),
-            }
-        )
-    return rows
-
-
-def _scan(result: Any) -> tuple[list[str], bool]:
-    return list(result.codes), bool(result.ambiguous)
-
-
-def _plain(codes: list[str]) -> tuple[list[str], bool]:
-    distinct = sorted(set(codes))
-    return distinct, len(distinct) > 1
-
-
-def profile_scan(images: list[tuple[bytes, str]]) -> None:
-    """Where a scan's time goes, in process: image decoding vs each decoder pass vs the retries."""
-    from api.capture.services import barcodes
-
-    names = ("PIL decode", "open_image", "zxing@0", "pyzbar@0", "decode_image")
-    stages: dict[str, list[float]] = {name: [] for name in names}
-    retried = []
-    for data, _ in images:
-        tp = time.perf_counter()
-        Image.open(io.BytesIO(data)).load()  # the file format's decoding alone
-        t0 = time.perf_counter()
-        img = barcodes.open_image(data)
-        t1 = time.perf_counter()
-        barcodes.DECODERS["zxing-cpp"](img)
-        t2 = time.perf_counter()
-        barcodes.DECODERS["pyzbar"](img)
-        t3 = time.perf_counter()
-        result = barcodes.decode_image(img)
-        t4 = time.perf_counter()
-        for key, value in zip(names, (t0 - tp, t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-            stages[key].append(value)
-        if len(result.tried) > 1:
-            retried.append((t4 - t3, len(result.tried)))
-    for key, values in stages.items():
-        print(f"  {key:13s} p50 {1000 * _pct(values, 0.5):6.1f} ms  p95 {1000 * _pct(values, 0.95):6.1f} ms")
-    slow = ", ".join(f"{1000 * t:.0f} ms/{n} passes" for t, n in sorted(retried, reverse=True))
-    print(f"  photos past the first pass: {len(retried)}/{len(images)} ({slow}); load {_load()}")
 
 
 # --- main ------------------------------------------------------------------------------------------------
@@ -299,7 +219,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each measurement")
     parser.add_argument("--per-client", type=int, default=10, help="creates per client per run")
-    parser.add_argument("--profile", action="store_true", help="break a 1 MP scan down by stage")
     parser.add_argument(
         "--rate",
         type=float,
@@ -328,7 +247,6 @@ def main() -> None:
             for fmt, mime in () if args.create_only else (("PNG", "image/png"), ("JPEG", "image/jpeg")):
                 images = [(megapixel(p, fmt), code) for p, code in photos(support)]
                 scans[fmt] = scan(url, auth, images, args.runs, mime)
-    rates = [] if args.create_only else decode_rates(support, max(3, args.runs // 2))
 
     n = CLIENTS * args.per_client
     mode = f"open loop, {args.rate:g} req/s offered" if args.rate else "closed loop, back to back"
@@ -351,16 +269,7 @@ def main() -> None:
             f"max {1000 * m['max']:6.1f} ms  right {m['right']}/{m['n']} wrong {m['wrong']}  "
             f"(load {m['load']})"
         )
-    print("\n(3) decode rate on the 89 real photos (original size, in process)")
-    for row in rates:
-        print(
-            f"  {row['variant']:52s} {row['right']:2d}/{row['n']} ({100 * row['right'] / row['n']:.1f} %)  "
-            f"wrong {row['wrong']}  ambiguous {row['ambiguous']}  median {row['ms']:.1f} ms  "
-            f"(load {row['load']})"
-        )
-    if args.profile:
-        print("\nprofile of a 1 MP PNG scan (in process):")
-        profile_scan([(megapixel(p, "PNG"), code) for p, code in photos(support)])
+    print("\n(the decode ladder vs each engine alone: benchmarks/bench_barcodes.py)")
 
 
 if __name__ == "__main__":

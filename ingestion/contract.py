@@ -11,6 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# one definition of the check digit (the kernel's), re-exported for the readers and validators
+from zhifa.barcodes.gtin import ean13_check_digit as ean13_check_digit
+from zhifa.barcodes.gtin import ean13_is_valid as ean13_is_valid
+
 # CONTRACT: timestamps without an offset are local time here.
 
 
@@ -412,19 +416,3 @@ def _check_load_order(order: Iterable[str]) -> None:
 
 
 _check_load_order(TABLE_LOAD_ORDER)
-
-
-# --- EAN-13 ---------------------------------------------------------------------------------------
-def ean13_check_digit(first12: str) -> str:
-    """Check digit for the first 12 digits of an EAN-13 (GS1: weights 1,3,1,3,… from the left)."""
-    if len(first12) != 12 or not first12.isascii() or not first12.isdigit():
-        raise ValueError(f"EAN-13 body must be 12 digits, got {first12!r}")
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
-    return str((10 - total % 10) % 10)
-
-
-def ean13_is_valid(code: str) -> bool:
-    """True when ``code`` is 13 ASCII digits with a correct check digit."""
-    if len(code) != 13 or not code.isascii() or not code.isdigit():
-        return False
-    return ean13_check_digit(code[:12]) == code[12]

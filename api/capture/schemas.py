@@ -40,12 +40,33 @@ class LookupOut(BaseModel):
     product: ProductOut
 
 
+class ScanCandidate(BaseModel):
+    code: str = Field(description="normalised code (check digit valid) the ladder could not confirm")
+    symbology: str = Field(description="ean13, upca, upce or ean8")
+    seen_by: list[str] = Field(description="evidence: the engine/variant pairs that read it")
+
+
 class ScanOut(BaseModel):
-    codes: list[str] = Field(description="distinct EAN-13 codes read (UPC-A given a leading 0)")
-    ambiguous: bool = Field(description="two different codes in one frame: none is chosen")
+    confirmed: list[str] = Field(
+        description="codes safe to use: check digit valid and read twice independently or in the catalog "
+        "(EAN-13; UPC-A and UPC-E as 13 digits with a leading 0; EAN-8 as 8 digits)"
+    )
+    candidates: list[ScanCandidate] = Field(
+        default_factory=list, description="codes seen but not confirmed: the officer must confirm one"
+    )
+    codes: list[str] = Field(
+        description="same as ``confirmed``; kept for field-app builds still cached on phones"
+    )
+    ambiguous: bool = Field(
+        description="two different codes in one frame (both confirmed, or a candidate seen twice beside "
+        "the confirmed one): no product is chosen"
+    )
     product: ProductOut | None
     level: str | None = None
-    decoder: str | None = None
+    decoder: str | None = Field(default=None, description="engine/variant whose reading confirmed the code")
+    spray_code: str | None = Field(
+        default=None, description="a 32-character carton spray code read from a Code 128 / Data Matrix"
+    )
 
 
 class SprayIn(BaseModel):

@@ -19,6 +19,11 @@ class ApiSettings(BaseSettings):
     max_scan_pixels: int = Field(
         default=16_000_000, description="most pixels of a scan image, checked on its header before decoding"
     )
+    scan_budget_ms: int = Field(
+        default=220,
+        ge=10,
+        description="time the decode ladder may spend on one scan photo (after decoding it)",
+    )
     max_request_bytes: int = Field(
         default=256 * 1024 * 1024, description="largest request body (all files of one upload together)"
     )

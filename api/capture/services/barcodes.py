@@ -1,46 +1,46 @@
-"""Barcode decoding (zxing-cpp first, pyzbar fallback; EAN-13/UPC-A only) and carton spray codes."""
+"""Scan photos: open the image safely, run the decode ladder (``zhifa.barcodes``), and carton spray codes."""
 
 from __future__ import annotations
 
 import io
 import re
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
-import zxingcpp
-from PIL import Image, ImageOps, ImageStat
+import numpy as np
+from PIL import Image, ImageOps
 
 from api.core.config import get_api_settings
-from api.core.errors import DomainError, Invalid, TooLarge
-from ingestion.contract import ean13_is_valid
+from api.core.errors import DomainError, Invalid, TooLarge, Unsupported
+from zhifa.barcodes import ladder
 
-_FORMATS = zxingcpp.BarcodeFormat.EAN13 | zxingcpp.BarcodeFormat.UPCA
-# Rotations tried only when the upright frame yields nothing: hand-held photos are often tilted.
-_RETRY_ANGLES = (12, -12, 24, -24, 36, -36)
-_CONFIRM_DELTAS = (4, -4)
+# the ladder's crops come from the photo at this size: a 12 MP JPEG is decoded at half scale (DCT scaling)
+_FULL_SIDE = 2048
 
 
-@dataclass
-class ScanResult:
-    codes: list[str]
-    ambiguous: bool
-    decoder: str | None
-    tried: list[str] = field(default_factory=list)
+def _register_heif() -> bool:
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:  # pragma: no cover - the dependency is declared; a slim install may lack it
+        return False
+    register_heif_opener()
+    return True
 
 
-def normalise_code(text: str) -> str | None:
-    """EAN-13 digits for an EAN-13 or UPC-A reading (UPC-A = EAN-13 with a leading 0)."""
-    digits = text.strip()
-    if len(digits) == 12 and digits.isdigit():
-        digits = "0" + digits
-    return digits if ean13_is_valid(digits) else None
+_HEIF = _register_heif()
 
 
 def open_image(data: bytes, max_pixels: int | None = None) -> Image.Image:
-    """Decode bytes into a grey image, refusing anything that is not a picture. The pixel count is read
-    from the header and checked before a pixel is decoded (a blank 6300×6300 PNG is a few KB)."""
+    """Decode bytes into a grey image, refusing anything that is not one still picture. The pixel count
+    is read from the header and checked before a pixel is decoded (a blank 6300×6300 PNG is a few KB);
+    the EXIF orientation is honoured (phones store portrait photos turned)."""
     max_pixels = max_pixels or get_api_settings().max_scan_pixels
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc") and not _HEIF:
+        raise Unsupported(
+            "UNSUPPORTED_IMAGE", "不支持HEIC图片，请改用JPEG / HEIC photos are not supported; send JPEG"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -51,74 +51,49 @@ def open_image(data: bytes, max_pixels: int | None = None) -> Image.Image:
                     f"图片像素过多（{img.width}×{img.height}，上限 {max_pixels} 像素）/ image has too many "
                     f"pixels ({img.width}×{img.height}, at most {max_pixels})",
                 )
+            if getattr(img, "n_frames", 1) > 1 and img.format != "MPO":  # MPO: a phone JPEG with a preview
+                raise Unsupported(
+                    "ANIMATED_IMAGE",
+                    "请上传单张照片，不要动图或多页图片 / send one still photo, not an animation",
+                )
+            if img.format == "JPEG" and max(img.size) > 1.5 * _FULL_SIDE:
+                img.draft("L", (img.width // 2, img.height // 2))
             img.load()
+            transposed = ImageOps.exif_transpose(img) or img
+            return transposed.convert("L")
     except DomainError:
         raise
     except Exception as exc:
         raise Invalid("NOT_AN_IMAGE", "文件不是可识别的图片 / file is not a readable image") from exc
-    img = ImageOps.exif_transpose(img) or img
-    return img.convert("L")
 
 
-def _zxing(img: Image.Image) -> list[str]:
-    found = zxingcpp.read_barcodes(img, formats=_FORMATS, try_downscale=False)
-    return [c for c in (normalise_code(b.text) for b in found) if c]
+@dataclass
+class ScanResult:
+    confirmed: list[str]
+    candidates: list[ladder.Candidate]
+    spray_codes: list[str]
+    decoder: str | None
+
+    @property
+    def ambiguous(self) -> bool:
+        """Two codes confirmed, or one confirmed beside another seen more than once (likely a second
+        barcode in the frame, not a misread): the officer must choose, nothing is picked for them."""
+        rival = any(len(c.seen_by) > 1 for c in self.candidates)
+        return len(self.confirmed) > 1 or (len(self.confirmed) == 1 and rival)
 
 
-def _pyzbar(img: Image.Image) -> list[str]:
-    from pyzbar.pyzbar import ZBarSymbol, decode
-
-    found = decode(img, symbols=[ZBarSymbol.EAN13, ZBarSymbol.UPCA])
-    return [c for c in (normalise_code(s.data.decode("ascii", "replace")) for s in found) if c]
-
-
-DECODERS = {"zxing-cpp": _zxing, "pyzbar": _pyzbar}
-
-
-def rotate(img: Image.Image, angle: float) -> Image.Image:
-    # Fill the new corners with the photo's median grey: white corners upset zxing's binariser.
-    fill = int(ImageStat.Stat(img).median[0])
-    return img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
+def decode_image(img: Image.Image, known: Callable[[str], bool] | None = None,
+                 budget_ms: float | None = None) -> ScanResult:  # fmt: skip
+    """The ladder on a grey image, within the configured time budget."""
+    budget = get_api_settings().scan_budget_ms if budget_ms is None else budget_ms
+    gray = np.asarray(img if img.mode == "L" else img.convert("L"))
+    out = ladder.decode(gray, budget_ms=budget, known=known)
+    return ScanResult(out.confirmed, out.candidates, out.spray_codes, out.decoder)
 
 
-def decode_image(img: Image.Image, decoders: tuple[str, ...] = ("zxing-cpp", "pyzbar")) -> ScanResult:
-    """First decoder (and angle) that reads anything wins; two different codes are ambiguous.
-
-    Only the first decoder on the upright frame is trusted alone. A reading from the fallback or a
-    rotated frame (where misreads with a valid check digit happen) must be confirmed by a second,
-    independent reading: the other decoder on that frame, or the same decoder a few degrees off.
-    """
-    tried: list[str] = []
-    for angle in (0, *_RETRY_ANGLES):
-        frame = rotate(img, angle) if angle else img
-        for name in decoders:
-            tried.append(f"{name}@{angle}")
-            codes = sorted(set(DECODERS[name](frame)))
-            if not codes:
-                continue
-            if len(codes) > 1 or (angle == 0 and name == decoders[0]):
-                return ScanResult(codes=codes, ambiguous=len(codes) > 1, decoder=name, tried=tried)
-            if _confirmed(img, frame, angle, name, codes[0], decoders, tried):
-                return ScanResult(codes=codes, ambiguous=False, decoder=name, tried=tried)
-    return ScanResult(codes=[], ambiguous=False, decoder=None, tried=tried)
-
-
-def _confirmed(img: Image.Image, frame: Image.Image, angle: int, name: str, code: str,
-               decoders: tuple[str, ...], tried: list[str]) -> bool:  # fmt: skip
-    others = [d for d in decoders if d != name]
-    checks: list[tuple[str, Image.Image | None, int]] = [(other, frame, angle) for other in others]
-    # the fallback repeats its own misreads at nearby angles: only another decoder confirms it
-    confirmers = [name, *others] if name == decoders[0] else others
-    checks += [(d, None, angle + delta) for d in confirmers for delta in _CONFIRM_DELTAS]
-    for decoder, ready, at in checks:
-        tried.append(f"confirm:{decoder}@{at}")
-        if code in DECODERS[decoder](ready if ready is not None else rotate(img, at)):
-            return True
-    return False
-
-
-def decode_bytes(data: bytes, max_pixels: int | None = None) -> ScanResult:
-    return decode_image(open_image(data, max_pixels))
+def decode_bytes(data: bytes, max_pixels: int | None = None, known: Callable[[str], bool] | None = None,
+                 budget_ms: float | None = None) -> ScanResult:  # fmt: skip
+    return decode_image(open_image(data, max_pixels), known, budget_ms)
 
 
 # --- carton spray code (DOMAIN §5) ---------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Barcode reading without the API: GTIN rules, the two engines, image variants and the decode ladder."""
