@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -59,7 +60,7 @@ LINES = [
 
 
 @pytest.mark.parametrize(("given_line", "expected"), LINES)
-def test_hand_made_lines(given_line: tuple, expected: tuple) -> None:  # type: ignore[type-arg]
+def test_hand_made_lines(given_line: tuple[Any, ...], expected: tuple[Any, ...]) -> None:
     qty, unit, known, catalog, per_carton, per_pack, stated, appraised = given_line
     got = value_line(
         qty,
@@ -173,7 +174,11 @@ def test_case_value_is_the_sum_at_the_period_valid_on_the_date(
     rows = national + provincial
 
     def valid(scope: list[PriceRow]) -> Decimal | None:
-        hits = [r.price_per_carton for r in scope if r.valid_from <= day and (r.valid_to is None or day <= r.valid_to)]
+        hits = [
+            r.price_per_carton
+            for r in scope
+            if r.valid_from <= day and (r.valid_to is None or day <= r.valid_to)
+        ]
         assert len(hits) <= 1
         return hits[0] if hits else None
 
@@ -181,7 +186,9 @@ def test_case_value_is_the_sum_at_the_period_valid_on_the_date(
     row = price_on(rows, HENAN, day)
     assert (row.price_per_carton if row else None) == expected_price
     lines = [
-        value_line(D(q), "pack", known_product=True, catalog_price=expected_price, per_carton=200, per_pack=20)
+        value_line(
+            D(q), "pack", known_product=True, catalog_price=expected_price, per_carton=200, per_pack=20
+        )
         for q in quantities
     ]
     total, issue = case_value(lines)
@@ -207,7 +214,9 @@ def test_valid_to_is_inclusive(rows: list[PriceRow]) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(computed=st.integers(100, 2_000_000_00).map(lambda c: D(c) / 100), slip=st.sampled_from([D(10), D("0.1")]))
+@given(
+    computed=st.integers(100, 2_000_000_00).map(lambda c: D(c) / 100), slip=st.sampled_from([D(10), D("0.1")])
+)
 def test_a_times_ten_slip_is_always_found(computed: Decimal, slip: Decimal) -> None:
     stated = (computed * slip).quantize(D("0.01"))
     kind = stated_amount_defect(stated, computed, tolerance=D("0.01"), typo_factor=D(10))
@@ -216,7 +225,9 @@ def test_a_times_ten_slip_is_always_found(computed: Decimal, slip: Decimal) -> N
 
 
 REF = load_reference()
-TIERED = sorted(set(zip(REF.discretion_tiers.province_code, REF.discretion_tiers.violation_code, strict=True)))
+TIERED = sorted(
+    set(zip(REF.discretion_tiers.province_code, REF.discretion_tiers.violation_code, strict=True))
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -6,7 +6,8 @@ the same rules; tests/test_metrics_units.py replays the dbt unit tests through t
   the seizure date: a provincial row before the national one, ``valid_to`` inclusive (DOMAIN.md §4).
 - Goods the catalog does not price (leaf by the kg, cigarette paper, filter rods, machinery) are valued at the
   unit price of the valuation table (核价表), per the line's own unit: basis ``appraised`` when a price
-  appraisal (鉴定结论告知书) is in the dossier, else ``stated`` (国烟计〔2021〕93号: "other rules when not listed").
+  appraisal (鉴定结论告知书) is in the dossier, else ``stated`` (国烟计〔2021〕93号: "other rules when not
+  listed").
 - Line value = quantity × price rounded to cents half-even; case value = Σ line values, only when every line
   is valued (else no amount, with the reason of the first problem line).
 """
@@ -17,11 +18,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from zhifa.reference import NATIONAL, read_seed
+from zhifa.settings import SEEDS_DIR
 
 CENT = Decimal("0.01")
 NON_CATALOG_BASES = ("stated", "appraised")
 # ref_fine_reasons priorities: the reason shown for a case is its first problem line's by this order
-REASON_ORDER = ("MISSING_QUANTITY", "UNKNOWN_PRODUCT", "NOT_VALUED_BY_CATALOG", "NO_PRICE_BASIS", "MISSING_PRICE")
+REASON_ORDER = (
+    "MISSING_QUANTITY",
+    "UNKNOWN_PRODUCT",
+    "NOT_VALUED_BY_CATALOG",
+    "NO_PRICE_BASIS",
+    "MISSING_PRICE",
+)
 
 
 def cents(value: Decimal) -> Decimal:
@@ -55,7 +68,9 @@ def period_of(rows: Iterable[PriceRow], province_code: str, day: date, price: De
     other = [
         r
         for r in rows
-        if r.province_code in (province_code, None) and not r.covers(day) and abs(r.price_per_carton - price) < CENT / 2
+        if r.province_code in (province_code, None)
+        and not r.covers(day)
+        and abs(r.price_per_carton - price) < CENT / 2
     ]
     other.sort(key=lambda r: (r.valid_from > day, abs((r.valid_from - day).days), r.province_code is None))
     return other[0] if other else None
@@ -125,7 +140,7 @@ def case_basis(lines: Sequence[LineValue]) -> str | None:
 
 
 def far_from_reference(stated_price: Decimal, reference_price: Decimal, ratio_max: Decimal) -> bool:
-    """A stated price more than ``ratio_max`` times above or below the reference (the bounds themselves pass)."""
+    """A stated price more than ``ratio_max`` times above or below the reference (the bounds pass)."""
     ratio = stated_price / reference_price
     return ratio > ratio_max or ratio < 1 / ratio_max
 
@@ -153,3 +168,37 @@ def stated_amount_defect(
     if stated is not None and computed is not None and abs(stated - computed) > tolerance:
         return "amount_differs"
     return None
+
+
+def reference_prices(seeds_dir: Path = SEEDS_DIR) -> pd.DataFrame:
+    """ref_reference_prices: reference unit prices of goods without a catalog price."""
+    frame = read_seed(Path(seeds_dir) / "ref_reference_prices.csv")
+    frame["reference_price"] = frame["reference_price"].astype(float)
+    return frame
+
+
+def reference_price(
+    table: pd.DataFrame, spec_name: str, unit: str | None, province_code: str, on: date
+) -> tuple[str, float] | None:
+    """(goods kind, reference price) of a line: a keyword of the kind in its spec name, the unit when the row
+    names one, valid on ``on``; the province's row before the national one (as int_case_item_values)."""
+    best: tuple[bool, str, str, float] | None = None
+    for r in table.to_dict("records"):
+        words = [w.strip() for w in str(r["keywords"] or "").split(";") if w.strip()]
+        if not any(w in spec_name for w in words):
+            continue
+        if r["quantity_unit"] and r["quantity_unit"] != unit:
+            continue
+        if r["province_code"] not in (province_code, NATIONAL):
+            continue
+        start, end = _day(r["valid_from"]), _day(r["valid_to"])
+        if (start and on < start) or (end and on > end):
+            continue
+        key = (r["province_code"] == province_code, str(start or ""), r["goods_kind"], r["reference_price"])
+        if best is None or key[:2] > best[:2] or (key[:2] == best[:2] and key[2] < best[2]):
+            best = key
+    return None if best is None else (best[2], float(best[3]))
+
+
+def _day(value: object) -> date | None:
+    return None if value in (None, "") or pd.isna(value) else date.fromisoformat(str(value)[:10])
