@@ -221,7 +221,7 @@ class ValuedLine(BaseModel):
     subtotal: Money | None
     basis: str | None = Field(
         default=None,
-        description="catalog | stated | appraised: the catalog price, the valuation table's, or an appraisal's",
+        description="catalog | stated | appraised: catalog price, valuation table's or appraisal's",
     )
     problem: str | None = None
 
