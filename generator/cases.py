@@ -24,7 +24,7 @@ from zhifa.reference import ReferenceData
 
 # violation, share of cases, cartons per line (low, high), mean lines per case
 VIOLATION_MIX: list[tuple[str, float, tuple[int, int], float]] = [
-    ("NON_DESIGNATED_SOURCE", 0.55, (1, 6), 7.0),
+    ("NON_DESIGNATED_SOURCE", 0.51, (1, 6), 7.0),
     ("SELLING_ILLEGAL_PRODUCTS", 0.15, (2, 20), 9.0),
     ("NO_TRANSPORT_PERMIT", 0.07, (10, 60), 14.0),
     ("UNLICENSED_RETAIL", 0.07, (1, 4), 4.0),
@@ -32,6 +32,10 @@ VIOLATION_MIX: list[tuple[str, float, tuple[int, int], float]] = [
     ("UNLICENSED_WHOLESALE", 0.04, (5, 40), 12.0),
     ("MAIL_OR_CARRY_OVER_LIMIT", 0.03, (2, 8), 3.0),
     ("WHOLESALE_OUT_OF_SCOPE", 0.03, (5, 30), 10.0),
+    # goods without a catalog price (generator.items.NON_CATALOG): leaf, paper and filter rods, a machine
+    ("UNLICENSED_LEAF_PURCHASE", 0.02, (1, 1), 1.5),
+    ("PURCHASE_FROM_UNLICENSED_MAKER", 0.01, (1, 1), 2.0),
+    ("UNLICENSED_MANUFACTURE", 0.01, (5, 40), 4.0),
 ]
 PROCEDURAL_DEFECTS = (
     "FILING_LATE",
@@ -225,6 +229,10 @@ class CaseGenerator:
         f["path"] = path
         total_cartons = np.bincount(items.case, weights=items.cartons, minlength=n)
         total_sticks = np.bincount(items.case, weights=items.sticks, minlength=n)  # 16- and 20-stick packs
+        total_kg = np.bincount(items.case, weights=items.kg, minlength=n)
+        # a unit counts only when the case has lines in it (no cigarettes = no carton quantity, not zero)
+        has_cartons = np.bincount(items.case, weights=items.catalog.astype(float), minlength=n) > 0
+        has_kg = np.bincount(items.case, weights=(items.quantity_unit == "kg").astype(float), minlength=n) > 0
         tier, tier_min, tier_max = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         days = f.discovered_at.dt.date.to_numpy()
         columns = (f.province_code.to_numpy(), f.violation_code.to_numpy(), f.computed_amount.to_numpy())
@@ -235,7 +243,14 @@ class CaseGenerator:
                 columns[1][i],
                 days[i],
                 base_amount=float(columns[2][i]),
-                quantity={"carton": float(total_cartons[i]), "stick": float(total_sticks[i])},
+                quantity={
+                    **(
+                        {"carton": float(total_cartons[i]), "stick": float(total_sticks[i])}
+                        if has_cartons[i]
+                        else {}
+                    ),
+                    **({"kg": float(total_kg[i])} if has_kg[i] else {}),
+                },
                 prior_offences=int(priors[i]),
             )
             assert choice is not None, f"no tier for {columns[1][i]} in {columns[0][i]}"

@@ -41,11 +41,19 @@ def plant_defects(gen: CaseGenerator, cases: Cases, rng: np.random.Generator) ->
     protected = {u["unit_code"] for u in gen.truth["biased_units"]} | {gen.truth["small_noisy_unit"]}
     protected |= {o["officer_id"] for o in gen.truth["biased_officers"]}
     planted: dict[str, list[str]] = {}
+    # stated prices far from the reference were drawn with the goods (they set the case value): the cause of
+    # exactly one signal, so the case carries no other defect
+    far = np.unique(cases.items.case.to_numpy()[cases.items.price_outlier.to_numpy(bool)])
+    f.loc[far, "defect"] = "STATED_PRICE_FAR_FROM_REFERENCE"
+    planted["STATED_PRICE_FAR_FROM_REFERENCE"] = sorted(f.case_id.to_numpy()[far])
     for defect in PROCEDURAL_DEFECTS:
         candidates = _eligible(gen, f, defect, protected)
         n = min(len(candidates), max(3, int(DEFECT_SHARE * len(f))))
         rows = candidates[np.sort(rng.choice(len(candidates), size=n, replace=False))]
-        _apply(gen, cases, rows, defect, rng)
+        if defect == "VALUATION_MISMATCH":
+            gen.truth["valuation_defects"] = _misstate_value(gen, cases, rows, rng)
+        else:
+            _apply(gen, cases, rows, defect, rng)
         f.loc[rows, "defect"] = defect
         planted[defect] = sorted(f.case_id.to_numpy()[rows])
     return planted
@@ -101,8 +109,6 @@ def _apply(gen: CaseGenerator, cases: Cases, rows: np.ndarray, defect: str, rng:
         _set(f, rows, "late_video_hours", u(30, 72))
     elif defect in ("DEVIATION_UNAPPROVED", "FINE_OUTSIDE_STATUTORY_RANGE"):
         _wrong_fine(gen, f, rows, defect, rng)
-    elif defect == "VALUATION_MISMATCH":
-        _misstate_value(cases, rows, rng)
 
 
 def _wrong_fine(
@@ -127,15 +133,39 @@ def _wrong_fine(
     gen.refresh_thresholds(f, rows)
 
 
-def _misstate_value(cases: Cases, rows: np.ndarray, rng: np.random.Generator) -> None:
-    """One line per chosen case is stated at a wrong unit price; the stated case value follows it."""
-    items = cases.items
-    first = np.searchsorted(items.case.to_numpy(), rows)
-    counts = np.bincount(items.case.to_numpy(), minlength=len(cases.frame))[rows]
-    line = first + rng.integers(0, counts)
-    factor = rng.choice([0.7, 0.8, 1.25, 1.4], size=len(rows))
-    items.loc[line, "stated_unit_price"] = np.round(items.unit_price.to_numpy()[line] * factor, 2)
-    mine = items[items.case.isin(rows)]
-    price = mine.stated_unit_price.fillna(mine.unit_price)
-    stated = np.round(mine.cartons * price, 2).groupby(mine.case).sum().round(2)
-    _set(cases.frame, stated.index.to_numpy(), "stated_amount", stated.to_numpy())
+def _misstate_value(
+    gen: CaseGenerator, cases: Cases, rows: np.ndarray, rng: np.random.Generator
+) -> dict[str, list[str]]:
+    """The two valuation defects of a real export: about half the chosen cases state one catalog line at the
+    price of an earlier period (the stated amount follows it); the others state the amount ×10 or ÷10 (a
+    digit too many or too few) with right unit prices. Returns the case ids of each kind."""
+    items, f = cases.items, cases.frame
+    on = f.discovered_at.dt.normalize().to_numpy()[items.case.to_numpy()]
+    first_day = pd.Timestamp(gen.book.first_day)
+    old = gen.book.prices(
+        items.code.to_numpy(),
+        f.province_code.to_numpy()[items.case.to_numpy()],
+        items.price_type.to_numpy(),
+        np.full(len(items), first_day),
+    )
+    changed = (
+        items.catalog.to_numpy(bool) & ~np.isnan(old) & (np.abs(old - items.unit_price.to_numpy()) >= 0.005)
+    )
+    changed &= on > first_day.to_datetime64()
+    can_be_outdated = np.isin(rows, items.case.to_numpy()[changed])
+    outdated = rows[can_be_outdated & (rng.random(len(rows)) < 0.5)]
+    typo = np.setdiff1d(rows, outdated)
+    if len(outdated):
+        lines = items[changed & items.case.isin(outdated)].groupby("case").head(1).index.to_numpy()
+        items.loc[lines, "stated_unit_price"] = old[lines]
+        mine = items[items.case.isin(outdated)]
+        price = mine.stated_unit_price.fillna(mine.unit_price)
+        stated = np.round(np.where(mine.catalog, mine.cartons, mine.quantity) * price, 2)
+        stated = pd.Series(stated, index=mine.index).groupby(mine.case).sum().round(2)
+        _set(f, stated.index.to_numpy(), "stated_amount", stated.to_numpy())
+    factor = np.where(rng.random(len(typo)) < 0.7, 10.0, 0.1)
+    _set(f, typo, "stated_amount", np.round(f.computed_amount.to_numpy()[typo] * factor, 2))
+    return {
+        "outdated_price": sorted(f.case_id.to_numpy()[outdated]),
+        "amount_typo": sorted(f.case_id.to_numpy()[typo]),
+    }

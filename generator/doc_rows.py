@@ -23,6 +23,7 @@ ISSUED_ON: dict[str, tuple[str, float]] = {
     "filing_report": ("filed", 0),
     "preservation_handling": ("preservation_handling", 0),
     "inquiry_record": ("filed", 1),
+    "appraisal_notice": ("filed", 1),
     "valuation_table": ("filed", 2),
     "extension_approval": ("extension", 0),
     "investigation_report": ("prior_notice", -2),
@@ -152,6 +153,10 @@ def document_rows(gen: CaseGenerator, cases: Cases, seen: Seen) -> pd.DataFrame:
     """All documents of every case (the ``documents`` table), numbered per case in filing order."""
     f = cases.frame
     required = _required(gen, f, seen)
+    # a price appraisal (价格鉴定) set the unit prices of these cases' goods without a catalog price
+    appraised = f.appraised.to_numpy(bool) & seen["filed"].notna().to_numpy()
+    required["appraisal_notice"] = required.get("appraisal_notice", np.zeros(len(f), bool)) | appraised
+    required = dict(sorted(required.items(), key=lambda kv: gen.filing_order[kv[0]]))
     year = seen["filed"].fillna(f.discovered_at).dt.year.to_numpy()
     missing = f.missing_document.to_numpy()
     abbr = f.unit_code.map(gen.unit_abbr).to_numpy(dtype=object)

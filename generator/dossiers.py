@@ -199,6 +199,9 @@ def _py(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+UNIT_ZH = {"kg": "千克", "stick": "支"}  # else a machine, counted in 台 (no contract unit)
+
+
 def _context(gen: CaseGenerator, one: pd.DataFrame, items: pd.DataFrame) -> CaseContext:
     case = one.iloc[0]
     filed = _py(gen.times(one, "filed").iloc[0])
@@ -206,10 +209,11 @@ def _context(gen: CaseGenerator, one: pd.DataFrame, items: pd.DataFrame) -> Case
     goods = [
         GoodsLine(
             line_no=int(i.line_no),
-            barcode=i.barcode,
+            barcode=_py(i.barcode),
             spec_name=i.spec_name_raw,
-            quantity=round(float(i.cartons), 2),
-            unit="条",
+            # cigarettes in cartons; goods without a catalog price in the unit their price is stated in
+            quantity=round(float(i.cartons if i.catalog else i.quantity), 2),
+            unit="条" if i.catalog else UNIT_ZH.get(str(i.quantity_unit), "台"),
             unit_price=float(i.unit_price),
             subtotal=float(i.value),
         )

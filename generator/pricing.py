@@ -22,6 +22,7 @@ class PriceBook:
         p = prices[["product_code", "province_code", "price_type", "price_per_carton"]].copy()
         p["valid_from"] = pd.to_datetime(prices.valid_from)
         p["valid_to"] = pd.to_datetime(prices.valid_to)
+        self.first_day = p.valid_from.min()  # the start of the catalog: the price of its first period
         self._provincial = p[p.province_code.notna()]
         self._national = p[p.province_code.isna()].drop(columns="province_code")
 

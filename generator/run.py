@@ -185,6 +185,7 @@ def _write_truth(
             violation_code=f.violation_code,
             lead_officer_id=f.lead,
             computed_amount=f.computed_amount,
+            valuation_basis=_case_basis(cases.items, len(f)),
             stated_amount=f.stated_amount,
             tier=f.tier,
             rate=f.rate,
@@ -196,3 +197,11 @@ def _write_truth(
     )
     truth_cases.to_parquet(folder / "cases.parquet", index=False)
     pd.DataFrame(truth_files).to_parquet(folder / "document_files.parquet", index=False)
+
+
+def _case_basis(items: pd.DataFrame, n: int) -> np.ndarray:
+    """catalog | stated | appraised per case, mixed when its lines differ (int_case_valuation.value_basis)."""
+    per_case = items.groupby("case").basis.agg(lambda b: b.iloc[0] if b.nunique() == 1 else "mixed")
+    out = np.full(n, None, dtype=object)
+    out[per_case.index.to_numpy()] = per_case.to_numpy()
+    return out

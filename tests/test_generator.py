@@ -68,6 +68,10 @@ def _valuation(validated: FolderValidation) -> pd.Series:
     )
     items = good(validated, "case_items").merge(cases, on="case_id")
     items["product_code"] = items.product_code.fillna(items.barcode.map(by_barcode))
+    # goods without a catalog price (no product, or by the kg): quantity × the valuation table's unit price
+    other = items[items.product_code.isna() | (items.quantity_unit == "kg")]
+    other_value = (other.quantity * other.unit_price).round(2).groupby(other.case_id).sum()
+    items = items.drop(other.index)
     items = items.merge(products[["product_code", "sticks_per_pack", "packs_per_carton"]], on="product_code")
     per = items.quantity_unit.map({"carton": 1.0, "pack": 0.0, "stick": 0.0})
     items["cartons"] = np.where(
@@ -89,7 +93,8 @@ def _valuation(validated: FolderValidation) -> pd.Series:
     ]
     merged = merged.sort_values("province_code_y", na_position="last").drop_duplicates(["case_id", "line_no"])
     merged["value"] = (merged.cartons * merged.price_per_carton).round(2)
-    return merged.groupby("case_id").value.sum().round(2)
+    catalog_value = merged.groupby("case_id").value.sum()
+    return catalog_value.add(other_value, fill_value=0).round(2)
 
 
 def test_case_value_matches_ground_truth_to_the_cent(validated: FolderValidation, demo_world: Path) -> None:
@@ -231,3 +236,34 @@ def test_generate_refuses_bad_input_without_touching_files(tmp_path: Path) -> No
     assert unwritable.returncode != 0 and "not writable" in unwritable.stderr
     for result in (bad_scale, refused, unwritable):
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_goods_without_catalog_price_and_valuation_defects_are_in_the_data(
+    validated: FolderValidation, demo_world: Path, demo_truth: dict[str, Any]
+) -> None:
+    """Leaf, paper, filter rods and machines with a stated unit price, appraisals, and both valuation defects:
+    each read back from the exported tables, not from the truth file alone."""
+    items = good(validated, "case_items")
+    other = items[items.product_code.isna() & items.barcode.isna()]
+    assert {"kg", "stick"} <= set(other.quantity_unit) and other.unit_price.notna().all()
+    assert other.spec_name_raw.str.contains("烟叶|卷烟纸|滤嘴棒|卷烟机").all()
+    docs = good(validated, "documents")
+    appraised = set(docs[docs.doc_type == "appraisal_notice"].case_id)
+    truth = pd.read_parquet(demo_world / "ground_truth" / "cases.parquet").set_index("case_id")
+    assert appraised and appraised <= set(other.case_id)
+    assert set(truth.index[truth.valuation_basis.isin(["appraised"])]) <= appraised
+    value = _valuation(validated)
+    cases = good(validated, "cases").set_index("case_id")
+    kinds = demo_truth["valuation_defects"]
+    assert kinds["outdated_price"] and kinds["amount_typo"]
+    for case_id in kinds["amount_typo"]:
+        ratio = cases.loc[case_id, "illegal_amount"] / value[case_id]
+        assert abs(ratio - 10) < 0.01 or abs(ratio - 0.1) < 0.001, (case_id, ratio)
+    prices = set(
+        zip(good(validated, "prices").product_code, good(validated, "prices").price_per_carton, strict=True)
+    )
+    for case_id in kinds["outdated_price"]:
+        mine = items[(items.case_id == case_id) & items.product_code.notna()]
+        assert any((p, u) in prices for p, u in zip(mine.product_code, mine.unit_price, strict=True))
+        ratio = cases.loc[case_id, "illegal_amount"] / value[case_id]
+        assert abs(ratio - 1) > 0 and 0.5 < ratio < 2, (case_id, ratio)  # a stale price, not a slipped digit

@@ -378,3 +378,30 @@ def test_docs_generate(built: Built) -> None:
     ok, log = _dbt(["docs", "generate"], built.target, {"ZHIFA_HOME": str(built.db.parent)})
     assert ok, log
     assert (built.target / "catalog.json").is_file()
+
+
+def test_goods_without_catalog_price_and_valuation_defects(built: Built) -> None:
+    """Issue 14 §1–2: every planted valuation defect found as its kind with the difference and the price
+    period as evidence; the basis of each case as planted; far-off stated prices raise their signal."""
+    fines = built.df(
+        "select case_id, valuation_basis, valuation_defect_kind, valuation_evidence from marts.fct_case_fines"
+    )
+    merged = built.truth_cases.merge(fines, on="case_id", suffixes=("_truth", ""))
+    assert (merged["valuation_basis"] == merged["valuation_basis_truth"]).all()
+    assert {"stated", "appraised"} <= set(merged["valuation_basis"])
+    kinds = fines.set_index("case_id")
+    for kind, cases in built.truth["valuation_defects"].items():
+        assert cases, kind
+        got = kinds.loc[cases]
+        assert (got["valuation_defect_kind"] == kind).all(), got
+        assert got["valuation_evidence"].str.contains("差额").all()
+        if kind == "outdated_price":
+            assert got["valuation_evidence"].str.contains("期间价格").all()
+    planted = {c for cs in built.truth["valuation_defects"].values() for c in cs}
+    others = kinds.drop(index=list(planted), errors="ignore")
+    assert others["valuation_defect_kind"].notna().sum() <= 0.01 * len(others)
+    far = built.df(
+        "select case_id from marts.fct_case_risk_signals "
+        "where signal_code = 'STATED_PRICE_FAR_FROM_REFERENCE'"
+    )
+    assert set(far["case_id"]) == set(built.truth["procedural_defects"]["STATED_PRICE_FAR_FROM_REFERENCE"])

@@ -159,3 +159,85 @@ def test_partial_pooling_expectations_match_a_plain_python_estimate() -> None:
         assert effect + z * sd == pytest.approx(want["effect_high"], abs=1e-6)
         flagged = effect - z * sd > band or effect + z * sd < -band
         assert flagged == want["flagged"]
+
+
+def test_sql_basis_and_period_cases_agree_with_the_valuation_kernel() -> None:
+    """valuation_basis_and_periods replayed through zhifa.valuation (the API's and the generator's rules)."""
+    from decimal import Decimal
+
+    from zhifa.valuation import PriceRow, period_of, price_on, value_line
+
+    test = _unit_test("valuation_basis_and_periods")
+    rows = [
+        PriceRow(
+            p["province_code"],
+            Decimal(str(p["price_per_carton"])),
+            p["valid_from"],
+            p["valid_to"],
+        )
+        for p in _given(test, "stg_prices").to_dict("records")
+    ]
+    products = set(_given(test, "stg_products")["product_code"])
+    cases = _given(test, "int_cases").set_index("case_id")
+    appraised = set(_given(test, "int_case_documents").query("doc_type == 'appraisal_notice'")["case_id"])
+    expected = {(r["case_id"], r["line_no"]): r for r in test["expect"]["rows"]}
+    for item in _given(test, "stg_case_items").to_dict("records"):
+        want = expected[(item["case_id"], item["line_no"])]
+        on: date = cases.loc[item["case_id"], "discovered_date"]
+        province = str(cases.loc[item["case_id"], "province_code"])
+        row = price_on(rows, province, on)
+        stated = None if item["unit_price"] is None else Decimal(str(item["unit_price"]))
+        got = value_line(
+            Decimal(str(item["quantity"])),
+            item["quantity_unit"],
+            known_product=item["product_code"] in products,
+            catalog_price=row.price_per_carton if row else None,
+            stated_price=stated,
+            appraised=item["case_id"] in appraised,
+        )
+        assert (got.basis, got.issue) == (want["value_basis"], want["issue_code"]), item
+        assert (None if got.value is None else float(got.value)) == want["line_value"], item
+        if got.basis == "catalog" and stated is not None:
+            assert want["price_differs"] == (stated != got.unit_price)
+            other = period_of(rows, province, on, stated)
+            assert (other.valid_from if other else None) == want["stated_valid_from"], item
+
+
+def test_sql_valuation_defects_agree_with_the_valuation_kernel() -> None:
+    """valuation_defects_found and stated_prices_far_from_reference replayed through zhifa.valuation."""
+    from decimal import Decimal
+
+    from zhifa.valuation import far_from_reference, stated_amount_defect
+
+    def dec(value: Any) -> Decimal | None:
+        return None if value is None or pd.isna(value) else Decimal(str(value))
+
+    test = _unit_test("valuation_defects_found")
+    cases = _given(test, "int_cases").set_index("case_id")
+    values = _given(test, "int_case_valuation").set_index("case_id")
+    settings = _given(test, "int_case_settings").set_index("case_id")
+    for want in test["expect"]["rows"]:
+        case_id = want["case_id"]
+        kind = stated_amount_defect(
+            dec(cases.loc[case_id, "illegal_amount"]),
+            dec(values.loc[case_id, "computed_amount"]),
+            tolerance=Decimal(str(settings.loc[case_id, "valuation_tolerance"])),
+            typo_factor=Decimal(str(settings.loc[case_id, "valuation_typo_factor"])),
+            n_outdated_prices=int(values.loc[case_id, "n_outdated_prices"]),
+            n_price_differences=int(values.loc[case_id, "n_price_differences"]),
+        )
+        assert kind == want["valuation_defect_kind"], case_id
+
+    test = _unit_test("stated_prices_far_from_reference")
+    ratio_max = Decimal(str(_given(test, "int_case_settings")["stated_price_ratio_max"].iloc[0]))
+    lines = _given(test, "int_case_item_values")
+    expected = {r["case_id"]: r["stated_price_outliers"] for r in test["expect"]["rows"]}
+    for case_id, mine in lines.groupby("case_id"):
+        far = [
+            int(ln["line_no"])
+            for ln in mine.to_dict("records")
+            if ln["value_basis"] == "stated"
+            and far_from_reference(dec(ln["stated_unit_price"]), dec(ln["reference_price"]), ratio_max)  # type: ignore[arg-type]
+        ]
+        want = expected[case_id]
+        assert [int(x[1:].split(" ")[0]) for x in want.split("；")] == far if want else far == [], case_id

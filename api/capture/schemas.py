@@ -159,7 +159,22 @@ class ItemIn(BaseModel):
     product_code: Annotated[str, StringConstraints(max_length=40)] | None = None
     spec_name_raw: Text | None = None
     quantity: Annotated[Decimal, Field(gt=0, le=10_000_000, max_digits=14, decimal_places=3)]
-    quantity_unit: Literal["carton", "pack", "case", "stick"] = "carton"
+    quantity_unit: Literal["carton", "pack", "case", "stick", "kg"] = "carton"
+    unit_price: (
+        Annotated[
+            Decimal,
+            Field(
+                ge=0,
+                le=100_000_000,
+                max_digits=14,
+                decimal_places=2,
+                description="only for goods without a catalog price (leaf by the kg, paper, filter rods,"
+                " machinery): the unit price per quantity_unit as stated on the valuation table (核价表) or"
+                " set by a price appraisal (an appraisal_notice document on the case makes it `appraised`)",
+            ),
+        ]
+        | None
+    ) = None
     authenticity: Literal["genuine", "counterfeit", "smuggled", "illegal", "unknown"] = "unknown"
     spray_code: Annotated[str, StringConstraints(max_length=40)] | None = None
 
@@ -227,6 +242,10 @@ class ValuedLine(BaseModel):
     cartons: Decimal
     unit_price: Money | None
     subtotal: Money | None
+    basis: str | None = Field(
+        default=None,
+        description="catalog | stated | appraised: catalog price, valuation table's or appraisal's",
+    )
     problem: str | None = None
 
 

@@ -27,6 +27,7 @@ def valuation(case_id: str, db: DB, user: CurrentUser) -> ValuationOut:
             cartons=ln.cartons,
             unit_price=ln.unit_price,
             subtotal=ln.subtotal,
+            basis=ln.basis,
             problem=ln.problem,
         )
         for ln in v.lines

@@ -206,6 +206,17 @@ def add_item(session: Session, user: User, case: Case, body: ItemIn, key: str | 
         product = by_code
     if product is None and not body.spec_name_raw:
         raise Invalid("ITEM_UNIDENTIFIED", "须提供条码、产品代码或规格 / give a barcode, product or spec")
+    # goods without a catalog price keep their own unit and the valuation table's price (zhifa.valuation)
+    non_catalog = body.quantity_unit == "kg" or (product is None and body.unit_price is not None)
+    if body.unit_price is not None and product is not None and body.quantity_unit != "kg":
+        raise Invalid(
+            "PRICE_FOR_CATALOG_GOODS",
+            "目录内卷烟按目录价计价，不接受单价 / catalog goods: valued at the catalog price",
+        )
+    if non_catalog and body.quantity_unit == "case":
+        raise Invalid(
+            "UNIT_FOR_PRICED_GOODS", "目录外物品不能以“件”计量 / goods priced per unit cannot be in 件"
+        )
     if body.spray_code:
         barcodes.parse_spray_code(body.spray_code, case.seized_on)
     last = max((i.line_no for i in case.items), default=0)
@@ -215,8 +226,10 @@ def add_item(session: Session, user: User, case: Case, body: ItemIn, key: str | 
         barcode=body.barcode,
         product_code=product.product_code if product else None,
         spec_name_raw=body.spec_name_raw,
-        quantity=to_cartons(body.quantity, body.quantity_unit, product),
-        quantity_unit="carton",
+        # catalog cigarettes in cartons; other goods in their own unit, valued at their stated price
+        quantity=body.quantity if non_catalog else to_cartons(body.quantity, body.quantity_unit, product),
+        quantity_unit=body.quantity_unit if non_catalog else "carton",
+        unit_price=body.unit_price,
         authenticity=body.authenticity,
         spray_code="".join(body.spray_code.split()) if body.spray_code else None,
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.capture.services.catalog import CARTONS_PER_CASE, price_on
 from api.core import refdata
 from api.core.errors import Invalid
-from api.models import Case, CaseItem, Product
+from api.models import Case, CaseItem, Document, Product
 from api.platform.services.users import province_of
+from zhifa.valuation import NON_CATALOG_BASES, value_line
 
 CENT = Decimal("0.01")
 
@@ -41,6 +43,8 @@ class Line:
     unit_price: Decimal | None
     subtotal: Decimal | None
     problem: str | None = None
+    basis: str | None = None  # catalog | stated | appraised (zhifa.valuation)
+    kg: Decimal = Decimal(0)
 
 
 @dataclass
@@ -65,33 +69,74 @@ class Valuation:
     def complete(self) -> bool:
         return all(ln.unit_price is not None for ln in self.lines)
 
+    def quantities(self) -> dict[str, float]:
+        """Quantity per unit for the benchmark's bands: only the units the case has lines in."""
+        out: dict[str, float] = {}
+        if any(ln.basis not in NON_CATALOG_BASES and ln.kg == 0 for ln in self.lines):
+            out |= {"carton": float(self.cartons), "stick": float(self.sticks)}
+        if any(ln.kg for ln in self.lines):
+            out["kg"] = float(sum((ln.kg for ln in self.lines), Decimal(0)))
+        return out
+
+
+def _appraised(session: Session, case: Case) -> bool:
+    """A price appraisal's notice on the case: its non-catalog prices are appraised, not only stated."""
+    found = session.scalar(
+        select(Document.document_id)
+        .where(Document.case_id == case.case_id, Document.doc_type == "appraisal_notice")
+        .limit(1)
+    )
+    return found is not None
+
+
+PROBLEMS = {
+    "UNKNOWN_PRODUCT": "未知规格，无价格 / unknown product, no price",
+    "NOT_VALUED_BY_CATALOG": "目录外物品须填核价单价 / no catalog price: a stated unit price is needed",
+}
+
 
 def value_case(session: Session, case: Case) -> Valuation:
     province = province_of(session, case.unit_code)
     price_type = refdata.price_type(province, case.seized_on)
+    appraised = _appraised(session, case)
     out = Valuation(province, price_type)
     for item in case.items:
         product = session.get(Product, item.product_code) if item.product_code else None
-        cartons = item.quantity  # stored in cartons (converted when the item was added)
+        # catalog cigarettes are stored in cartons (converted when added); other goods in their own unit
+        catalog_goods = product is not None and item.quantity_unit != "kg"
         per_carton = product.packs_per_carton * product.sticks_per_pack if product else 200
         price = (
             price_on(session, product.product_code, province, price_type, case.seized_on) if product else None
         )
-        unit_price = price.price_per_carton if price else None
+        line = value_line(
+            item.quantity,
+            item.quantity_unit,
+            known_product=product is not None,
+            catalog_price=price.price_per_carton if price and catalog_goods else None,
+            per_carton=per_carton,
+            per_pack=product.sticks_per_pack if product else 20,
+            stated_price=item.unit_price,
+            appraised=appraised,
+        )
         problem = None
-        if product is None:
-            problem = "未知规格，无价格 / unknown product, no price"
-        elif price is None:
-            problem = f"{case.seized_on} 无有效价格 / no {price_type} price valid on {case.seized_on}"
+        if line.issue is not None:
+            problem = PROBLEMS.get(
+                line.issue, f"{case.seized_on} 无有效价格 / no {price_type} price valid on {case.seized_on}"
+            )
+        cartons = (
+            item.quantity if line.basis in (None, "catalog") and item.quantity_unit != "kg" else Decimal(0)
+        )
         out.lines.append(
             Line(
                 item,
                 product.spec_name if product else item.spec_name_raw,
                 cartons,
                 cartons * per_carton,
-                unit_price,
-                yuan(unit_price * cartons) if unit_price is not None else None,
+                line.unit_price,
+                line.value,
                 problem,
+                line.basis,
+                item.quantity if item.quantity_unit == "kg" else Decimal(0),
             )
         )
     return out
@@ -143,7 +188,7 @@ def discretion(session: Session, case: Case, valuation: Valuation | None = None)
         case.violation_code,
         case.seized_on,
         base_amount=float(base),
-        quantity={"carton": float(valuation.cartons), "stick": float(valuation.sticks)},
+        quantity=valuation.quantities(),
         prior_offences=case.prior_offences_3y,
     )
     tolerance = refdata.number("fine_rounding_tolerance", valuation.province_code, case.seized_on)

@@ -5,10 +5,11 @@ with base as (
         c.case_id, c.province_code, c.unit_code, c.lead_officer_id, c.violation_code, c.case_status,
         c.discovered_date, c.decided_at, c.decided_date, c.fine_amount, c.illegal_amount as stated_amount,
         v.computed_amount, v.cartons_total, v.sticks_total, v.valuation_issue, v.issue_lines,
+        v.value_basis, v.n_price_differences, v.n_outdated_prices, v.price_differences, v.stated_price_outliers,
         t.tier, t.tier_label, t.tier_min, t.tier_max, t.tier_default, t.tier_reason, t.tier_source_province,
         vt.rate_min as statutory_min, vt.rate_max as statutory_max,
         vt.fixed_amount_min, vt.fixed_amount_max,
-        s.fine_rounding_tolerance, s.valuation_tolerance,
+        s.fine_rounding_tolerance, s.valuation_tolerance, s.valuation_typo_factor,
         coalesce(a.deviation_approval, false) as deviation_approval,
         c.decided_at is not null and c.case_status in ('decided', 'served', 'executed', 'closed') as is_decided
     from {{ ref('int_cases') }} as c
@@ -28,6 +29,32 @@ assessed as (
         end as reason_code
     from base
 ),
+checked as (
+    -- the stated amount against the value at the prices valid on the date: a ×factor slip (a digit too many
+    -- or too few) first, then stated unit prices of another catalog period, then any other difference
+    select
+        *,
+        stated_amount - computed_amount as valuation_difference,
+        case
+            when n_price_differences > 0 then true
+            else abs(stated_amount - computed_amount) > coalesce(valuation_tolerance, 0)
+        end as valuation_mismatch,
+        case
+            when abs(stated_amount - computed_amount) <= coalesce(valuation_tolerance, 0) then null
+            when abs(stated_amount - computed_amount * valuation_typo_factor)
+                     <= coalesce(valuation_tolerance, 0) * valuation_typo_factor
+                or abs(stated_amount * valuation_typo_factor - computed_amount)
+                     <= coalesce(valuation_tolerance, 0) * valuation_typo_factor then 'amount_typo'
+            when n_outdated_prices > 0 then 'outdated_price'
+            when n_price_differences > 0 then 'price_differs'
+            when abs(stated_amount - computed_amount) > coalesce(valuation_tolerance, 0) then 'amount_differs'
+        end as valuation_defect_kind,
+        case
+            when computed_amount is null then coalesce(valuation_issue, 'NOT_VALUED')
+            when stated_amount is null and n_price_differences = 0 then 'NO_STATED_AMOUNT'
+        end as valuation_check_reason
+    from assessed
+),
 rated as (
     select
         *,
@@ -36,7 +63,7 @@ rated as (
         -- written to the cent was not rounded, so only half a cent of slack remains
         case when fine_amount = round(fine_amount) then coalesce(fine_rounding_tolerance, 0) else 0.005 end
             / nullif(computed_amount, 0) as rate_tolerance
-    from assessed
+    from checked
 )
 select
     r.case_id,
@@ -50,7 +77,21 @@ select
     cast(year(r.decided_date) as integer) as decided_year,
     r.computed_amount,
     r.stated_amount,
-    abs(r.stated_amount - r.computed_amount) > coalesce(r.valuation_tolerance, 0) as valuation_mismatch,
+    r.valuation_mismatch,
+    r.value_basis as valuation_basis,
+    r.valuation_difference,
+    r.valuation_defect_kind,
+    r.valuation_check_reason,
+    case when r.valuation_mismatch then
+        '认定案值 ' || coalesce(printf('%.2f', r.stated_amount) || ' 元', '未填') || '，按发现日 ' || r.discovered_date
+        || ' 有效价格核算 ' || coalesce(printf('%.2f', r.computed_amount) || ' 元', '无法计算')
+        || coalesce('，差额 ' || printf('%+.2f', r.valuation_difference) || ' 元', '')
+        || case r.valuation_defect_kind
+               when 'amount_typo' then '（相差 ' || r.valuation_typo_factor::int || ' 倍，疑似笔误）'
+               when 'outdated_price' then '（使用了过期价格）' else '' end
+        || coalesce('；' || r.price_differences, '')
+    end as valuation_evidence,
+    r.stated_price_outliers,
     r.cartons_total,
     r.sticks_total,
     case when r.computed_amount > 0

@@ -25,6 +25,7 @@ f as (
         c.hearing_notified, c.legal_review_done, c.decided_at is not null as decided,
         fi.deviation_unapproved, fi.in_statutory_range, fi.valuation_mismatch, fi.rate,
         fi.statutory_min_amount, fi.statutory_max_amount, fi.stated_amount, fi.computed_amount,
+        fi.valuation_evidence, fi.stated_price_outliers,
         vt.legal_basis as violation_legal_basis,
         m.case_id is not null as documents_missing, m.docs as missing_documents
     from {{ ref('int_dossier_facts') }} as x
