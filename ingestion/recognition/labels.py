@@ -110,18 +110,21 @@ def labelled(lines: list[Line], labels: Labels) -> list[Labelled]:
                     )
                 )
         if matches and in_cell and k + 1 < len(lines):
-            out += _below(line, lines[k + 1], labels)
+            # officers named beside their label are not looked for again in the row below
+            named = any(item.field == "officer" and item.line is line for item in out)
+            out += [b for b in _below(line, lines[k + 1], labels) if not (named and b.field == "officer")]
     return _unique(out)
 
 
 def _below(line: Line, nxt: Line, labels: Labels) -> list[Labelled]:
-    """A row of label cells over a row of as many value cells: each label with the value under it."""
+    """A row of label cells over a row of as many value cells, one at least with a digit (a date, a
+    number): each label with the value under it."""
     heads = [c.strip() for c in CELL_SPLIT.split(line.folded.strip())]
     cells = [c.strip() for c in CELL_SPLIT.split(nxt.raw.strip())]
     if len(heads) < 2 or len(heads) != len(cells) or any(len(h) > MAX_HEADER_CELL for h in heads):
         return []
-    if any(labels.pattern.fullmatch(fold(c)) or labels.pattern.match(fold(c)) for c in cells):
-        return []  # the next row is labels too
+    if not re.search(r"\d", nxt.folded) or any(labels.pattern.match(fold(c)) for c in cells):
+        return []  # the next row is labels too, or holds nothing a label row heads
     out = []
     for head, cell in zip(heads, cells, strict=True):
         m = labels.pattern.fullmatch(head)
