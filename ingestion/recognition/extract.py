@@ -153,25 +153,43 @@ def _page_scan_lines(page: object) -> list[OcrLine] | None:
 
 def _docx(data: bytes) -> ExtractedText:
     from docx import Document
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     try:
         document = Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors … on damaged parts
         return _failed(_error("Word 文件已损坏", f"damaged Word file: {type(exc).__name__}"))
+    lines = _docx_block(document.element.body, document)
+    for number, section in enumerate(document.sections):
+        # signatures and officers are often printed in the page footer
+        footers = [section.footer]
+        if section.different_first_page_header_footer:
+            footers.insert(0, section.first_page_footer)
+        for footer in footers:
+            if number == 0 or not footer.is_linked_to_previous:
+                lines += _docx_block(footer._element, footer)
+    return ExtractedText("\n".join(line for line in lines if line), "docx", 1)
+
+
+def _docx_block(element: Any, parent: Any) -> list[str]:
+    """Lines of a body or footer: paragraphs, and table rows as cells joined by tabs. A merged cell is
+    read once, in its first row and column (python-docx returns it again for every grid cell it covers)."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
     lines: list[str] = []
-    for child in document.element.body.iterchildren():
+    for child in element.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            text = Paragraph(child, document).text.strip()
-            if text:
-                lines.append(text)
+            lines.append(Paragraph(child, parent).text.strip())
         elif tag == "tbl":
-            for row in Table(child, document).rows:
-                cells = [cell.text.strip() for cell in row.cells]
+            seen: dict[int, Any] = {}  # holds the elements, so that their ids stay theirs
+            for row in Table(child, parent).rows:
+                cells = []
+                for cell in row.cells:
+                    cells.append("" if id(cell._tc) in seen else cell.text.strip())
+                    seen[id(cell._tc)] = cell._tc
                 lines.append("\t".join(cells).strip())
-    return ExtractedText("\n".join(line for line in lines if line), "docx", 1)
+    return lines
 
 
 def _image(data: bytes) -> ExtractedText:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingestion.recognition.lines import Found, Line, labelled_values, split_lines
+from ingestion.recognition.labels import Labelled, Labels, labelled, load_labels, values_of
+from ingestion.recognition.lines import Found, Line, split_lines
 from ingestion.recognition.normalise import (
     DATE_RE,
     DOC_NO_RE,
@@ -31,7 +32,8 @@ from ingestion.recognition.normalise import (
     parse_amount,
     parse_date,
 )
-from ingestion.recognition.tables import CONFIDENCE_GOODS_ROW, GoodsRow, find_goods, find_officers
+from ingestion.recognition.officers import find_officers
+from ingestion.recognition.tables import CONFIDENCE_GOODS_ROW, GoodsRow, find_goods
 
 CONFIDENCE_LABELLED = 0.99
 CONFIDENCE_UNLABELLED = 0.6  # a value found by its shape, without its label
@@ -40,33 +42,20 @@ CONFIDENCE_GUESSED = 0.3  # not read, inferred (a goods line number OCR missed)
 OUT_OF_SEQUENCE_FACTOR = 0.5
 TOP_LINES_FOR_NUMBER = 5
 
-# printed label → field; the labels are the document forms' own words (zhifa.documents.templates)
-TEXT_LABELS = {
-    "案由": "cause",
-    "当事人": "party_name",
-    "当事人类型": "party_type",
-    "许可证号": "licence_no",
-    "法律依据": "legal_basis",
-    "处理结果": "result",
-    "保管期限": "retention",
-}
+# the printed labels of every field are in ref_field_labels.csv (ingestion.recognition.labels)
+TEXT_FIELDS = ("cause", "party_name", "party_type", "licence_no", "legal_basis", "result", "retention")
 SINGLE_TOKEN = {"cause", "party_name", "party_type", "licence_no", "retention"}
-DATE_LABELS = {
-    "发现时间": "discovered_on",
-    "检查时间": "inspection_on",
-    "询问时间": "inquiry_on",
-    "立案日期": "filed_on",
-    "处罚决定日期": "decided_on",
-    "结案日期": "closed_on",
-    "送达时间": "served_on",
-}
-OPINION_LABELS = {
-    "承办人意见": "handler_opinion_on",
-    "承办部门意见": "dept_opinion_on",
-    "法制审核意见": "legal_review_on",
-    "负责人意见": "head_opinion_on",
-}
-AMOUNT_LABELS = {"罚款金额": "fine_amount", "合计金额": "total_value", "案值": "total_value"}
+DATE_FIELDS = (
+    "discovered_on",
+    "inspection_on",
+    "inquiry_on",
+    "filed_on",
+    "decided_on",
+    "closed_on",
+    "served_on",
+)
+OPINION_FIELDS = ("handler_opinion_on", "dept_opinion_on", "legal_review_on", "head_opinion_on")
+AMOUNT_FIELDS = ("fine_amount", "total_value")
 # a fine written inside a sentence: 处罚决定：罚款690.43元；…
 FINE_IN_TEXT = re.compile(r"罚款\s*(\d[\d,]*(?:\.\d+)?)\s*元")
 LIMITS = {
@@ -84,65 +73,77 @@ class Field:
     confidence: float
 
 
-def extract_fields(text: str, doc_type: str | None, line_scores: list[float] | None = None) -> list[Field]:
+def extract_fields(
+    text: str,
+    doc_type: str | None,
+    line_scores: list[float] | None = None,
+    labels: Labels | None = None,
+) -> list[Field]:
     """Every field found in ``text``; ``line_scores`` (OCR, one per line of ``text``) scale confidences.
 
     ``doc_type`` (``None`` when unknown) decides the fields only one type carries: ``cover_no``.
+    ``labels``: the printed labels of the fields (default: the seed ``ref_field_labels.csv``).
     """
+    labels = labels or load_labels()
     lines = split_lines(text, line_scores)
+    found = labelled(lines, labels)
     out: list[Field] = []
 
-    def put(name: str, found: Found | None) -> None:
-        if found is not None and found.value != "":
-            out.append(Field(name, found.value, found.confidence))
+    def put(name: str, item: Found | None) -> None:
+        if item is not None and item.value != "":
+            out.append(Field(name, item.value, item.confidence))
 
     if lines:
         put("title", Found(lines[0].raw, lines[0], CONFIDENCE_LABELLED))
-    cover = _first(lines, "卷宗编号")
+    cover = _first(found, "cover_no")
     if cover is not None:
         value = canonical_cover_no(cover.value)
         put("doc_no", Found(value, cover.line, cover.base))
         if doc_type in ("cover", None):
             put("cover_no", Found(value, cover.line, cover.base))
     else:
-        put("doc_no", _doc_no(lines))
-    case_no = _first(lines, "案件编号")
+        put("doc_no", _doc_no(lines, found))
+    case_no = _first(found, "case_no")
     if case_no is not None:
         put("case_no", Found(canonical_doc_no(case_no.value) or case_no.value, case_no.line, case_no.base))
     put("issued_on", _issued_on(lines))
-    for label, name in TEXT_LABELS.items():
-        found = _first(lines, label)
-        if found is not None and name in SINGLE_TOKEN:
-            found = Found((found.value.split() or [""])[0], found.line, found.base)
-        put(name, found)
-    for label, name in DATE_LABELS.items():
-        put(name, _as_date(_first(lines, label)))
-    for label, name in OPINION_LABELS.items():
-        put(name, _opinion_date(lines, label))
+    for name in TEXT_FIELDS:
+        item = _first(found, name)
+        if item is not None and name in SINGLE_TOKEN:
+            item = Found((item.value.split() or [""])[0], item.line, item.base)
+        put(name, item)
+    for name in DATE_FIELDS:
+        put(name, _first_date(found, name))
+    for name in OPINION_FIELDS:
+        put(name, _opinion_date(found, name))
     amounts: dict[str, Found] = {}
-    for label, name in AMOUNT_LABELS.items():
-        found = _as_amount(_first(lines, label))
-        if found is not None and name not in amounts:
-            amounts[name] = found
+    for name in AMOUNT_FIELDS:
+        item = next((a for a in map(_as_amount, _all(found, name)) if a is not None), None)
+        if item is not None:
+            amounts[name] = item
     if "fine_amount" not in amounts:
-        found = _search(lines, FINE_IN_TEXT, CONFIDENCE_UNLABELLED)
-        if found is not None:
-            amounts["fine_amount"] = Found(_amount_text(found.value), found.line, found.base)
-    for name, found in amounts.items():
-        put(name, found)
+        item = _search(lines, FINE_IN_TEXT, CONFIDENCE_UNLABELLED)
+        if item is not None:
+            amounts["fine_amount"] = Found(_amount_text(item.value), item.line, item.base)
+    for name, item in amounts.items():
+        put(name, item)
     for name, pattern in LIMITS.items():
         put(name, _search(lines, pattern, CONFIDENCE_LABELLED))
-    out += _officer_fields(lines)
-    out += _goods_fields(lines)
+    out += _officer_fields(lines, found, labels)
+    out += _goods_fields(lines, labels)
     return out
 
 
-def _first(lines: list[Line], label: str) -> Found | None:
-    values = labelled_values(lines, label)
-    if not values:
-        return None
-    value, line = values[0]
-    return Found(value, line, CONFIDENCE_LABELLED)
+def _all(found: list[Labelled], name: str) -> list[Found]:
+    return [Found(item.value, item.line, CONFIDENCE_LABELLED) for item in values_of(found, name)]
+
+
+def _first(found: list[Labelled], name: str) -> Found | None:
+    return next(iter(_all(found, name)), None)
+
+
+def _first_date(found: list[Labelled], name: str) -> Found | None:
+    return next((d for d in map(_as_date, _all(found, name)) if d is not None), None)
 
 
 def _search(lines: list[Line], pattern: re.Pattern[str], base: float) -> Found | None:
@@ -153,8 +154,8 @@ def _search(lines: list[Line], pattern: re.Pattern[str], base: float) -> Found |
     return None
 
 
-def _doc_no(lines: list[Line]) -> Found | None:
-    found = _first(lines, "文书编号")
+def _doc_no(lines: list[Line], labelled_values: list[Labelled]) -> Found | None:
+    found = _first(labelled_values, "doc_no")
     if found is not None:
         canonical = canonical_doc_no(found.value)
         return Found(canonical, found.line, found.base) if canonical else Found(found.value, found.line, 0.5)
@@ -187,13 +188,14 @@ def _as_date(found: Found | None) -> Found | None:
     return None if day is None else Found(day.isoformat(), found.line, found.base)
 
 
-def _opinion_date(lines: list[Line], label: str) -> Found | None:
+def _opinion_date(found: list[Labelled], name: str) -> Found | None:
     """承办人意见：建议立案调查 签名：张三 日期：2024年3月5日 → the date."""
-    found = _first(lines, label)
-    if found is None:
-        return None
-    _, _, after = found.value.replace("：", ":").rpartition("日期")
-    return _as_date(Found(after, found.line, found.base))
+    for item in _all(found, name):
+        _, _, after = item.value.replace("：", ":").rpartition("日期")
+        day = _as_date(Found(after, item.line, item.base))
+        if day is not None:
+            return day
+    return None
 
 
 def _as_amount(found: Found | None) -> Found | None:
@@ -208,13 +210,14 @@ def _amount_text(text: str) -> str:
     return "" if value is None else format_amount(value)
 
 
-def _officer_fields(lines: list[Line]) -> list[Field]:
-    officers, signatures = find_officers(lines)
+def _officer_fields(lines: list[Line], found: list[Labelled], labels: Labels) -> list[Field]:
+    officers, signatures = find_officers(lines, found, labels)
     out = []
     for n, officer in enumerate(officers, start=1):
         out.append(Field(f"officer.{n}.name", officer.name.value, officer.name.confidence))
         cert = officer.certificate
-        out.append(Field(f"officer.{n}.certificate", cert.value, cert.confidence))
+        if cert is not None:
+            out.append(Field(f"officer.{n}.certificate", cert.value, cert.confidence))
         if officer.role:
             out.append(Field(f"officer.{n}.role", officer.role, officer.name.confidence))
     if lines:
@@ -223,8 +226,8 @@ def _officer_fields(lines: list[Line]) -> list[Field]:
     return out
 
 
-def _goods_fields(lines: list[Line]) -> list[Field]:
-    rows, total = find_goods(lines)
+def _goods_fields(lines: list[Line], labels: Labels) -> list[Field]:
+    rows, total = find_goods(lines, labels)
     out = []
     for n, row in enumerate(rows, start=1):
         conf = round(CONFIDENCE_GOODS_ROW * row.line.score, 3)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ingestion.recognition.normalise import fold
-
-LABEL_SEP = r"\s*[:;]\s*"  # OCR reads the full-width colon as ":" (folded) and now and then as ";"
 
 
 @dataclass(frozen=True)
@@ -38,20 +35,3 @@ def split_lines(text: str, scores: list[float] | None = None) -> list[Line]:
         for i, (raw, score) in enumerate(zip(raws, scores, strict=True))
         if raw.strip()
     ]
-
-
-def label_pattern(label: str) -> re.Pattern[str]:
-    """``label:`` at the start of a line or after a space (never the tail of a longer label such as
-    受送达人 for 当事人 or 当事人类型 for 当事人)."""
-    return re.compile(rf"(?:^|(?<=\s)){re.escape(label)}{LABEL_SEP}")
-
-
-def labelled_values(lines: list[Line], label: str) -> list[tuple[str, Line]]:
-    """Every value written after ``label:``, to the end of its line, in the document's spelling."""
-    pattern = label_pattern(label)
-    found = []
-    for line in lines:
-        m = pattern.search(line.folded)
-        if m is not None:
-            found.append((line.raw[m.end() :].strip(), line))
-    return found

@@ -1,41 +1,32 @@
-"""Repeated parts of a document: officers with certificate numbers, signature lines, goods table rows.
+"""Goods tables: rows of 核价表, 物品清单 and the like, and their total row.
 
-Repeated values are numbered in reading order in the field name: ``officer.1.name``,
-``officer.1.certificate``, ``goods.2.barcode`` … (see :mod:`ingestion.recognition.fields`).
+Rows are numbered in reading order in the field name: ``goods.2.barcode`` … (see
+:mod:`ingestion.recognition.fields`); officers are read by :mod:`ingestion.recognition.officers`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
-from ingestion.recognition.lines import Found, Line
-from ingestion.recognition.normalise import parse_number
+from ingestion.recognition.labels import CELL_SPLIT, GOODS_PREFIX, Labels
+from ingestion.recognition.lines import Line
+from ingestion.recognition.normalise import fold, parse_number
 
-CONFIDENCE_SIGNATURE = 0.98
-CONFIDENCE_LISTED = 0.95
 CONFIDENCE_GOODS_ROW = 0.95
-
-_NAME = r"[\u4e00-\u9fff·]{2,5}?"
-_CERT = r"\s*执法证号\s*[:;]\s*(?P<cert>\d{6,20})"
-# 核价人：张三 执法证号：41010120190053 — a signature line (OCR may drop the space)
-SIGNATURE_RE = re.compile(rf"(?P<role>[\u4e00-\u9fff]{{2,6}})\s*[:;]\s*(?P<name>{_NAME}){_CERT}")
-# 张三（执法证号：41010120190053） — officers listed in a field
-LISTED_RE = re.compile(rf"(?P<name>{_NAME})\s*\({_CERT}\s*\)?")
+HEADER_SIMILARITY = 0.75  # a header cell this close to a column word names that column
+MIN_HEADER_COLUMNS = 3
+# the columns ref_field_labels names as goods.<column>; ``total`` is the word opening the total row
+GOODS_COLUMNS = ("line_no", "barcode", "spec", "unit", "quantity", "unit_price", "subtotal", "total")
 
 _INT = re.compile(r"^\d{1,3}$")
 _BARCODE = re.compile(r"^\d{8,14}$")
 _NUM = re.compile(r"^\d+(?:\.\d+)?$")
 _MONEY = re.compile(r"^\d+\.\d\d$")  # prices and amounts print two decimals; quantities drop trailing 0s
-_HEADER_WORDS = ("序号", "品牌规格", "条码")
-_TOTAL_WORD = "合计"
-
-
-@dataclass(frozen=True)
-class Officer:
-    name: Found
-    certificate: Found
-    role: str | None
+_MAX_HEADER_CELL = 12
+_UNIT_CHARS = 3  # 条, 盒, 千克: the unit column's cell
+_TOTAL = "合计"
 
 
 @dataclass(frozen=True)
@@ -51,56 +42,76 @@ class GoodsRow:
     line: Line
 
 
-def find_officers(lines: list[Line]) -> tuple[list[Officer], int]:
-    """Distinct officers (by certificate number, in order of appearance) and the signature-line count."""
-    officers: dict[str, Officer] = {}
-    signatures = 0
-    for line in lines:
-        for m in SIGNATURE_RE.finditer(line.folded):
-            signatures += 1
-            _add(officers, line, m, CONFIDENCE_SIGNATURE, m.group("role"))
-        for m in LISTED_RE.finditer(line.folded):
-            _add(officers, line, m, CONFIDENCE_LISTED, None)
-    return list(officers.values()), signatures
+def find_goods(lines: list[Line], labels: Labels) -> tuple[list[GoodsRow], GoodsRow | None]:
+    """Rows of the goods table and its total row, if any.
 
-
-def _add(officers: dict[str, Officer], line: Line, m: re.Match[str], base: float, role: str | None) -> None:
-    cert = m.group("cert")
-    if cert in officers:
-        return
-    name = line.raw[m.start("name") : m.end("name")]
-    officers[cert] = Officer(Found(name, line, base), Found(cert, line, base), role)
-
-
-def find_goods(lines: list[Line]) -> tuple[list[GoodsRow], GoodsRow | None]:
-    """Rows of the goods table (序号 条码 品牌规格 数量 [单价 金额]) and its 合计 row, if any."""
-    start = next((k for k, line in enumerate(lines) if _is_header(line)), None)
+    The header is the first line naming at least three columns (ref_field_labels ``goods.*``: 序号, 品种规格,
+    单位, 数量, 单价, 金额 …, compared by similarity); a second header line right under it (价格 over
+    单价 / 金额) adds its columns.
+    """
+    words = {
+        name.removeprefix(GOODS_PREFIX): printed
+        for name, printed in labels.by_field.items()
+        if name.startswith(GOODS_PREFIX)
+    }
+    totals = tuple(_squash(w) for w in words.pop("total", ()))
+    start = next(
+        (k for k, line in enumerate(lines) if len(_columns(line, words)) >= MIN_HEADER_COLUMNS), None
+    )
     if start is None:
         return [], None
-    with_prices = "单价" in lines[start].folded or "金额" in lines[start].folded
+    columns = _columns(lines[start], words)
+    header_end = start + 1
+    while header_end < len(lines) and not re.search(r"\d", lines[header_end].folded):
+        more = _columns(lines[header_end], words)
+        if not more:
+            break
+        columns |= more
+        header_end += 1
+    with_prices = bool(columns & {"unit_price", "subtotal"})
     rows: list[GoodsRow] = []
     total = None
-    for line in lines[start + 1 :]:
+    for line in lines[header_end:]:
         tokens = line.folded.replace("\t", " ").split()
-        if not tokens or _is_header(line):
-            continue
-        if tokens[0].startswith(_TOTAL_WORD):
+        if not tokens or len(_columns(line, words)) >= MIN_HEADER_COLUMNS:
+            continue  # the header repeated on the next page
+        if _squash(line.folded).startswith(totals or (_TOTAL,)):
             total = _total(tokens, line, with_prices)
             break
-        row = _row(tokens, line, with_prices, rows[-1].line_no + 1 if rows else 1)
+        row = _row(tokens, line, with_prices, "unit" in columns, rows[-1].line_no + 1 if rows else 1)
         if row is None:
-            if rows:  # the table has ended without a 合计 row
+            if rows:  # the table has ended without a total row
                 break
             continue
         rows.append(row)
     return rows, total
 
 
-def _is_header(line: Line) -> bool:
-    return sum(word in line.folded for word in _HEADER_WORDS) >= 2
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
-def _row(tokens: list[str], line: Line, with_prices: bool, next_no: int) -> GoodsRow | None:
+def _columns(line: Line, words: dict[str, tuple[str, ...]]) -> set[str]:
+    """The goods columns the cells of ``line`` name; none when a cell is too long to be a header."""
+    cells = [_squash(c) for c in CELL_SPLIT.split(line.folded) if c.strip()]
+    if len(cells) == 1:  # a PDF text layer may join narrow header cells with single blanks
+        cells = line.folded.split()
+    if not cells or any(len(c) > _MAX_HEADER_CELL for c in cells):
+        return set()
+    found = set()
+    for cell in cells:
+        bare = re.sub(r"\(.*?\)", "", cell) or cell  # 数量（条）, 单价（元）
+        for column, names in words.items():
+            if any(_similar(bare, fold(_squash(n))) for n in names):
+                found.add(column)
+    return found
+
+
+def _similar(cell: str, word: str) -> bool:
+    return word in cell or SequenceMatcher(None, cell, word).ratio() >= HEADER_SIMILARITY
+
+
+def _row(tokens: list[str], line: Line, with_prices: bool, has_unit: bool, next_no: int) -> GoodsRow | None:
     if _INT.match(tokens[0]):
         line_no, read, rest = int(tokens[0]), True, tokens[1:]
     elif _BARCODE.match(tokens[0]):  # a lone digit is the box OCR most often misses
@@ -114,6 +125,8 @@ def _row(tokens: list[str], line: Line, with_prices: bool, next_no: int) -> Good
     want = 3 if with_prices else 1
     while rest and len(tail) < want and _NUM.match(rest[-1]):
         tail.insert(0, rest.pop())
+    if has_unit and len(rest) > 1 and len(rest[-1]) <= _UNIT_CHARS and not re.search(r"\d", rest[-1]):
+        rest.pop()  # the unit column (条) between the name and the quantity
     if not rest or not tail:
         return None
     quantity, price, subtotal = _tail_values(tail, with_prices)
@@ -139,7 +152,7 @@ def _total(tokens: list[str], line: Line, with_prices: bool) -> GoodsRow:
     numbers = [parse_number(t) for t in tokens[1:] if _NUM.match(t)]
     quantity = numbers[0] if numbers else None
     subtotal = numbers[-1] if with_prices and len(numbers) >= 2 else None
-    return GoodsRow(0, True, True, None, _TOTAL_WORD, quantity, None, subtotal, line)
+    return GoodsRow(0, True, True, None, _TOTAL, quantity, None, subtotal, line)
 
 
 def _original(line: Line, folded_part: str) -> str:

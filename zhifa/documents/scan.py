@@ -20,8 +20,8 @@ PAGE_GAP_PX = 24  # pages of a long document are stacked top to bottom in one im
 _ANCHORS = {"left": "ls", "centre": "ms", "right": "rs"}
 
 
-def _draw_pages(doc: DocumentContent, paper: int, ink: int) -> Image.Image:
-    scale = DPI / 72
+def _draw_pages(doc: DocumentContent, paper: int, ink: int, dpi: int = DPI) -> Image.Image:
+    scale = dpi / 72
     width, height = round(PAGE_WIDTH * scale), round(PAGE_HEIGHT * scale)
     pages = layout(doc)
     image = Image.new("L", (width, len(pages) * (height + PAGE_GAP_PX) - PAGE_GAP_PX), paper // 2)
@@ -64,4 +64,12 @@ def render_scan_png(doc: DocumentContent, seed: int) -> bytes:
 
     buf = io.BytesIO()
     out.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def render_clean_scan_png(doc: DocumentContent, dpi: int = 200) -> bytes:
+    """The printed sheet scanned flat at ``dpi``: white paper, black ink, no rotation, blur or noise (the
+    OCR benchmark's clean page)."""
+    buf = io.BytesIO()
+    _draw_pages(doc, 255, 0, dpi).save(buf, format="PNG")
     return buf.getvalue()
