@@ -27,6 +27,7 @@ DET_UNCLIP_RATIO = 2.0
 # document pages are upright, so it stays off.
 USE_DIRECTION_CLASSIFIER = False
 MIN_LINES_UPRIGHT = 3  # fewer lines read: try the page turned round
+MIN_CHARS_UPRIGHT = 40  # or fewer characters (an upside-down sheet can still give a few lines of junk)
 # Detection costs in proportion to pixels: a page wider than A4 at 150 dpi is scaled down to that (11-point
 # text stays ~23 px high, more than the 120-dpi scans OCR reads without loss), then cut to where the ink is.
 MAX_WIDTH_PX = 1240
@@ -105,7 +106,7 @@ def ocr_page(image: Image.Image) -> list[OcrLine]:
     """:func:`ocr_image`, turning the page round when it reads as (almost) nothing: a sheet scanned
     upside down. The recogniser drops what it reads upside down, so the right way up gives more text."""
     lines = ocr_image(image)
-    if len(lines) >= MIN_LINES_UPRIGHT:
+    if len(lines) >= MIN_LINES_UPRIGHT and sum(len(x.text) for x in lines) >= MIN_CHARS_UPRIGHT:
         return lines
     turned = ocr_image(image.rotate(180, expand=True))
     return turned if sum(len(x.text) for x in turned) > sum(len(x.text) for x in lines) else lines
