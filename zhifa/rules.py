@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
@@ -349,6 +350,33 @@ RESULT_COLUMNS = ["case_id", "rule_id", "passed", "deducted_points", "veto", "ou
 OUTCOMES = ("passed", "failed", "not_applicable", "not_checked")
 
 
+def _rule_sql(
+    condition: str, vocab_key: tuple[tuple[str, str], ...], settings: Mapping[str, float | str]
+) -> tuple[str, str, str]:
+    """(verdict, depends on an unknown, names of the unknown required inputs) as SQL; cached per condition
+    and values of the settings it reads (a review of one dossier runs every rule again)."""
+    validated = _validated(condition, vocab_key)
+    used = tuple((k, settings[k]) for k in sorted(validated.settings_used) if k in settings)
+    if len(used) < len(validated.settings_used):
+        compile_condition(validated, settings)  # raises, naming the unknown setting
+    return _rule_sql_cached(condition, vocab_key, used)
+
+
+@lru_cache(maxsize=4096)
+def _validated(condition: str, vocab_key: tuple[tuple[str, str], ...]) -> ValidatedCondition:
+    return validate_condition(condition, dict(vocab_key))
+
+
+@lru_cache(maxsize=4096)
+def _rule_sql_cached(
+    condition: str, vocab_key: tuple[tuple[str, str], ...], used: tuple[tuple[str, float | str], ...]
+) -> tuple[str, str, str]:
+    validated = _validated(condition, vocab_key)
+    compiled = _compiled(validated, dict(used))
+    depends = unknown_sql(compiled, validated.facts_required).sql(dialect=DIALECT)
+    return compiled.sql(dialect=DIALECT), depends, _unknown_names_sql(validated.facts_required)
+
+
 def _unknown_names_sql(required: Iterable[str]) -> str:
     """Comma-separated names of the required inputs that are NULL in the row (the reason for not_checked)."""
     parts = [f"CASE WHEN \"{f}\" IS NULL THEN '{f}' END" for f in sorted(required)]
@@ -378,16 +406,14 @@ def evaluate_rules(
             {c: pd.Series(dtype=t) for c, t in zip(RESULT_COLUMNS, _RESULT_DTYPES, strict=True)}
         )
     selects = []
+    vocab_key = tuple(vocab.items())
     for i, rule in enumerate(machine.itertuples(index=False)):
         try:
-            validated = validate_condition(str(rule.condition), vocab)
-            compiled = _compiled(validated, settings)
+            verdict, depends, names = _rule_sql(str(rule.condition), vocab_key, settings)
         except RuleConditionError as e:
             raise RuleConditionError(f"{rule.rule_id}: {e}") from e
-        depends = unknown_sql(compiled, validated.facts_required).sql(dialect=DIALECT)
         selects.append(
-            f'CAST(({compiled.sql(dialect=DIALECT)}) AS BOOLEAN) AS "r{i}", '
-            f'CASE WHEN {depends} THEN {_unknown_names_sql(validated.facts_required)} END AS "u{i}"'
+            f'CAST(({verdict}) AS BOOLEAN) AS "r{i}", CASE WHEN {depends} THEN {names} END AS "u{i}"'
         )
     con = duckdb.connect(":memory:")
     try:
