@@ -73,6 +73,7 @@ def _good_dossier(ref: ReferenceData) -> dict[str, object]:
         "preserved": True,
         "hearing_requested": False,
         "hearing_held": False,
+        "transferred_to": "",  # known: not transferred (NULL would be unknown)
         "ownerless": False,
         "base_amount": 6000.0,
         "fine_amount": 480.0,
@@ -83,6 +84,8 @@ def _good_dossier(ref: ReferenceData) -> dict[str, object]:
         "benchmark_tier": 3,
         "tier_rate_min": 0.08,
         "tier_rate_max": 0.10,
+        "has_deviation_reason": False,
+        "deviation_approved": False,
         "valuation_line_nos_consecutive": True,
         "valuation_items_match_preservation": True,
         "valuation_prices_match_catalog": True,
@@ -186,9 +189,12 @@ def test_hearing_threshold_follows_province_settings(ref: ReferenceData, vocab: 
 
 def test_missing_facts_make_rules_not_applicable(ref: ReferenceData, vocab: dict[str, str]) -> None:
     out = evaluate_rules(ref.review_rules, pd.DataFrame([{"case_id": "X"}]), ref.settings_for(None), vocab)
-    assert set(out.columns) == {"case_id", "rule_id", "passed", "deducted_points", "veto"}
+    assert set(out.columns) == {
+        "case_id", "rule_id", "passed", "deducted_points", "veto", "outcome", "unknown_facts"
+    }  # fmt: skip
     assert len(out) == (ref.review_rules["condition"] != "").sum()
-    assert out["passed"].isna().all() or not out["passed"].eq(True).fillna(False).any()
+    assert not out["outcome"].isin(["passed", "failed"]).any() and not out["veto"].any()
+    assert out["passed"].isna().all()
 
 
 @pytest.mark.parametrize(

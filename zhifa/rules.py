@@ -2,7 +2,15 @@
 
 A rule's ``condition`` is a boolean SQL expression (DuckDB dialect, restricted subset) over the columns of a
 one-row-per-case *dossier facts* table. TRUE = the dossier passes, FALSE = it fails, NULL = the rule does not
-apply. ``setting('key')`` reads a threshold from reference data. The vocabulary is documented in
+apply. ``setting('key')`` reads a threshold from reference data.
+
+Three-valued logic is the evaluator's job, not each author's: a rule's *inputs* are the facts its condition
+reads, and those it does not test for NULL itself (``IS [NOT] NULL``, ``IS [NOT] DISTINCT FROM``,
+``coalesce(fact, …)``) are *required*. When the verdict may depend on a required input that is NULL (nobody
+could tell it), the outcome is ``not_checked`` with the unknown facts as its reason, whatever the condition
+would say (:mod:`zhifa.rule_logic`) — so ``CASE WHEN case_status NOT IN (…) THEN NULL ELSE … END`` cannot
+fail a dossier whose status is unknown, while ``has_prior_notice AND prior_notice_date < decision_date``
+still fails a dossier without the notice, whatever its unknown date. The vocabulary is documented in
 docs/review-rules.md; :data:`BASE_FACTS` is its machine-readable form (plus ``has_<doc_type>`` per
 document type).
 """
@@ -12,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
@@ -20,6 +29,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
+from zhifa.rule_logic import guarded_facts, unknown_sql
 from zhifa.settings import get_settings
 
 DIALECT = "duckdb"
@@ -193,6 +203,13 @@ class ValidatedCondition:
     ast: exp.Expr
     facts_used: frozenset[str]
     settings_used: frozenset[str]
+    # facts the condition tests for NULL itself: their NULL means what the condition says; every other fact
+    # used is a required input (NULL → not_checked)
+    facts_guarded: frozenset[str] = frozenset()
+
+    @property
+    def facts_required(self) -> frozenset[str]:
+        return self.facts_used - self.facts_guarded
 
 
 def facts_vocabulary(doc_types: Iterable[str]) -> dict[str, str]:
@@ -286,7 +303,8 @@ def validate_condition(expr: str, facts: Mapping[str, str]) -> ValidatedConditio
                 f"syntax not allowed in rule condition ({type(node).__name__})",
                 node.sql(dialect=DIALECT)[:80],
             )
-    return ValidatedCondition(expr, ast, frozenset(used_facts), frozenset(used_settings))
+    guarded = frozenset(guarded_facts(ast)) & used_facts
+    return ValidatedCondition(expr, ast, frozenset(used_facts), frozenset(used_settings), guarded)
 
 
 def _literal(value: float | str) -> exp.Expression:
@@ -300,6 +318,10 @@ def _literal(value: float | str) -> exp.Expression:
 
 def compile_condition(validated: ValidatedCondition, settings: Mapping[str, float | str]) -> str:
     """SQL for ``SELECT … FROM dossier_facts`` with every ``setting('k')`` replaced by its literal value."""
+    return f"({_compiled(validated, settings).sql(dialect=DIALECT)})"
+
+
+def _compiled(validated: ValidatedCondition, settings: Mapping[str, float | str]) -> exp.Expression:
 
     def substitute(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Anonymous) and str(node.name).lower() == SETTING_FUNC:
@@ -309,8 +331,7 @@ def compile_condition(validated: ValidatedCondition, settings: Mapping[str, floa
             return _literal(settings[key])
         return node
 
-    compiled = validated.ast.copy().transform(substitute)
-    return f"({compiled.sql(dialect=DIALECT)})"
+    return validated.ast.copy().transform(substitute)
 
 
 def _typed_facts_sql(facts_columns: Iterable[str], vocab: Mapping[str, str]) -> str:
@@ -324,7 +345,42 @@ def _typed_facts_sql(facts_columns: Iterable[str], vocab: Mapping[str, str]) -> 
     return f"SELECT {', '.join(cols)} FROM facts_in AS f"
 
 
-RESULT_COLUMNS = ["case_id", "rule_id", "passed", "deducted_points", "veto"]
+RESULT_COLUMNS = ["case_id", "rule_id", "passed", "deducted_points", "veto", "outcome", "unknown_facts"]
+# passed | failed | not_applicable (the condition says NULL, inputs known) | not_checked (an input unknown)
+OUTCOMES = ("passed", "failed", "not_applicable", "not_checked")
+
+
+def _rule_sql(
+    condition: str, vocab_key: tuple[tuple[str, str], ...], settings: Mapping[str, float | str]
+) -> tuple[str, str, str]:
+    """(verdict, depends on an unknown, names of the unknown required inputs) as SQL; cached per condition
+    and values of the settings it reads (a review of one dossier runs every rule again)."""
+    validated = _validated(condition, vocab_key)
+    used = tuple((k, settings[k]) for k in sorted(validated.settings_used) if k in settings)
+    if len(used) < len(validated.settings_used):
+        compile_condition(validated, settings)  # raises, naming the unknown setting
+    return _rule_sql_cached(condition, vocab_key, used)
+
+
+@lru_cache(maxsize=4096)
+def _validated(condition: str, vocab_key: tuple[tuple[str, str], ...]) -> ValidatedCondition:
+    return validate_condition(condition, dict(vocab_key))
+
+
+@lru_cache(maxsize=4096)
+def _rule_sql_cached(
+    condition: str, vocab_key: tuple[tuple[str, str], ...], used: tuple[tuple[str, float | str], ...]
+) -> tuple[str, str, str]:
+    validated = _validated(condition, vocab_key)
+    compiled = _compiled(validated, dict(used))
+    depends = unknown_sql(compiled, validated.facts_required).sql(dialect=DIALECT)
+    return compiled.sql(dialect=DIALECT), depends, _unknown_names_sql(validated.facts_required)
+
+
+def _unknown_names_sql(required: Iterable[str]) -> str:
+    """Comma-separated names of the required inputs that are NULL in the row (the reason for not_checked)."""
+    parts = [f"CASE WHEN \"{f}\" IS NULL THEN '{f}' END" for f in sorted(required)]
+    return f"concat_ws(',', {', '.join(parts)})" if parts else "''"
 
 
 def evaluate_rules(
@@ -335,10 +391,11 @@ def evaluate_rules(
 ) -> pd.DataFrame:
     """Evaluate every rule that has a condition against every facts row, in one in-memory DuckDB query.
 
-    Returns one row per (case, rule): ``passed`` TRUE/FALSE or NA (rule does not apply), ``deducted_points``
-    (the rule's points when it failed, else 0) and ``veto`` (TRUE when a veto rule failed). Facts missing from
-    the frame are NULL, so rules that need them come out as not applicable. Human-only rules (no condition)
-    are not in the output.
+    Returns one row per (case, rule): ``outcome`` (:data:`OUTCOMES`), ``unknown_facts`` (the required inputs
+    that were NULL, comma-separated, when not checked; else NA), ``passed`` TRUE/FALSE or NA (not applicable
+    or not checked), ``deducted_points`` (the rule's points when it failed, else 0) and ``veto`` (TRUE when a
+    veto rule failed). Facts missing from the frame are NULL. Human-only rules (no condition) are not in the
+    output.
     """
     vocab = dict(vocabulary) if vocabulary is not None else default_vocabulary()
     if "case_id" not in facts.columns:
@@ -349,12 +406,15 @@ def evaluate_rules(
             {c: pd.Series(dtype=t) for c, t in zip(RESULT_COLUMNS, _RESULT_DTYPES, strict=True)}
         )
     selects = []
+    vocab_key = tuple(vocab.items())
     for i, rule in enumerate(machine.itertuples(index=False)):
         try:
-            sql = compile_condition(validate_condition(str(rule.condition), vocab), settings)
+            verdict, depends, names = _rule_sql(str(rule.condition), vocab_key, settings)
         except RuleConditionError as e:
             raise RuleConditionError(f"{rule.rule_id}: {e}") from e
-        selects.append(f'CAST({sql} AS BOOLEAN) AS "r{i}"')
+        selects.append(
+            f'CAST(({verdict}) AS BOOLEAN) AS "r{i}", CASE WHEN {depends} THEN {names} END AS "u{i}"'
+        )
     con = duckdb.connect(":memory:")
     try:
         con.register("facts_in", facts)
@@ -362,23 +422,32 @@ def evaluate_rules(
         wide = con.execute(f"WITH facts AS ({typed}) SELECT case_id, {', '.join(selects)} FROM facts").df()
     finally:
         con.close()
-    long = wide.melt(id_vars="case_id", var_name="col", value_name="passed")
-    meta = machine.reset_index(drop=True).assign(col=[f"r{i}" for i in range(len(machine))])
+    cols = [f"r{i}" for i in range(len(machine))]
+    long = wide.melt(id_vars="case_id", value_vars=cols, var_name="col", value_name="value")
+    unknown = wide.melt(id_vars="case_id", value_vars=[f"u{i}" for i in range(len(machine))])["value"]
+    meta = machine.reset_index(drop=True).assign(col=cols)
     out = long.merge(meta[["col", "rule_id", "deduct_points", "veto"]], on="col", how="left")
-    passed = out["passed"].astype("boolean")
-    failed = passed.eq(False).fillna(False).astype(bool)
+    unknown = unknown.astype("string").replace("", pd.NA).reset_index(drop=True)
+    value = out["value"].astype("boolean").mask(unknown.notna())  # an unknown input: no verdict at all
+    failed = value.eq(False).fillna(False).astype(bool)
+    outcome = pd.Series("not_applicable", index=out.index, dtype="object")
+    outcome[value.eq(True).fillna(False).astype(bool)] = "passed"
+    outcome[failed] = "failed"
+    outcome[unknown.notna()] = "not_checked"
     return pd.DataFrame(
         {
             "case_id": out["case_id"].astype(str),
             "rule_id": out["rule_id"].astype(str),
-            "passed": passed,
+            "passed": value,
             "deducted_points": out["deduct_points"].astype(float).where(failed, 0.0),
             "veto": failed & _as_bool(out["veto"]),
+            "outcome": outcome,
+            "unknown_facts": unknown,
         }
     )
 
 
-_RESULT_DTYPES = ["object", "object", "boolean", "float64", "bool"]
+_RESULT_DTYPES = ["object", "object", "boolean", "float64", "bool", "object", "string"]
 
 
 def _as_bool(values: pd.Series) -> pd.Series:

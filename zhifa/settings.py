@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     rule_condition_max_depth: int = Field(
         default=20, ge=1, le=100, description="deepest nesting of parentheses in a rule condition"
     )
+    doc_type_min_confidence: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="a document whose best type scores lower is unknown (ingestion.recognition.classify): a "
+        "title read right to at least two thirds, not a mere citation (0.5) of another document's name",
+    )
     max_text_chars: int = Field(
         default=4000,
         ge=1,

@@ -5,9 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.core.schema_types import UtcDatetime
+
+
+class RecognisedField(BaseModel):
+    """One field the machine read from a file, and where (for the side-by-side review page)."""
+
+    field: str
+    value: str | None
+    confidence: float | None = None
+    page: int | None = Field(default=None, description="1-based page, where the recogniser knows it")
+    line: int | None = Field(default=None, description="0-based line of the file's extracted text")
+    bbox: list[float] | None = Field(default=None, description="x0, y0, x1, y1 on the page, where measured")
+    source_text: str | None = Field(default=None, description="the line the value was read from, as read")
 
 
 class DossierFileOut(BaseModel):
@@ -23,6 +35,8 @@ class DossierFileOut(BaseModel):
     error_code: str | None
     error: str | None
     uploaded_at: UtcDatetime  # stored UTC; SQLite hands it back naive
+    # what was read, and where; files of unknown type list it too, but lend no fact to the review
+    fields: list[RecognisedField] = []
 
 
 class DossierOut(BaseModel):
@@ -70,6 +84,9 @@ class Finding(BaseModel):
     rule_veto: bool
     veto: bool  # a veto rule failed
     needs_human: bool
+    # not_checked because these facts are unknown (nobody could read or tell them); empty when the rule
+    # simply does not apply to the dossier, or was checked
+    unknown_facts: list[str] = []
     evidence: Evidence | None
 
 

@@ -86,6 +86,10 @@ class RuleOut(BaseModel):
     latest_version: int
     current: RuleVersionOut  # the version in force, else the latest one
     versions: list[RuleVersionOut] = []
+    null_failures: list[str] = Field(
+        default_factory=list,
+        description="facts whose unknown value the current condition turns into a failure (a warning)",
+    )
 
 
 class RuleListOut(BaseModel):
@@ -137,11 +141,17 @@ class DryRunOut(BaseModel):
     population: int
     n_fail: int
     n_pass: int
-    n_not_applicable: int
+    n_not_applicable: int = Field(description="dossiers the rule does not apply to")
+    n_not_checked: int = Field(default=0, description="dossiers where a fact the rule needs is unknown")
     n_veto: int
     points_deducted: float
     facts_used: list[str]
     settings_used: list[str]
+    null_failures: list[str] = Field(
+        default_factory=list,
+        description="facts the condition tests for NULL itself and then fails on: an unknown fact would fail "
+        "a dossier (a warning; such a rule is still accepted)",
+    )
     examples: list[DryRunExample]
     n_error: int = Field(default=0, description="dossiers the condition fails on at run time (see errors)")
     errors: list[DryRunError] = Field(default_factory=list)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion.recognition.classify import classify
+from ingestion.recognition.classify import classify_text
 from ingestion.recognition.extract import ExtractedText, Source, extract_text
 from ingestion.recognition.fields import Field, extract_fields
+from ingestion.recognition.located import LocatedField, locate_fields
 
 FIELD_COLUMNS = [
     "document_id",
@@ -36,22 +37,40 @@ class RecognisedDocument:
     fields: list[Field]
     text: str
     errors: list[str] = field(default_factory=list)
+    # the two best (type, score) of the classification: why a document is of its type, or unknown
+    type_candidates: tuple[tuple[str, float], ...] = ()
 
     def value(self, name: str) -> str | None:
         """The first value of field ``name``, or ``None``."""
         return next((f.value for f in self.fields if f.name == name), None)
+
+    def located_fields(self) -> list[LocatedField]:
+        """The fields with where they were read (page, line, position, source text)."""
+        return locate_fields(self.fields, self.text, self.pages)
 
 
 def recognise_text(extracted: ExtractedText, filename: str) -> RecognisedDocument:
     errors = list(extracted.errors)
     if not extracted.text.strip():
         return RecognisedDocument(filename, None, 0.0, extracted.source, extracted.pages, [], "", errors)
-    doc_type, confidence = classify(extracted.text)
-    if doc_type is None:
-        errors.append(f"无法判断文书类型：{filename} / document type not recognised: {filename}")
+    typed = classify_text(extracted.text)
+    doc_type = typed.doc_type
+    if doc_type is None:  # its fields are still read (shown to a reviewer), never used as facts
+        errors.append(
+            f"无法判断文书类型：{filename}（{typed.reason.split(' / ')[0]}） / document type not recognised: "
+            f"{filename} ({typed.reason.split(' / ')[-1]})"
+        )
     fields = extract_fields(extracted.text, doc_type, extracted.line_scores)
     return RecognisedDocument(
-        filename, doc_type, confidence, extracted.source, extracted.pages, fields, extracted.text, errors
+        filename,
+        doc_type,
+        typed.confidence,
+        extracted.source,
+        extracted.pages,
+        fields,
+        extracted.text,
+        errors,
+        typed.candidates,
     )
 
 

@@ -255,3 +255,24 @@ def test_dry_run_of_a_draft_and_of_bad_input(client: TestClient, as_user: Any, p
     bad = client.post("/review-rules/dry-run", json={"condition": "x ==="}, headers=h)
     assert bad.status_code == 422
     assert client.post("/review-rules/dry-run", json={"rule_id": "NOPE"}, headers=h).status_code == 404
+
+
+def test_the_editor_warns_where_an_unknown_fact_would_fail_a_dossier(
+    client: TestClient, as_user: Any, planted: None
+) -> None:
+    """Issue #21: HEARING_RULE guards the notice with coalesce(…, FALSE), so a dossier whose notice nobody
+    could read fails it; saved (a warning, not a refusal) and dry-run, both name the fact."""
+    h = as_user("qprov")
+    created = client.post("/review-rules", json=rule_body(), headers=h)
+    assert created.status_code == 201, created.text
+    assert created.json()["null_failures"] == ["has_hearing_notice"]
+    dry = client.post("/review-rules/dry-run", json={"rule_id": created.json()["rule_id"]}, headers=h)
+    assert dry.status_code == 200 and dry.json()["null_failures"] == ["has_hearing_notice"], dry.text
+    # written without the guard, an unknown notice leaves the dossier not checked: nothing to warn about
+    safe = HEARING_RULE.replace("coalesce(has_hearing_notice, FALSE)", "has_hearing_notice")
+    edited = client.patch(f"/review-rules/{created.json()['rule_id']}", json={"condition": safe}, headers=h)
+    assert edited.status_code == 200 and edited.json()["null_failures"] == [], edited.text
+    dry = client.post("/review-rules/dry-run", json={"condition": safe}, headers=h).json()
+    assert dry["null_failures"] == []
+    # C410100202400005 has no notice fact: not checked now, where the guarded rule failed it
+    assert dry["n_not_checked"] == 1

@@ -23,7 +23,7 @@ FACTS: dict[str, dict[str, Any]] = {
     "CDIV0001": {"n_officers": 3},  # 10 % 1 = 0: passes
     "CDIV0002": {"n_officers": 5},  # 10 % 3 = 1: fails
     "CDIV0003": {"n_officers": 2},  # division by zero
-    "CDIV0004": {"n_officers": None},  # not applicable
+    "CDIV0004": {"n_officers": None},  # not checked: its one input unknown
 }
 
 
@@ -91,13 +91,8 @@ def test_dry_run_reports_dossiers_a_condition_fails_on(
     r = client.post("/review-rules/dry-run", json={"condition": DIVIDING}, headers=quality)
     assert r.status_code == 200, r.text
     out = r.json()
-    assert (out["population"], out["n_pass"], out["n_fail"], out["n_not_applicable"], out["n_error"]) == (
-        4,
-        1,
-        1,
-        1,
-        1,
-    )
+    counts = ("population", "n_pass", "n_fail", "n_not_applicable", "n_not_checked", "n_error")
+    assert tuple(out[k] for k in counts) == (4, 1, 1, 0, 1, 1)  # CDIV0004: its officers unknown
     assert [e["case_id"] for e in out["errors"]] == ["CDIV0003"]
     assert "zero" in out["errors"][0]["error"].lower()
     # a stored draft saved before the check (or against other facts) dry-runs the same way

@@ -74,6 +74,7 @@ def _rule_out(db: Session, rule_id: str) -> RuleOut:
         latest_version=history[-1].version,
         current=current,
         versions=versions,
+        null_failures=list(svc.null_warnings(current.condition)),
     )
 
 

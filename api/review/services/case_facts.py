@@ -72,7 +72,7 @@ def case_facts(session: Session, case: Case) -> dict[str, Any]:
         "service_days_after_decision": _days(decided, served),
         "extension_days": case.extension_days,
         "preserved": bool(case.items),
-        "transferred_to": case.transferred_to,
+        "transferred_to": case.transferred_to or "",  # "" = not transferred (NULL: unknown)
         "prior_offences_3y": case.prior_offences_3y,
         "fine_amount": None if case.fine_amount is None else float(case.fine_amount),
         "has_deviation_reason": bool(case.deviation_reason),

@@ -167,6 +167,9 @@ def _recognised_row(part: Part, user: User, dossier: Dossier, root: Path, db: Se
     doc = recognise_bytes(data, part.filename)
     row.method = {"text_layer": "text", "docx": "docx", "ocr": "ocr"}.get(doc.text_source)
     row.pages = doc.pages
+    # what was read where (field, value, page, line, position, source text): the reviewer's side-by-side
+    # view; a file of unknown type keeps them for the reviewer too, but lends no fact (field_rows)
+    row.fields = [f.as_json() for f in doc.located_fields()]
     if doc.doc_type is None:
         row.status = "error"
         row.error_code = "UNKNOWN_DOC_TYPE" if doc.text.strip() else _error_code(data, doc.errors)
@@ -175,7 +178,6 @@ def _recognised_row(part: Part, user: User, dossier: Dossier, root: Path, db: Se
         )
         return row
     row.status, row.doc_type = "recognised", doc.doc_type
-    row.fields = [{"field": f.name, "value": f.value, "confidence": f.confidence} for f in doc.fields]
     if doc.errors:  # readable, with a problem on some page: reported, its fields still used
         row.error_code, row.error = "PAGE_UNREADABLE", "；".join(doc.errors)
     return row

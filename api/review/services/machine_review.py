@@ -39,7 +39,8 @@ def vocabulary() -> dict[str, str]:
 
 
 def field_rows(files: list[DossierFile]) -> pd.DataFrame:
-    """Recognised fields of the readable files, keyed by file id (the document of a finding)."""
+    """Recognised fields of the files of a known type, keyed by file id (the document of a finding). A file
+    of unknown type (status error) keeps what was read for the reviewer, but lends no fact."""
     rows = [
         {"document_id": str(f.file_id), "doc_type": f.doc_type, "field": x["field"], "value": x["value"]}
         for f in files
@@ -137,6 +138,8 @@ def _evaluate(rules: pd.DataFrame, facts: dict[str, Any], settings: dict[str, fl
                         "passed": pd.array([pd.NA], dtype="boolean"),
                         "deducted_points": [0.0],
                         "veto": [False],
+                        "outcome": ["not_checked"],
+                        "unknown_facts": [pd.NA],
                         "error": [f"规则无法执行 / rule cannot be evaluated: {exc}"[:500]],
                     }
                 )
@@ -182,8 +185,10 @@ def findings_for(
             out.append({**base, "outcome": "human", "deducted_points": 0.0, "veto": False, "evidence": None})
             continue
         result = by_rule.get(rid)
-        passed = None if result is None or pd.isna(result.passed) else bool(result.passed)
-        outcome = "not_checked" if passed is None else ("passed" if passed else "failed")
+        outcome = str(result.outcome) if result is not None else "not_checked"
+        # one word for a reviewer: a rule that does not apply is not checked either; the reason tells which
+        outcome = outcome if outcome in ("passed", "failed") else "not_checked"
+        unknown = _text(result.unknown_facts if result is not None else None)
         evidence = _evidence(rule, condition, facts, settings, fields, file_names, vocab)
         if result is not None and getattr(result, "error", None):
             evidence["error"] = result.error
@@ -193,6 +198,7 @@ def findings_for(
                 "outcome": outcome,
                 "deducted_points": float(result.deducted_points) if result is not None else 0.0,
                 "veto": bool(result.veto) if result is not None else False,
+                "unknown_facts": unknown.split(",") if unknown else [],
                 "evidence": evidence,
             }
         )

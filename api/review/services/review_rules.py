@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import duckdb
@@ -26,6 +26,7 @@ from api.platform.services import audit
 from api.review.services.rule_sets import current_rule_set, reference_rules
 from zhifa.clock import now
 from zhifa.reference import load_reference
+from zhifa.rule_probe import null_failures
 from zhifa.rules import RuleConditionError, ValidatedCondition, default_vocabulary, evaluate_rules
 from zhifa.rules import validate_condition as parse_condition
 
@@ -97,6 +98,19 @@ def _trial(condition: str, validated: ValidatedCondition) -> None:
     except (duckdb.Error, RuleConditionError) as e:
         first = str(e).splitlines()[0][:200]
         raise _invalid(f"规则条件无法求值：{first} / rule condition cannot be evaluated: {first}") from e
+
+
+@lru_cache(maxsize=256)
+def null_warnings(condition: str | None) -> tuple[str, ...]:
+    """Facts whose unknown (NULL) value the condition turns into a failure — a warning for the rule editor,
+    found by :func:`zhifa.rule_probe.null_failures` on sample dossiers (national settings). A required input
+    never does (the evaluator leaves the rule not checked); a fact the condition tests for NULL itself may."""
+    if condition is None or not condition.strip():
+        return ()
+    try:
+        return tuple(null_failures(condition, vocabulary(), load_reference().settings_for(None)))
+    except RuleConditionError:
+        return ()
 
 
 # --- reading ---------------------------------------------------------------------------------------

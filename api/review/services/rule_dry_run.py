@@ -22,7 +22,13 @@ from api.platform.services import audit
 from api.platform.services.users import province_of, visible_units
 from api.review.schemas_review_rules import DryRunError, DryRunExample, DryRunIn, DryRunOut
 from api.review.services.evidence import evidence_value, render_evidence
-from api.review.services.review_rules import check_condition, rule_not_found, versions_of, vocabulary
+from api.review.services.review_rules import (
+    check_condition,
+    null_warnings,
+    rule_not_found,
+    versions_of,
+    vocabulary,
+)
 from zhifa.clock import today
 from zhifa.rules import RuleConditionError, evaluate_rules
 
@@ -106,6 +112,7 @@ def dry_run(session: Session, user: User, body: DryRunIn) -> DryRunOut:
         str(c): None if pd.isna(v) else bool(v)
         for c, v in zip(results["case_id"], results["passed"], strict=True)
     }
+    n_unknown = int(results["outcome"].eq("not_checked").sum())
     failed_ids = [d.case_id for d, _ in pairs if passed.get(d.case_id) is False]
     n_pass = sum(v is True for v in passed.values())
     facts_used = sorted(validated.facts_used)
@@ -122,13 +129,15 @@ def dry_run(session: Session, user: User, body: DryRunIn) -> DryRunOut:
         population=len(pairs),
         n_fail=len(failed_ids),
         n_pass=n_pass,
-        n_not_applicable=len(pairs) - len(failed_ids) - n_pass - len(errors),
+        n_not_applicable=len(pairs) - len(failed_ids) - n_pass - len(errors) - n_unknown,
+        n_not_checked=n_unknown,
         n_error=len(errors),
         errors=[DryRunError(case_id=c, error=m) for c, m in sorted(errors.items())][: body.max_examples],
         n_veto=len(failed_ids) if fields.get("veto") else 0,
         points_deducted=float(fields.get("deduct_points") or 0) * len(failed_ids),
         facts_used=facts_used,
         settings_used=sorted(validated.settings_used),
+        null_failures=list(null_warnings(str(fields["condition"]))),
         examples=examples,
     )
     summary = out.model_dump(exclude={"examples", "errors"})
@@ -151,7 +160,7 @@ def _evaluate(
     gets the settings of its province on its decision date. Dossiers it cannot be evaluated on go to
     ``errors`` (case id → message): a finding of the dry run, not a failure of it."""
     if not pairs:
-        return pd.DataFrame(columns=["case_id", "passed"])
+        return pd.DataFrame(columns=["case_id", "passed", "outcome"])
     vocab = vocabulary()
     rule = pd.DataFrame([{"rule_id": "DRY", **fields, "veto": bool(fields.get("veto"))}])
     rule["deduct_points"] = float(fields.get("deduct_points") or 0)
@@ -172,7 +181,7 @@ def _evaluate(
     parts: list[pd.DataFrame] = []
     for settings, rows in groups.values():
         parts += _split_evaluate(rule, frame.iloc[rows], settings, vocab, errors)
-    return pd.concat(parts, ignore_index=True)[["case_id", "passed"]]
+    return pd.concat(parts, ignore_index=True)[["case_id", "passed", "outcome"]]
 
 
 def _split_evaluate(

@@ -130,7 +130,8 @@ select
     k.preserved,
     null::boolean as hearing_requested,
     coalesce(d.has_hearing_record, false) as hearing_held,
-    c.transferred_to,
+    -- '' = known not transferred (NULL would mean unknown: a rule on it not checked)
+    coalesce(c.transferred_to, '') as transferred_to,
     nullif(vt.must_transfer_to, '') as must_transfer_to,
     c.prior_offences_3y,
     null::boolean as ownerless,

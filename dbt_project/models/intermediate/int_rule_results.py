@@ -4,7 +4,8 @@ newest rule set) evaluated on every dossier.
 The rules are evaluated by zhifa.rules.evaluate_rules — the function the API calls for one dossier — over
 int_dossier_facts, once per settings version (province × period), so `setting('key')` in a condition reads the
 thresholds in force for that case. A new rule (seed row or API rule) needs no code change here. The evidence
-is rendered in SQL (macro render_evidence) in marts.fct_rule_results.
+is rendered in SQL (macro render_evidence) in marts.fct_rule_results. A rule whose verdict depends on an
+unknown fact is not_checked, with the facts in unknown_facts (zhifa.rule_logic) — as in the API.
 """
 
 import math
@@ -48,5 +49,7 @@ def model(dbt, session):
             "passed": "boolean",
             "deducted_points": "float64",
             "veto": "bool",
+            "outcome": "string",
+            "unknown_facts": "string",
         }
     )

@@ -1,12 +1,15 @@
 -- One row per (case, machine-checkable rule): passed (NULL = the rule does not apply or a fact needed is
--- unknown: "not checked"), points deducted, veto, and — where the rule failed — the evidence found.
+-- unknown: "not checked", with unknown_facts naming them), points deducted, veto, and — where the rule
+-- failed — the evidence found.
 select
     cast(r.case_id as varchar) as case_id,
     cast(r.rule_id as varchar) as rule_id,
     q.category,
     q.name_zh as rule_name,
     cast(r.passed as boolean) as passed,
-    case when r.passed is null then 'not_checked' when r.passed then 'passed' else 'failed' end as outcome,
+    -- the API's words: a rule that does not apply is not checked too; unknown_facts says when a fact was missing
+    case when r.outcome in ('passed', 'failed') then r.outcome else 'not_checked' end as outcome,
+    cast(r.unknown_facts as varchar) as unknown_facts,
     cast(r.deducted_points as double) as deducted_points,
     cast(r.veto as boolean) as veto,
     q.veto as veto_rule,
