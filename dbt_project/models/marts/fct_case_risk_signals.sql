@@ -9,17 +9,7 @@
 {%- if execute -%}
     {%- set signals = run_query("select signal_code, predicate, detail from " ~ ref('ref_risk_signals') ~ " order by signal_code").rows -%}
 {%- endif %}
-with horizon as (
-    -- the data's own "today" for clocks still running (a decision not yet published): the latest event date
-    -- in the cases, never the wall clock, so a rebuild of the same data gives the same signals
-    select greatest(
-        coalesce(max(discovered_date), date '1900-01-01'), coalesce(max(filed_date), date '1900-01-01'),
-        coalesce(max(decided_date), date '1900-01-01'), coalesce(max(served_date), date '1900-01-01'),
-        coalesce(max(published_date), date '1900-01-01'), coalesce(max(closed_date), date '1900-01-01'),
-        coalesce(max(archived_date), date '1900-01-01')) as data_as_of
-    from {{ ref('int_cases') }}
-),
-missing_docs as (
+with missing_docs as (
     select case_id, string_agg(name_zh || '（' || doc_type || '）', '、' order by filing_order) as docs
     from {{ ref('int_case_required_documents') }}
     where not present
@@ -37,16 +27,14 @@ f as (
         fi.statutory_min_amount, fi.statutory_max_amount, fi.stated_amount, fi.computed_amount,
         vt.legal_basis as violation_legal_basis,
         m.case_id is not null as documents_missing, m.docs as missing_documents,
-        h.data_as_of,
-        case when x.publication_date is null
-             then {{ working_days_between('x.decision_date', 'h.data_as_of') }} end as unpublished_working_days
+        p.data_as_of, p.unpublished_working_days, p.publication_status
     from {{ ref('int_dossier_facts') }} as x
-    cross join horizon as h
     join {{ ref('int_cases') }} as c on c.case_id = x.case_id
     left join {{ ref('int_case_settings') }} as s on s.case_id = x.case_id
     left join {{ ref('fct_case_fines') }} as fi on fi.case_id = x.case_id
     left join {{ ref('ref_violation_types') }} as vt on vt.violation_code = x.violation_code
     left join missing_docs as m on m.case_id = x.case_id
+    left join {{ ref('int_case_publication') }} as p on p.case_id = x.case_id
 ),
 signals as (
     {%- for code, predicate, detail in signals %}
