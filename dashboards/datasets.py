@@ -141,10 +141,10 @@ _CONSISTENCY_METRICS = (
 )
 
 
-def _consistency(mart: str, subject: str = "") -> str:
+def _consistency(mart: str, subject: str = "", evidence: str = "") -> str:
     """A consistency mart with the unit's names (the officer mart has no province_code of its own)."""
     return f"""SELECT {subject}u.province_code, u.province_name, c.unit_code, u.path AS unit_path, c.year,
-    c.n_cases, c.effect, c.effect_low, c.effect_high, c.flagged, c.direction, c.effect_rate
+    c.n_cases, c.effect, c.effect_low, c.effect_high, c.flagged, c.direction, c.effect_rate{evidence}
 FROM marts.{mart} c{_names("c")}"""
 
 
@@ -158,9 +158,23 @@ UNIT_CONSISTENCY = Dataset(
 OFFICER_CONSISTENCY = Dataset(
     table="v_officer_fine_consistency",
     label="执法人员罚款一致性",
-    sql=_consistency("fct_officer_fine_consistency", "c.officer_id, "),
-    columns=(Column("officer_id", "VARCHAR", "主办人员编号"), *NAMES, *_CONSISTENCY_COLUMNS),
-    metrics=_CONSISTENCY_METRICS,
+    # a flag harms an officer: the posterior probability, q-value and why (not) flagged are shown with it
+    sql=_consistency(
+        "fct_officer_fine_consistency", "c.officer_id, ", ", c.prob_outside_band, c.q_value, c.assessment"
+    ),
+    columns=(
+        Column("officer_id", "VARCHAR", "主办人员编号"),
+        *NAMES,
+        *_CONSISTENCY_COLUMNS,
+        Column("prob_outside_band", "DOUBLE", "超出合理范围的后验概率", fmt=".3f"),
+        Column("q_value", "DOUBLE", "q值（误标比例）", fmt=".3f"),
+        Column("assessment", "VARCHAR", "评估结论"),
+    ),
+    metrics=(
+        *_CONSISTENCY_METRICS,
+        Metric("prob_max", "MAX(prob_outside_band)", "后验概率", ".3f"),
+        Metric("q_min", "MIN(q_value)", "q值", ".3f"),
+    ),
 )
 
 SIMILAR_PAIRS = Dataset(

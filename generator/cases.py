@@ -19,6 +19,7 @@ from generator.parties import draw_parties, licence_number
 from generator.pricing import PriceBook, by_period
 from generator.scales import Scale
 from generator.world import Units
+from zhifa.calendar import load_calendar
 from zhifa.documents.doctypes import document_number
 from zhifa.reference import ReferenceData
 
@@ -54,6 +55,7 @@ PROCEDURAL_DEFECTS = (
     "DEVIATION_UNAPPROVED",
     "FINE_OUTSIDE_STATUTORY_RANGE",
     "VALUATION_MISMATCH",
+    "PUBLICATION_MISSING",
 )
 DEFECT_SHARE = 0.008  # of eligible cases, per defect
 BIAS_POSITION = 0.75  # planted bias, in half-widths of the tier (−1 = tier minimum, +1 = tier maximum)
@@ -103,6 +105,7 @@ class CaseGenerator:
         self.scale, self.rng, self.units, self.ref = scale, rng, units, ref
         self.products = products.reset_index(drop=True)
         self.book = PriceBook(prices)
+        self.calendar = load_calendar()
         self.export_at = datetime.combine(scale.end_date + timedelta(days=5), datetime.min.time())
         # officers whose certificate lapsed before the period serve only planted OFFICER_CERT_INVALID cases
         lapsed = officers.cert_valid_to < scale.start_date
@@ -310,20 +313,41 @@ class CaseGenerator:
         f[off("legal_review")] = d - u(1, 3)
         served = d + u(0, 5)
         f[off("served")] = served
-        f[off("published")] = d + u(1, 6)
+        # published 1–6 working days after the decision (never beyond the limit): across a holiday week that
+        # is many calendar days, which a Monday–Friday count would call late
+        limit = self.setting_per_case(f, "publication_working_days")
+        f[off("published")] = self.published_after(f, d, np.minimum(np.ceil(u(1, 6)), limit))
         f[off("executed")] = served + u(1, 14)
         closed = served + u(16, 45)
         f[off("closed")] = closed
         f[off("archived")] = closed + u(1, 20)
-        f["hearing_threshold"] = self._setting_per_case(f, "hearing_fine_threshold")
-        f["review_threshold"] = self._setting_per_case(f, "legal_review_fine_threshold")
+        f["hearing_threshold"] = self.setting_per_case(f, "hearing_fine_threshold")
+        f["review_threshold"] = self.setting_per_case(f, "legal_review_fine_threshold")
         f["missing_document"] = None
         f["no_inspection_video"] = False
         f["late_video_hours"] = np.nan
         f["defect"] = None
         self.refresh_thresholds(f, np.flatnonzero(decided))
 
-    def _setting_per_case(self, f: pd.DataFrame, key: str) -> np.ndarray:
+    def published_after(self, f: pd.DataFrame, decided: Any, working_days: Any) -> np.ndarray:
+        """Offsets (days after discovery) of a publication ``working_days`` working days after the decision
+        (zhifa.calendar: weekends, State Council holidays and make-up days), at the decision's time of day;
+        NaN where there is no decision."""
+        decided = np.asarray(decided, dtype=float)
+        working_days = np.asarray(working_days, dtype=float)
+        out = np.full(len(decided), np.nan)
+        ok = ~np.isnan(decided) & ~np.isnan(working_days)
+        at = (
+            pd.DatetimeIndex(f.discovered_at.to_numpy()[ok]) + pd.to_timedelta(decided[ok], unit="D")
+        ).normalize()
+        days = [
+            (self.calendar.add_working_days(day.date(), int(k)) - day.date()).days
+            for day, k in zip(at, working_days[ok], strict=True)
+        ]
+        out[ok] = decided[ok] + np.asarray(days, dtype=float)
+        return out
+
+    def setting_per_case(self, f: pd.DataFrame, key: str) -> np.ndarray:
         values = by_period(
             f.province_code, f.discovered_at, self.setting_changes, lambda p, d: self.ref.setting(key, p, d)
         )

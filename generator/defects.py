@@ -79,8 +79,11 @@ def _apply(gen: CaseGenerator, cases: Cases, rows: np.ndarray, defect: str, rng:
     }
     if defect in shift:
         delta = shift[defect]()
+        kept = _publication_working_days(gen, f, rows)
         for step in SHIFTED_BY[defect]:
             _set(f, rows, off(step), at(step) + delta)
+        if "published" in SHIFTED_BY[defect]:  # the same working days later, whatever holidays it now spans
+            _set(f, rows, off("published"), gen.published_after(f.iloc[rows], at("decided"), kept))
     elif defect == "PRESERVATION_HANDLING_LATE":
         _set(f, rows, off("preservation_handling"), u(9, 20))
     elif defect == "FEWER_THAN_TWO_OFFICERS":
@@ -101,14 +104,29 @@ def _apply(gen: CaseGenerator, cases: Cases, rows: np.ndarray, defect: str, rng:
         _set(f, rows, "hearing", False)
     elif defect == "ARCHIVED_BEFORE_CLOSED":
         _set(f, rows, off("archived"), at("closed") - u(3, 10))
-    elif defect == "PUBLICATION_LATE":
-        _set(f, rows, off("published"), at("decided") + u(15, 30))
+    elif defect == "PUBLICATION_LATE":  # 1–15 working days past the limit, holidays not counted
+        late = gen.setting_per_case(f.iloc[rows], "publication_working_days") + np.maximum(
+            np.ceil(u(0, 15)), 1
+        )
+        _set(f, rows, off("published"), gen.published_after(f.iloc[rows], at("decided"), late))
+    elif defect == "PUBLICATION_MISSING":
+        _set(f, rows, off("published"), np.nan)
     elif defect == "VIDEO_MISSING":
         _set(f, rows, "no_inspection_video", True)
     elif defect == "VIDEO_UPLOAD_LATE":
         _set(f, rows, "late_video_hours", u(30, 72))
     elif defect in ("DEVIATION_UNAPPROVED", "FINE_OUTSIDE_STATUTORY_RANGE"):
         _wrong_fine(gen, f, rows, defect, rng)
+
+
+def _publication_working_days(gen: CaseGenerator, f: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Working days from each chosen case's decision to its publication (NaN where either is missing)."""
+    decided, published = gen.times(f, "decided").iloc[rows], gen.times(f, "published").iloc[rows]
+    counts = [
+        np.nan if pd.isna(d) or pd.isna(p) else gen.calendar.working_days_between(d.date(), p.date())
+        for d, p in zip(decided, published, strict=True)
+    ]
+    return np.asarray(counts, dtype=float)
 
 
 def _wrong_fine(

@@ -59,6 +59,8 @@ def _conditions(f: pd.DataFrame, seen: Seen) -> dict[str, np.ndarray]:
         "withdrawn": seen["withdrawn"].notna().to_numpy(),
         "report_source": (f.source == "report").to_numpy(),
         "closed": seen["closed"].notna().to_numpy(),
+        # a closed case with a fine: the fine was paid or enforced (罚没款收据)
+        "fine_paid": seen["closed"].notna().to_numpy() & (f.fine.fillna(0) > 0).to_numpy(),
     }
 
 

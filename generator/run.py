@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from generator.aliases import alias_document_codes
 from generator.badrows import plant_bad_rows
 from generator.cases import CaseGenerator, Cases
 from generator.defects import plant_defects
@@ -110,6 +111,10 @@ def generate_world(
 
     # the documents table waits for the rendered files' paths and hashes, so it is written last
     documents, truth_files = renderer.collect(documents, tick)
+    # its own stream, so the variation leaves every other table of the world as it was
+    documents, gen.truth["document_code_aliases"] = alias_document_codes(
+        ref, documents, np.random.default_rng([seed, 14])
+    )
     tables = plant_bad_rows({"documents": documents}, rng)
     del documents
     bad_rows += write_tables(tables, out, mixed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from generator import generate_world, get_scale
 from ingestion.folders import FolderValidation, validate_folder
+from zhifa.calendar import working_days_between
 from zhifa.reference import load_reference
 
 
@@ -177,6 +179,69 @@ def test_planted_procedural_defects_are_in_the_data(
     for case_id in planted["FINE_OUTSIDE_STATUTORY_RANGE"]:
         c = cases.loc[case_id]
         assert c.fine_amount / c.illegal_amount > ref.statutory_range(c.violation_code)[1]
+
+
+def _local_dates(ts: pd.Series) -> list[date | None]:
+    """Shanghai calendar dates of contract timestamps (naive = local, CONTRACT.md)."""
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_convert("Asia/Shanghai")
+    return [None if pd.isna(t) else t.date() for t in ts]
+
+
+def test_publication_lateness_is_planted_in_working_days_across_holidays(
+    validated: FolderValidation, demo_truth: dict[str, Any]
+) -> None:
+    """Recounted here on the holiday seed: exactly the planted cases are late; the never-published ones
+    are planted or too recent; and on-time publications span holiday weeks (a Monday–Friday count would
+    call some of them late)."""
+    planted = {k: set(v) for k, v in demo_truth["procedural_defects"].items()}
+    cases = good(validated, "cases")
+    cases = cases[cases.decided_at.notna()]
+    decided, published = _local_dates(cases.decided_at), _local_dates(cases.published_at)
+    counted = [working_days_between(d, p) for d, p in zip(decided, published, strict=True)]
+    late = {c for c, n in zip(cases.case_id, counted, strict=True) if n is not None and n > 7}
+    assert late == planted["PUBLICATION_LATE"]
+    never = {c for c, p in zip(cases.case_id, published, strict=True) if p is None}
+    assert planted["PUBLICATION_MISSING"] <= never
+    steps = (
+        "discovered_at",
+        "filed_at",
+        "decided_at",
+        "served_at",
+        "published_at",
+        "closed_at",
+        "archived_at",
+    )
+    horizon = max(d for col in steps for d in _local_dates(good(validated, "cases")[col]) if d is not None)
+    for case_id, d, p in zip(cases.case_id, decided, published, strict=True):
+        if p is None and case_id not in planted["PUBLICATION_MISSING"]:
+            assert d is not None and (working_days_between(d, horizon) or 0) <= 7, case_id
+    weekdays: list[tuple[date, date]] = [
+        (d, p)
+        for c, d, p in zip(cases.case_id, decided, published, strict=True)
+        if d is not None and p is not None and c not in planted["PUBLICATION_LATE"]
+    ]
+    monday_to_friday = [
+        sum((d + timedelta(days=k)).weekday() < 5 for k in range(1, (p - d).days + 1)) for d, p in weekdays
+    ]
+    assert sum(n > 7 for n in monday_to_friday) > 0  # holiday weeks are in the world
+
+
+def test_one_unit_names_its_documents_differently_and_the_import_maps_them_back(
+    validated: FolderValidation, demo_world: Path, demo_truth: dict[str, Any]
+) -> None:
+    planted = demo_truth["document_code_aliases"]
+    unit, aliases = planted["unit_code"], planted["aliases"]
+    path = next(demo_world.glob("documents.*"))
+    raw = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype=str)
+    written = set(raw.doc_type[raw.case_id.str[1:7] == unit])
+    assert set(aliases) <= written and not written & set(aliases.values())  # exported as aliases only
+    assert len(aliases) >= 10 and any(any("\u4e00" <= ch <= "\u9fff" for ch in a) for a in aliases)
+    docs = good(validated, "documents")
+    mine = docs[docs.case_id.str[1:7] == unit]
+    canonical = set(load_reference().document_types.doc_type)
+    assert len(mine) > 20 and set(mine.doc_type) <= canonical
+    assert set(aliases.values()) <= set(mine.doc_type)
 
 
 def test_planted_reviewer_bias_is_in_the_data(

@@ -236,7 +236,8 @@ def test_document_types_cover_conventions(ref: ReferenceData) -> None:
     assert len(codes) == 33
     assert list(ref.document_types.sort_values("filing_order")["doc_type"]) == codes
     allowed = {"always", "preservation", "decided", "hearing_right", "extension", "legal_review", "closed",
-               "collective_discussion", "transferred", "withdrawn", "report_source", "never"}  # fmt: skip
+               "fine_paid", "collective_discussion", "transferred", "withdrawn", "report_source",
+               "never"}  # fmt: skip
     assert set(ref.document_types["required_when"]) <= allowed
     assert ref.document_types["title_keywords"].notna().all()
 

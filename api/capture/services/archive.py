@@ -54,7 +54,10 @@ def conditions(session: Session, case: Case) -> set[str]:
     decided = case.decided_at is not None
     province = province_of(session, case.unit_code)
     hearing = refdata.number("hearing_fine_threshold", province, case.seized_on)
-    out = {"closed"} if case.status in ("closed", "archived") else set()
+    closed = case.status in ("closed", "archived")
+    out = {"closed"} if closed else set()
+    if closed and (case.fine_amount or 0) > 0:
+        out.add("fine_paid")  # a fine was imposed and the case closed: the payment receipt belongs in it
     if approvals.latest(session, case.case_id, "preservation") is not None:
         out.add("preservation")
     if decided:

@@ -24,5 +24,7 @@ select
     case_status = 'transferred' or transferred_to is not null as transferred,
     case_status = 'withdrawn' as withdrawn,
     case_source = 'report' as report_source,
-    case_status = 'closed' or closed_at is not null as closed
+    case_status = 'closed' or closed_at is not null as closed,
+    -- closed with a fine: the fine was paid or enforced, so its receipt (罚没款收据) belongs in the dossier
+    (case_status = 'closed' or closed_at is not null) and coalesce(fine_amount, 0) > 0 as fine_paid
 from c

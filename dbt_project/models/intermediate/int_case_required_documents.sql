@@ -4,7 +4,7 @@
 with conditions as (
     unpivot {{ ref('int_case_conditions') }}
     on preserved, decided, hearing_right, extension, collective_discussion, transferred, withdrawn,
-       report_source, closed
+       report_source, closed, fine_paid
     into name condition value holds
 ),
 required as (

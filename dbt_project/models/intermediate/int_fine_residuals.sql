@@ -9,7 +9,11 @@ with cases as (
         greatest(least(f.tier_position, s.disparity_position_clip), -s.disparity_position_clip) as position,
         s.disparity_min_group_cases as min_cases,
         s.disparity_practical_band as band,
-        s.disparity_interval_z as z
+        s.disparity_interval_z as z,
+        s.disparity_fdr as fdr,
+        s.disparity_posterior_min as posterior_min,
+        s.disparity_min_officer_cases as min_officer_cases,
+        s.disparity_variance_prior_df as prior_df
     from {{ ref('fct_case_fines') }} as f
     join {{ ref('int_case_settings') }} as s on s.case_id = f.case_id
     where f.fine_status = 'ok' and f.tier_position is not null
@@ -40,5 +44,9 @@ select
                     when n_coarse >= min_cases then median_coarse
                     else 0 end as r,
     band,
-    z
+    z,
+    fdr,
+    posterior_min,
+    min_officer_cases,
+    prior_df
 from grouped

@@ -27,13 +27,15 @@ f as (
         fi.statutory_min_amount, fi.statutory_max_amount, fi.stated_amount, fi.computed_amount,
         fi.valuation_evidence, fi.stated_price_outliers,
         vt.legal_basis as violation_legal_basis,
-        m.case_id is not null as documents_missing, m.docs as missing_documents
+        m.case_id is not null as documents_missing, m.docs as missing_documents,
+        p.data_as_of, p.unpublished_working_days, p.publication_status
     from {{ ref('int_dossier_facts') }} as x
     join {{ ref('int_cases') }} as c on c.case_id = x.case_id
     left join {{ ref('int_case_settings') }} as s on s.case_id = x.case_id
     left join {{ ref('fct_case_fines') }} as fi on fi.case_id = x.case_id
     left join {{ ref('ref_violation_types') }} as vt on vt.violation_code = x.violation_code
     left join missing_docs as m on m.case_id = x.case_id
+    left join {{ ref('int_case_publication') }} as p on p.case_id = x.case_id
 ),
 signals as (
     {%- for code, predicate, detail in signals %}
