@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.core.errors import Invalid
@@ -27,7 +27,7 @@ class PublicDecision:
     channel: str | None
 
 
-def _query(q: str | None):  # type: ignore[no-untyped-def]
+def _query(q: str | None) -> Select[datetime | None, str, str, str | None]:
     stmt = (
         select(Publication.published_at, Unit.name, Publication.public_text, Publication.channel)
         .join(Case, Case.case_id == Publication.case_id)
@@ -40,15 +40,16 @@ def _query(q: str | None):  # type: ignore[no-untyped-def]
     return stmt
 
 
-def _row(published_at: datetime, unit: str, text: str, channel: str | None) -> PublicDecision:
-    return PublicDecision(local_date(published_at).isoformat(), unit, text, channel)
+def _row(published_at: datetime | None, unit: str, text: str, channel: str | None) -> PublicDecision:
+    # published rows always have a date; the column is nullable for drafts
+    return PublicDecision(local_date(published_at).isoformat() if published_at else "", unit, text, channel)
 
 
 def search(session: Session, q: str | None, limit: int, offset: int) -> tuple[int, list[PublicDecision]]:
     stmt = _query(q)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(stmt.order_by(Publication.published_at.desc()).limit(limit).offset(offset)).all()
-    return int(total), [_row(*r) for r in rows]
+    return int(total), [_row(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def workbook(session: Session, q: str | None, max_rows: int) -> bytes:
