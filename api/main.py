@@ -64,6 +64,7 @@ def create_app(
         documents,
         field_reference,
         legal_review,
+        publication,
         uploads,
         valuation,
     )
@@ -83,6 +84,7 @@ def create_app(
         uploads,
         archive,
         legal_review,
+        publication,
         audit_log,
         field_reference,
     )

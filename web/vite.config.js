@@ -1,5 +1,6 @@
 // The web front end's areas, each an HTML entry: index.html → the field app (phone, Vant), office.html →
-// the office (desktop, Element Plus); both use src/shared/ (API client, auth, offline queue, formatting).
+// the office (desktop, Element Plus), public.html → the published decisions (no login, plain Vue); the
+// first two use src/shared/ (API client, auth, offline queue, formatting).
 // `npm run build` builds them in two passes into one dist/: the field app first (it empties dist/ and writes
 // the service worker), then `--mode office`, whose files are all named office-*. Two passes, so no chunk is
 // shared: the phone loads exactly what it loaded before the office existed, and never precaches the office.
@@ -26,7 +27,7 @@ export default defineConfig(({ mode }) => {
       assetsDir: 'assets',
       chunkSizeWarningLimit: 600,
       rollupOptions: office
-        ? { input: { office: entry('./office.html') }, output: OFFICE_NAMES }
+        ? { input: { office: entry('./office.html'), public: entry('./public.html') }, output: OFFICE_NAMES }
         : { input: { field: entry('./index.html') } },
     },
     plugins: [

@@ -6,10 +6,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, computed_field
 
 from api.core.bounds import Id, PlausibleDate, PlausibleDatetime
 from api.core.schema_types import Orm, UtcDatetime
+from zhifa.documents import lookup
 
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
 Barcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=14)]
@@ -356,6 +357,12 @@ class DocumentOut(Orm):
     issued_at: UtcDatetime
     docx_sha256: str
     pdf_sha256: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def title(self) -> str:
+        """The type's Chinese name (ref_document_types.name_zh), for pages that must not show codes."""
+        return lookup(self.doc_type).title
 
 
 class UploadOut(Orm):

@@ -22,7 +22,7 @@ from api.models.capture import (
     Upload,
     User,
 )
-from api.models.records import Archive, CollectiveDiscussion
+from api.models.records import Archive, CollectiveDiscussion, Publication
 from api.models.review import (
     Dossier,
     DossierFile,
@@ -59,6 +59,7 @@ __all__ = [
     "Officer",
     "Price",
     "Product",
+    "Publication",
     "Retailer",
     "ReviewRule",
     "ReviewRuleSet",

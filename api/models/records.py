@@ -1,5 +1,5 @@
-"""Records of the three systems beyond the case row: collective discussions (集体讨论) and the archived
-dossier (归档)."""
+"""Records of the three systems beyond the case row: collective discussions (集体讨论), publication
+(行政执法公示) and the archived dossier (归档)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,19 @@ class CollectiveDiscussion(Base):
     document_id: Mapped[int] = mapped_column(Integer, ForeignKey("documents.document_id"))
     recorded_by: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Publication(Base):
+    """The public record of a decided case (行政执法公示): the text as published, masked of personal data,
+    when it was due (working days after the decision) and when, where and by whom it was published."""
+
+    __tablename__ = "publications"
+    case_id: Mapped[str] = mapped_column(String(30), ForeignKey("cases.case_id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # draft | published
+    public_text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(60))
+    due_on: Mapped[date] = mapped_column(Date)
+    drafted_by: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
+    drafted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id"))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

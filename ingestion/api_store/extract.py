@@ -66,12 +66,21 @@ def extract_changes(
         "case_id", "case_no", "unit_code", "violation_code", "source", "discovered_at", "filed_at",
         "party_type", "party_name", "party_id_no", "licence_no", "address", "prior_offences_3y",
         "circumstance_tier", "illegal_amount", "fine_amount", "deviation_reason", "status", "decided_at",
-        "served_at", "closed_at", "legal_review_done", "transferred_to", "extension_days",
+        "served_at", "closed_at", "legal_review_done", "transferred_to", "extension_days", "published_at",
+        "archived_at",
     ]  # fmt: skip
     with engine.connect() as db:
         store = StoreTables(db)
         case, upload = store["cases"], store["uploads"]
-        query = sa.select(case)
+        pub, archive = store["publications"], store["archives"]
+        published = sa.case((pub.c.status == "published", pub.c.published_at), else_=None).label(
+            "published_at"
+        )
+        query = (
+            sa.select(case, published, archive.c.archived_at)
+            .outerjoin(pub, pub.c.case_id == case.c.case_id)
+            .outerjoin(archive, archive.c.case_id == case.c.case_id)
+        )
         new_videos = sa.select(sa.func.max(upload.c.uploaded_at)).where(upload.c.kind == "video")
         if since is not None:
             after = since.astimezone(UTC).replace(tzinfo=None)

@@ -20,6 +20,8 @@ READ_TABLES = (
     "approvals",
     "documents",
     "uploads",
+    "publications",
+    "archives",
     "dossiers",
     "machine_reviews",
     "review_rules",

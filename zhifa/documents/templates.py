@@ -99,7 +99,7 @@ def _officer_names(ctx: CaseContext) -> str:
     return "、".join(name for name, _ in ctx.officers)
 
 
-def _penalty_text(ctx: CaseContext) -> str:
+def penalty_text(ctx: CaseContext) -> str:
     parts = []
     if ctx.fine_amount is not None:
         parts.append(f"罚款{fmt_amount(ctx.fine_amount)}")
@@ -117,7 +117,7 @@ def _cover(d: _Draft) -> None:
     d.field("案件编号", ctx.case_no)
     d.case_fields()
     d.officers_field("承办人")
-    d.field("处理结果", _penalty_text(ctx))
+    d.field("处理结果", penalty_text(ctx))
     d.field("立案日期", fmt_date(ctx.filed_at))
     d.field("结案日期", fmt_date(d.issued_at))  # the cover is completed when the case closes
     d.field("保管期限", str(load_reference().setting("archive_retention", ctx.province_code)))
@@ -236,7 +236,7 @@ def _investigation_report(d: _Draft) -> None:
         labelled("违法事实", ctx.facts_text or ""),
         labelled("证据", "现场检查笔录、先行登记保存通知书、询问笔录、涉案烟草专卖品核价表"),
         labelled("法律依据", ctx.legal_basis or ""),
-        labelled("处理建议", f"{_penalty_text(ctx)}（罚款比例{fmt_percent(ctx.fine_rate)}）"),
+        labelled("处理建议", f"{penalty_text(ctx)}（罚款比例{fmt_percent(ctx.fine_rate)}）"),
     ]
     d.officer_signatures()
 
@@ -246,7 +246,7 @@ def _handling_approval(d: _Draft) -> None:
     d.case_fields()
     d.party_fields()
     d.body += [labelled("案情摘要", ctx.facts_text or ""), labelled("法律依据", ctx.legal_basis or "")]
-    d.opinion("承办人意见", _penalty_text(ctx), _officer_names(ctx), ctx.handler_opinion_at)
+    d.opinion("承办人意见", penalty_text(ctx), _officer_names(ctx), ctx.handler_opinion_at)
     d.opinion("承办部门意见", "同意", "", ctx.dept_opinion_at)
     d.opinion("法制审核意见", "事实清楚，证据确凿，适用依据正确，程序合法", "", ctx.dept_opinion_at)
     d.opinion("负责人意见", "同意", "", ctx.head_opinion_at)
@@ -272,7 +272,7 @@ def _notice(d: _Draft, hearing: bool) -> None:
         f"{ctx.party_name or ''}：经调查，{ctx.facts_text or ''}",
         labelled("违法事实与理由", f"你（单位）的行为涉及{(ctx.cause or '').removeprefix('涉嫌')}"),
         labelled("法律依据", ctx.legal_basis or ""),
-        labelled("拟作出的行政处罚", _penalty_text(ctx)),
+        labelled("拟作出的行政处罚", penalty_text(ctx)),
         _rights_paragraph(ctx, hearing),
     ]
     d.officer_signatures()
@@ -290,7 +290,7 @@ def _penalty_decision(d: _Draft) -> None:
         labelled("违法事实", ctx.facts_text or ""),
         labelled("证据", "现场检查笔录、询问笔录、涉案烟草专卖品核价表等"),
         labelled("法律依据", ctx.legal_basis or ""),
-        labelled("处罚决定", _penalty_text(ctx)),
+        labelled("处罚决定", penalty_text(ctx)),
         labelled("罚款金额", fmt_amount(ctx.fine_amount)),
         f"请自收到本决定书之日起{payment_days}日内将罚款缴至指定银行。"
         f"到期不缴纳罚款的，每日按罚款数额的{surcharge}加处罚款。",
@@ -317,7 +317,7 @@ def _closing_report(d: _Draft) -> None:
     d.case_fields()
     d.field("立案日期", fmt_date(ctx.filed_at))
     d.field("处罚决定日期", fmt_date(ctx.decided_at))
-    d.field("处理结果", _penalty_text(ctx))
+    d.field("处理结果", penalty_text(ctx))
     d.field("执行情况", f"罚款{fmt_amount(ctx.fine_amount)}已缴纳" if ctx.fine_amount else "已执行完毕")
     d.opinion("承办人意见", "建议结案", _officer_names(ctx), ctx.handler_opinion_at)
     d.opinion("负责人意见", "同意结案", "", ctx.head_opinion_at)

@@ -14,7 +14,7 @@ export const OUTCOMES = { pending: '待审批', approved: '已批准', rejected:
 
 export const CASE_STATUS = {
   filed: '待立案', investigating: '调查中', decided: '已决定', served: '已送达', executed: '已执行',
-  closed: '已结案', transferred: '已移送', withdrawn: '已撤销',
+  closed: '已结案', archived: '已归档', transferred: '已移送', withdrawn: '已撤销',
 }
 
 export const TASK_MODES = { pool: '抢单评查', sample: '抽样评查', re_review: '复评', arbitration: '仲裁' }
