@@ -70,7 +70,7 @@ def create_app(
     )
     from api.office.routes import office
     from api.platform import openapi
-    from api.platform.routes import audit_log, auth, health
+    from api.platform.routes import audit_log, auth, dashboards, health
     from api.review.routes import dossiers, review_rules, review_tasks, sampling
 
     capture = (
@@ -89,7 +89,7 @@ def create_app(
         field_reference,
     )
     review = (dossiers, review_rules, review_tasks, sampling)
-    desk = (office,)
+    desk = (office, dashboards)
     for module in (*capture, *review, *desk):
         app.include_router(module.router)
     openapi.install(app)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from sqlalchemy.orm import Session
 
 from cli.failure import fail
 from zhifa.settings import get_settings
+
+if TYPE_CHECKING:
+    from api.models import User
 
 users_app = typer.Typer(help="Logins of the case-capture API.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Units, officers, products and prices in the API store.", no_args_is_help=True)
@@ -74,6 +78,54 @@ def create_user(
             fail(exc.message)
         session.commit()
         typer.echo(f"created user {user.username} ({user.roles}) in unit {user.unit_code}")
+        _follow_in_dashboards(session)
+
+
+def _follow_in_dashboards(session: Session) -> None:
+    """The dashboards' accounts follow the API's users (one place: cli.dashboards.sync_users)."""
+    from cli.dashboards import sync_users_if_set_up
+
+    sync_users_if_set_up(session)
+
+
+def _change_user(what: str, change: Callable[[Session], User]) -> None:
+    from api.core.errors import DomainError
+
+    with api_session() as session:
+        try:
+            user = change(session)
+        except DomainError as exc:
+            fail(exc.message)
+        session.commit()
+        typer.echo(f"{what} user {user.username} ({user.roles}, {'active' if user.active else 'disabled'})")
+        _follow_in_dashboards(session)
+
+
+@users_app.command("disable")
+def disable_user(username: str) -> None:
+    """Disable a login: no API access, no dashboards sign-in (its Superset account is disabled too)."""
+    from api.platform.services.users import set_active
+
+    _change_user("disabled", lambda session: set_active(session, username, False))
+
+
+@users_app.command("enable")
+def enable_user(username: str) -> None:
+    """Enable a disabled login again."""
+    from api.platform.services.users import set_active
+
+    _change_user("enabled", lambda session: set_active(session, username, True))
+
+
+@users_app.command("roles")
+def set_user_roles(
+    username: str,
+    roles: str = typer.Option(..., help="';'-separated, replacing the user's roles"),
+) -> None:
+    """Change a login's roles (and so its dashboards scope)."""
+    from api.platform.services.users import set_roles
+
+    _change_user("re-roled", lambda session: set_roles(session, username, roles))
 
 
 @catalog_app.command("load")

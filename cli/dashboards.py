@@ -5,11 +5,18 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.failure import fail
 from zhifa.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from dashboards.access import Account
+    from dashboards.service import Instance
 
 dashboards_app = typer.Typer(help="Superset dashboards as code.", no_args_is_help=True)
 
@@ -37,6 +44,7 @@ def serve_dashboards(
         inst = prepare(settings, path, log=typer.echo)
         with running(inst) as proc:
             publish(inst, path, log=typer.echo)
+            _sync_from_store(inst)
             if no_serve:
                 return
             typer.echo(f"Superset: {settings.url}/dashboard/list/  login {settings.admin_user}")
@@ -89,6 +97,86 @@ def check(
     if problems:
         raise typer.Exit(code=2)
     typer.echo(f"{path}: every dataset finds its columns")
+
+
+def accounts_from_store(session: Session) -> list[Account]:
+    """Every API user as a dashboards account: active flag, and the unit scope its roles give it."""
+    from sqlalchemy import select
+
+    from api.models import User
+    from api.platform.services.users import SUBTREE_ROLES, visible_units
+    from dashboards.access import Account
+
+    accounts = []
+    for user in session.scalars(select(User).order_by(User.username)):
+        units = visible_units(session, user)
+        key = user.unit_code if user.role_set & SUBTREE_ROLES else f"{user.unit_code}.own"
+        accounts.append(
+            Account(
+                user.username,
+                user.username,
+                user.active,
+                None if units is None else frozenset(units),
+                None if units is None else key,
+            )
+        )
+    return accounts
+
+
+def sync_users(session: Session, inst: Instance) -> dict[str, Any]:
+    from dashboards.access import sync_accounts
+
+    return sync_accounts(inst, accounts_from_store(session))
+
+
+def _echo_report(report: dict[str, Any]) -> None:
+    typer.echo(
+        "dashboards accounts: "
+        + ", ".join(f"{k} {len(v) if isinstance(v, list) else v}" for k, v in report.items())
+    )
+
+
+def _sync_from_store(inst: Instance) -> None:
+    """At `zhifa serve dashboards`: accounts follow the API store when there is one to follow."""
+    from cli.api import api_session
+
+    settings = get_settings()
+    has_store = settings.database_url or (settings.home_dir / "api.sqlite3").exists()
+    if not has_store or not settings.audit_secret:
+        typer.echo("no API store here (or no ZHIFA_SECRET_KEY): only Superset's admin can sign in")
+        return
+    with api_session() as session:
+        _echo_report(sync_users(session, inst))
+
+
+def sync_users_if_set_up(session: Session) -> None:
+    """Called by `zhifa users …`: sync when Superset has been set up here, else say how it will be."""
+    from dashboards.service import SupersetError, SupersetSettings, configure
+
+    settings = SupersetSettings()
+    if not settings.bin("python").exists() or not (
+        settings.database_url or (settings.home / "superset.db").exists()
+    ):
+        typer.echo("dashboards not set up here: `zhifa serve dashboards` syncs the accounts when it starts")
+        return
+    try:
+        _echo_report(sync_users(session, configure(settings)))
+    except SupersetError as exc:
+        fail(exc)
+
+
+@dashboards_app.command("sync-users")
+def sync_users_command() -> None:
+    """Make Superset's accounts follow the API's users (created, re-roled, disabled; unit-scoped rows)."""
+    from cli.api import api_session
+    from dashboards.service import SupersetError, SupersetSettings, configure
+
+    try:
+        inst = configure(SupersetSettings())
+        with api_session() as session:
+            _echo_report(sync_users(session, inst))
+    except SupersetError as exc:
+        fail(exc)
 
 
 def register(app: typer.Typer, serve_app: typer.Typer) -> None:

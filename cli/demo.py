@@ -235,6 +235,8 @@ def demo(
         typer.echo(f"ready under {home}; logins admin / manager, password {password}")
         return
     env = {**os.environ, "ZHIFA_SUPERSET_PORT": str(superset_port)}
+    # the office pages' dashboard links (the API signs them, Superset accepts them: docs/security.md)
+    env.setdefault("ZHIFA_DASHBOARDS_URL", f"http://127.0.0.1:{superset_port}")
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
     pool_config = PROJECT_ROOT / "dagster_defs" / "dagster.yaml"

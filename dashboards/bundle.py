@@ -18,6 +18,7 @@ from dashboards.boards import BOARDS, Board
 from dashboards.datasets import DATASETS
 from dashboards.review_datasets import REVIEW_DATASETS
 from dashboards.spec import DATABASE_KEY, Chart, Dataset, stable_uuid
+from zhifa.dashboard_links import PERIOD_FILTER, PROVINCE_FILTER, UNIT_FILTER, filter_id
 from zhifa.settings import PROJECT_ROOT
 
 BUNDLE_DIR = PROJECT_ROOT / "dashboards" / "bundle"
@@ -30,8 +31,8 @@ ENDPOINT_TYPES = {"database": "Database", "dataset": "SqlaTable", "chart": "Slic
 # filters every dashboard has: (id suffix, Chinese name, column); the period filter is added separately.
 # Units are picked by name (dim_units): the path 省 › 市 › 县 is unique where short names repeat.
 SELECT_FILTERS = (
-    ("province", "省级局", "province_name"),
-    ("unit", "办案单位（市／县）", "unit_path"),
+    (PROVINCE_FILTER, "省级局", "province_name"),
+    (UNIT_FILTER, "办案单位（市／县）", "unit_path"),
     ("violation", "违法类型", "violation_name"),
 )
 
@@ -188,11 +189,11 @@ def _native_filters(board: Board) -> list[dict[str, Any]]:
     }
     filters: list[dict[str, Any]] = []
     for suffix, name, column in SELECT_FILTERS:
-        filter_id = f"NATIVE_FILTER-{board.slug}-{suffix}"
+        fid = filter_id(board.slug, suffix)
         filters.append(
             {
                 **common,
-                "id": filter_id,
+                "id": fid,
                 "name": name,
                 "filterType": "filter_select",
                 "targets": [{"datasetUuid": board.filter_dataset.uuid, "column": {"name": column}}],
@@ -204,14 +205,14 @@ def _native_filters(board: Board) -> list[dict[str, Any]]:
                     "inverseSelection": False,
                 },
                 # the unit list narrows to the chosen province
-                "cascadeParentIds": [f"NATIVE_FILTER-{board.slug}-province"] if suffix == "unit" else [],
+                "cascadeParentIds": [filter_id(board.slug, PROVINCE_FILTER)] if suffix == UNIT_FILTER else [],
             }
         )
     filters.insert(
         2,
         {
             **common,
-            "id": f"NATIVE_FILTER-{board.slug}-period",
+            "id": filter_id(board.slug, PERIOD_FILTER),
             "name": "期间",
             "filterType": "filter_time",
             "targets": [{}],

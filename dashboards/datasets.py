@@ -183,8 +183,8 @@ SIMILAR_PAIRS = Dataset(
     # units from the case ids (C + unit code + year + serial, docs/conventions.md): joining the 2.9k-row
     # unit table instead of the 1M-row case table twice keeps this chart fast at national scale
     sql=f"""SELECT p.case_a, p.case_b, p.province_code, u.province_name, u.unit_code, u.path AS unit_path,
-    ub.path AS unit_path_b, v.name_zh AS violation_name, p.tier, p.amount_band, p.amount_a, p.amount_b,
-    p.rate_a, p.rate_b, p.rate_gap, make_date(p.year, 1, 1) AS {PERIOD}
+    ub.unit_code AS unit_code_b, ub.path AS unit_path_b, v.name_zh AS violation_name, p.tier, p.amount_band,
+    p.amount_a, p.amount_b, p.rate_a, p.rate_b, p.rate_gap, make_date(p.year, 1, 1) AS {PERIOD}
 FROM marts.fct_similar_case_pairs p
 LEFT JOIN marts.dim_units u ON u.unit_code = substr(p.case_a, 2, 6)
 LEFT JOIN marts.dim_units ub ON ub.unit_code = substr(p.case_b, 2, 6)
@@ -193,6 +193,7 @@ LEFT JOIN ref.ref_violation_types v ON v.violation_code = p.violation_code""",
         Column("case_a", "VARCHAR", "案件甲"),
         Column("case_b", "VARCHAR", "案件乙"),
         *NAMES,
+        Column("unit_code_b", "VARCHAR", "案件乙单位代码"),
         Column("unit_path_b", "VARCHAR", "案件乙办案单位"),
         VIOLATION,
         Column("tier", "INTEGER", "裁量档次"),
@@ -205,6 +206,8 @@ LEFT JOIN ref.ref_violation_types v ON v.violation_code = p.violation_code""",
         PERIOD_DATE,
     ),
     metrics=(_count("n_pairs", "案件对数"),),
+    # a pair shows both cases: both must lie in the user's scope
+    scope_columns=("unit_code", "unit_code_b"),
 )
 
 DOSSIER_QUALITY = Dataset(
@@ -281,6 +284,7 @@ REVIEWER_CALIBRATION = Dataset(
     label="评查人员校准",
     columns=(
         Column("reviewer_id", "VARCHAR", "评查人员编号"),
+        UNIT,  # the reviewer's unit: what row-level security scopes on
         Column("year", "INTEGER", "年度"),
         Column("n_reviews", "INTEGER", "评查次数"),
         Column("n_compared", "INTEGER", "可比评查次数"),

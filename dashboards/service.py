@@ -28,6 +28,7 @@ from zhifa.settings import PROJECT_ROOT, get_settings
 LOCK_FILE = PROJECT_ROOT / "dashboards" / "requirements.lock"
 PYTHON_VERSION = "3.11"  # Superset 6.1 supports 3.10–3.12; the platform's own Python
 APP = "superset.app:create_app()"
+EXT_DIR = PROJECT_ROOT / "dashboards" / "in_superset"  # code that runs inside Superset's own venv
 
 
 class SupersetError(RuntimeError):
@@ -47,6 +48,9 @@ class SupersetSettings(BaseSettings):
     port: int = Field(default=8088)
     workers: int = Field(default=2, description="gunicorn workers (each ~300 MB)")
     start_timeout: float = Field(default=180.0, description="seconds to wait for the web server")
+    sso_key: str | None = Field(
+        default=None, description="sign-in token key; default the platform's ZHIFA_DASHBOARDS_SSO_KEY"
+    )
 
     @property
     def home(self) -> Path:
@@ -115,6 +119,7 @@ class Instance:
 
 CONFIG_TEMPLATE = '''"""Written by `zhifa serve dashboards`; edit the ZHIFA_SUPERSET_* settings instead."""
 import os
+import sys
 
 SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
 SQLALCHEMY_DATABASE_URI = os.environ["ZHIFA_SUPERSET_METADATA_URL"]
@@ -129,6 +134,10 @@ SUPERSET_WEBSERVER_TIMEOUT = 120
 DATA_CACHE_CONFIG = {{"CACHE_TYPE": "NullCache"}}
 RATELIMIT_STORAGE_URI = "memory://"
 FEATURE_FLAGS = {{"DASHBOARD_RBAC": False}}
+# sign-in handed over by the platform API (/zhifa/sso/) and its users' row-level security
+sys.path.insert(0, {ext_dir!r})
+from zhifa_security import security_manager_class  # noqa: E402
+CUSTOM_SECURITY_MANAGER = security_manager_class()
 '''
 
 
@@ -137,7 +146,7 @@ def configure(settings: SupersetSettings) -> Instance:
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "superset_config.py"
-    config.write_text(CONFIG_TEMPLATE.format(data_dir=str(home)), encoding="utf-8")
+    config.write_text(CONFIG_TEMPLATE.format(data_dir=str(home), ext_dir=str(EXT_DIR)), encoding="utf-8")
     env = {
         **os.environ,
         "SUPERSET_CONFIG_PATH": str(config),
@@ -146,6 +155,8 @@ def configure(settings: SupersetSettings) -> Instance:
         "ZHIFA_SUPERSET_METADATA_URL": settings.metadata_url,
         "FLASK_APP": APP,
         "PYTHONWARNINGS": "ignore",
+        # the platform API signs the sign-in tokens with the same key (ZHIFA_DASHBOARDS_SSO_KEY)
+        "ZHIFA_DASHBOARDS_SSO_KEY": settings.sso_key or get_settings().dashboards_sso_secret or "",
     }
     env.pop("VIRTUAL_ENV", None)  # the platform's venv must not leak into Superset's
     password = _secret(home / "admin_password", settings.admin_password)

@@ -56,6 +56,8 @@ class Dataset:
     metrics: tuple[Metric, ...]
     sql: str | None = None
     schema: str = "marts"
+    # unit columns row-level security bounds (dashboards/access.py): every one must lie in the user's scope
+    scope_columns: tuple[str, ...] = ("unit_code",)
 
     @property
     def uuid(self) -> str:

@@ -43,3 +43,12 @@ def around_shanghai_midnight(request: pytest.FixtureRequest) -> Iterator[datetim
     at = datetime.combine(clock.today(), request.param, clock.LOCAL).astimezone(UTC)
     with time_machine.travel(at, tick=False):
         yield at
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory, demo_world: Path) -> Iterator[Any]:
+    """Superset serving the bundle over a published world (tests/superset_support.py), started once for
+    every dashboards test module of the session."""
+    from superset_support import start_served
+
+    yield from start_served(tmp_path_factory, demo_world)

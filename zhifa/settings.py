@@ -5,6 +5,8 @@ All state lives under ``ZHIFA_HOME`` (default ``./var``); every path below is de
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +72,26 @@ class Settings(BaseSettings):
         ge=1,
         description="longest free text in a request (rule description, legal basis…)",
     )
+    # the Superset dashboards (docs/security.md "Dashboards"): where browsers reach them, and the key of
+    # the short-lived sign-in tokens the API hands over (Superset is given the same key)
+    dashboards_url: str | None = Field(
+        default=None, description="Superset's address as users' browsers reach it; unset: no dashboard links"
+    )
+    dashboards_sso_key: str | None = Field(
+        default=None, description="key of the dashboards sign-in tokens; default derived from secret_key"
+    )
+    dashboards_token_seconds: int = Field(
+        default=60, ge=5, le=600, description="how long a dashboards sign-in token stays valid"
+    )
+
+    @property
+    def dashboards_sso_secret(self) -> str | None:
+        """The sign-in token key: set apart, or derived one-way from secret_key (Superset never sees it)."""
+        if self.dashboards_sso_key:
+            return self.dashboards_sso_key
+        if not self.secret_key:
+            return None
+        return hmac.new(self.secret_key.encode(), b"zhifa dashboards sign-in", hashlib.sha256).hexdigest()
 
     @property
     def audit_secret(self) -> str | None:

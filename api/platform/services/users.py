@@ -20,6 +20,15 @@ ROLES: tuple[str, ...] = get_args(Role)
 SUBTREE_ROLES = frozenset({"approver", "manager", "reviewer", "quality", "legal_reviewer", "admin"})
 
 
+def parse_roles(roles: Sequence[str] | str) -> list[str]:
+    """Roles from a list or a ';'-separated string; unknown or none is a clear error."""
+    role_list = [r.strip() for r in (roles.split(";") if isinstance(roles, str) else roles) if r.strip()]
+    unknown = sorted(set(role_list) - set(ROLES))
+    if unknown or not role_list:
+        raise Invalid("UNKNOWN_ROLE", f"未知角色 / unknown role(s): {unknown or 'none given'}")
+    return role_list
+
+
 def create_user(
     session: Session,
     username: str,
@@ -30,10 +39,7 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     """Create a login (``zhifa users create``). Caller commits."""
-    role_list = [r.strip() for r in (roles.split(";") if isinstance(roles, str) else roles) if r.strip()]
-    unknown = sorted(set(role_list) - set(ROLES))
-    if unknown or not role_list:
-        raise Invalid("UNKNOWN_ROLE", f"未知角色 / unknown role(s): {unknown or 'none given'}")
+    role_list = parse_roles(roles)
     if len(password) < 8:
         raise Invalid("WEAK_PASSWORD", "密码至少8位 / password needs at least 8 characters")
     if session.get(Unit, unit_code) is None:
@@ -57,6 +63,38 @@ def create_user(
     )
     audit.add_created(session, actor, user, action="create", entity="user", entity_id="id")
     return user
+
+
+def _change(session: Session, username: str, actor: User | None, action: str, **values: object) -> User:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise NotFound("USER_NOT_FOUND", f"用户不存在 / no user {username}")
+    before = audit.snapshot(user)
+    for name, value in values.items():
+        setattr(user, name, value)
+    session.flush()
+    audit.record(
+        session,
+        user_id=actor.id if actor is not None else None,
+        username=actor.username if actor is not None else "cli",
+        action=action,
+        entity="user",
+        entity_id=str(user.id),
+        before=before,
+        after=audit.snapshot(user),
+    )
+    return user
+
+
+def set_roles(session: Session, username: str, roles: Sequence[str] | str, actor: User | None = None) -> User:
+    """Re-role a login (``zhifa users roles``); its dashboards follow on the next sync. Caller commits."""
+    return _change(session, username, actor, "set_roles", roles=";".join(parse_roles(roles)))
+
+
+def set_active(session: Session, username: str, active: bool, actor: User | None = None) -> User:
+    """Disable or re-enable a login (``zhifa users disable|enable``): a disabled user can neither log in
+    to the API nor sign in to the dashboards. Caller commits."""
+    return _change(session, username, actor, "enable" if active else "disable", active=active)
 
 
 def unit_path(session: Session, unit_code: str) -> str:

@@ -42,8 +42,10 @@ select
     coalesce(e.flagged and e.n_cases >= s.min_reviews, false) as flagged,
     case when e.flagged and e.n_cases >= s.min_reviews then case e.direction when 'high' then 'lenient' else 'harsh' end end
         as direction,
-    e.band as offset_band
+    e.band as offset_band,
+    o.unit_code
 from counts as c
+left join {{ ref('stg_officers') }} as o on o.officer_id = c.reviewer_id
 left join estimates as e on e.reviewer_id = c.reviewer_id and e.year = c.year
 left join (
     select reviewer_id, year, avg(case when abs(r) <= band then 1.0 else 0.0 end) as agreement
