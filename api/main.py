@@ -57,7 +57,7 @@ def create_app(
         )
 
     from api.capture.routes import approvals, cases, catalog, documents, field_reference, uploads, valuation
-    from api.office.routes import office
+    from api.office.routes import messages, office
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, health
     from api.review.routes import dossiers, review_rules, review_tasks, sampling
@@ -75,7 +75,7 @@ def create_app(
         field_reference,
     )
     review = (dossiers, review_rules, review_tasks, sampling)
-    desk = (office,)
+    desk = (office, messages)
     for module in (*capture, *review, *desk):
         app.include_router(module.router)
     openapi.install(app)

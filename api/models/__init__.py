@@ -22,6 +22,7 @@ from api.models.capture import (
     Upload,
     User,
 )
+from api.models.office import Message, MessageDelivery
 from api.models.review import (
     Dossier,
     DossierFile,
@@ -52,6 +53,8 @@ __all__ = [
     "IdempotencyKey",
     "LoginFailure",
     "MachineReview",
+    "Message",
+    "MessageDelivery",
     "Money",
     "Officer",
     "Price",

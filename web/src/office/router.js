@@ -16,6 +16,10 @@ export const router = createRouter({
       meta: { title: '期限预警', group: '案件办理' },
     },
     {
+      path: '/messages', component: () => import('./views/Messages.vue'),
+      meta: { title: '消息提醒', group: '案件办理' },
+    },
+    {
       path: '/cases', component: () => import('./views/CaseSearch.vue'),
       meta: { title: '案件查询', group: '案件办理' },
     },

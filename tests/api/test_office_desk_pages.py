@@ -1,0 +1,67 @@
+"""The office pages added after the first round (issue #17) in the real served build, Debian Chromium at
+1366×768: reminders as in-app messages with the unread badge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from field_support import Served, require_build, serve, shot
+from office_pages_support import SCREENSHOTS, api_client, desk, launch, nav_badge, sign_in
+from office_support import deviation_case
+from playwright.sync_api import Browser, expect
+
+from api.office.services import reminders
+from zhifa.clock import today
+
+
+@pytest.fixture(scope="module")
+def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    require_build()
+    yield from serve(sqlite_template, tmp_path_factory.mktemp("desk-home"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launch()
+
+
+@pytest.fixture(scope="module")
+def api(served: Served) -> Iterator[Any]:
+    yield from api_client(served)
+
+
+def test_reminders_reach_the_message_page_and_badge(served: Served, browser: Browser, api: Any) -> None:
+    li = api.login("li")
+    made = deviation_case(api, li)
+    reminders.run(served.app.state.sessionmaker, today(), [])
+    head = api.login("head")
+    mine = api.get("/messages", headers=head).json()
+    assert mine["unread"] == 2  # the digest and the due-soon notice of the county's new case
+
+    page = desk(browser).new_page()
+    sign_in(page, served.url, "head")
+    page.wait_for_url("**/office.html#/todo")
+    expect(nav_badge(page, "消息提醒")).to_have_text("2")
+    page.get_by_role("menuitem", name="消息提醒").click()
+    page.wait_for_url("**/office.html#/messages")
+    table = page.get_by_test_id("messages")
+    expect(table).to_contain_text("每日待办")
+    expect(table).to_contain_text("临期提醒")
+    due = table.get_by_role("row").filter(has_text="临期提醒")
+    due.locator(".el-table__expand-icon").click()
+    expect(table.get_by_role("link", name=made["case_id"])).to_be_visible()
+    shot(page, "11-messages", SCREENSHOTS)
+    due.get_by_role("button", name="未读 · 标为已读").click()
+    expect(due).to_contain_text("已读")
+    expect(nav_badge(page, "消息提醒")).to_have_text("1")
+    assert api.get("/messages", headers=head).json()["unread"] == 1
+    page.get_by_role("button", name="全部标为已读").click()
+    expect(nav_badge(page, "消息提醒")).to_have_count(0)
+    # another city's user has none (nothing due there) and cannot reach head's
+    kaifeng = api.login("kaifeng")
+    assert api.get("/messages", headers=kaifeng).json() == {"unread": 0, "messages": []}
+    foreign = mine["messages"][0]["message_id"]
+    assert api.post(f"/messages/{foreign}/read", headers=kaifeng).status_code == 404
