@@ -56,7 +56,16 @@ def create_app(
             {"code": "STORE_BUSY", "message": "数据库繁忙，请稍后重试 / store busy, retry"}, status_code=503
         )
 
-    from api.capture.routes import approvals, cases, catalog, documents, field_reference, uploads, valuation
+    from api.capture.routes import (
+        approvals,
+        cases,
+        catalog,
+        documents,
+        field_reference,
+        upload_sessions,
+        uploads,
+        valuation,
+    )
     from api.office.routes import messages, office
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, health
@@ -71,6 +80,7 @@ def create_app(
         approvals,
         documents,
         uploads,
+        upload_sessions,
         audit_log,
         field_reference,
     )

@@ -15,6 +15,12 @@ class ApiSettings(BaseSettings):
 
     token_minutes: int = Field(default=12 * 60, description="lifetime of an access token")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest accepted upload")
+    upload_chunk_max_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="largest chunk of a resumable upload (one request)"
+    )
+    upload_session_hours: int = Field(
+        default=24, ge=1, description="an unfinished resumable upload untouched this long is discarded"
+    )
     max_scan_bytes: int = Field(default=15 * 1024 * 1024, description="largest accepted scan image")
     max_scan_pixels: int = Field(
         default=16_000_000, description="most pixels of a scan image, checked on its header before decoding"

@@ -20,6 +20,7 @@ from api.models.capture import (
     StoredFile,
     Unit,
     Upload,
+    UploadSession,
     User,
 )
 from api.models.office import Message, MessageDelivery
@@ -68,5 +69,6 @@ __all__ = [
     "StoredFile",
     "Unit",
     "Upload",
+    "UploadSession",
     "User",
 ]
