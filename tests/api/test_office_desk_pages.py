@@ -65,3 +65,50 @@ def test_reminders_reach_the_message_page_and_badge(served: Served, browser: Bro
     assert api.get("/messages", headers=kaifeng).json() == {"unread": 0, "messages": []}
     foreign = mine["messages"][0]["message_id"]
     assert api.post(f"/messages/{foreign}/read", headers=kaifeng).status_code == 404
+
+
+def test_legal_reviewer_fills_the_checklist(served: Served, browser: Browser, api: Any) -> None:
+    li = api.login("li")
+    case_id = deviation_case(api, li)["case_id"]
+    r = api.post(
+        f"/cases/{case_id}/approvals", json={"kind": "legal_review", "reason": "重大案件"}, headers=li
+    )
+    approval_id = r.json()["approval_id"]
+    items = api.get("/legal-review/checklist", headers=li).json()
+
+    page = desk(browser).new_page()
+    sign_in(page, served.url, "legal")
+    page.wait_for_url("**/office.html#/todo")
+    page.goto(f"{served.url}/office.html#/approvals/{case_id}/{approval_id}")
+    checklist = page.get_by_test_id("checklist")
+    for item in items:
+        expect(checklist).to_contain_text(item["name_zh"])
+    page.get_by_role("button", name="批准").click()
+    expect(page.get_by_role("alert")).to_contain_text("请逐项审核")
+    for item in items[:-1]:
+        page.get_by_role("group", name=item["name_zh"]).get_by_label("无误").check()
+    last = items[-1]["name_zh"]
+    page.get_by_role("group", name=last).get_by_label("存疑").check()
+    page.get_by_role("button", name="退回").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"存疑项须说明：{last}")
+    page.get_by_label(f"{last}说明").fill("送达回证缺当事人签字")
+    page.get_by_role("button", name="退回").click()
+    expect(page.get_by_role("alert")).to_contain_text("有存疑项时须填写审核意见")
+    page.get_by_label("审核意见（退回或有存疑项时必填）").fill("文书不规范，退回补正")
+    shot(page, "12-legal-checklist", SCREENSHOTS)
+    page.get_by_role("button", name="退回").click()
+    expect(page.get_by_test_id("decided")).to_contain_text("已退回")
+    expect(checklist.get_by_role("row").filter(has_text=last)).to_contain_text("存疑")
+    expect(checklist.get_by_role("row").filter(has_text=last)).to_contain_text("送达回证缺当事人签字")
+
+    [stored] = [
+        a for a in api.get(f"/cases/{case_id}/approvals", headers=li).json() if a["kind"] == "legal_review"
+    ]
+    assert stored["outcome"] == "rejected" and stored["decision_note"] == "文书不规范，退回补正"
+    assert [(e["item"], e["result"]) for e in stored["payload"]["checklist"]] == [
+        (i["item_code"], "confirmed") for i in items[:-1]
+    ] + [(items[-1]["item_code"], "flagged")]
+    audit = api.get(
+        "/audit", params={"entity": "approval", "entity_id": str(approval_id)}, headers=api.login("admin")
+    ).json()
+    assert [a["action"] for a in audit].count("decide:rejected") == 1

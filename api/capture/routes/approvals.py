@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from api.capture.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, DeadlineOut
+from api.capture.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, ChecklistItemOut, DeadlineOut
 from api.capture.services import approvals, cases, clocks
+from api.core import refdata
 from api.core.errors import Invalid, NotFound
 from api.deps import DB, Approver, CurrentUser, Officer, PathId, TxRoute
 from api.models import Approval, Case
@@ -52,8 +53,17 @@ def decide(approval_id: PathId, body: ApprovalDecision, db: DB, user: Approver) 
     if approval is None:
         raise NotFound("APPROVAL_NOT_FOUND", f"审批不存在 / approval {approval_id} not found")
     case = cases.get_visible(db, user, approval.case_id, lock=True)
-    approvals.decide(db, user, approval, case, body.outcome, body.note)
+    checklist = [e.model_dump() for e in body.checklist] if body.checklist is not None else None
+    approvals.decide(db, user, approval, case, body.outcome, body.note, checklist)
     return approval
+
+
+@router.get(
+    "/legal-review/checklist", response_model=list[ChecklistItemOut], summary="The legal reviewer's checklist"
+)
+def checklist(_: CurrentUser) -> list[ChecklistItemOut]:
+    """Reference data (``ref_legal_review_items``): what a legal review decision confirms or flags."""
+    return [ChecklistItemOut(**i) for i in refdata.legal_review_items()]
 
 
 @router.get("/deadlines", response_model=list[DeadlineOut], summary="Due and overdue steps per unit")
