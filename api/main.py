@@ -66,7 +66,7 @@ def create_app(
         uploads,
         valuation,
     )
-    from api.office.routes import messages, office
+    from api.office.routes import messages, office, quality
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, health
     from api.review.routes import dossiers, review_rules, review_tasks, sampling
@@ -85,7 +85,7 @@ def create_app(
         field_reference,
     )
     review = (dossiers, review_rules, review_tasks, sampling)
-    desk = (office, messages)
+    desk = (office, messages, quality)
     for module in (*capture, *review, *desk):
         app.include_router(module.router)
     openapi.install(app)

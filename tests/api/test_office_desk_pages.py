@@ -12,6 +12,7 @@ from field_support import Served, require_build, serve, shot
 from office_pages_support import SCREENSHOTS, api_client, desk, launch, nav_badge, sign_in
 from office_support import deviation_case
 from playwright.sync_api import Browser, expect
+from quality_support import publish
 
 from api.office.services import reminders
 from zhifa.clock import today
@@ -112,3 +113,19 @@ def test_legal_reviewer_fills_the_checklist(served: Served, browser: Browser, ap
         "/audit", params={"entity": "approval", "entity_id": str(approval_id)}, headers=api.login("admin")
     ).json()
     assert [a["action"] for a in audit].count("decide:rejected") == 1
+
+
+def test_calibration_page_shows_the_subtree(served: Served, browser: Browser) -> None:
+    publish(served.app.state.settings.serve_warehouse_path)
+    page = desk(browser).new_page()
+    sign_in(page, served.url, "cityboss")
+    page.wait_for_url("**/office.html#/todo")
+    page.get_by_role("menuitem", name="评查员校准").click()
+    page.wait_for_url("**/office.html#/quality/calibration")
+    table = page.get_by_test_id("calibration")
+    lenient = table.get_by_role("row").filter(has_text="2026").filter(has_text="李明")
+    expect(lenient).to_contain_text("偏宽")
+    expect(lenient).to_contain_text("+2.3 ~ +7.9")
+    expect(table.get_by_role("row").filter(has_text="王芳")).to_contain_text("正常")
+    expect(table).not_to_contain_text("孙丽")  # Kaifeng's reviewer is outside Zhengzhou's subtree
+    shot(page, "13-calibration", SCREENSHOTS)

@@ -52,6 +52,10 @@ export const router = createRouter({
       meta: { title: '规则编辑', group: '案卷评查', parent: { title: '评查规则', path: '/rules' } },
     },
     {
+      path: '/quality/calibration', component: () => import('./views/Calibration.vue'),
+      meta: { title: '评查员校准', group: '案卷评查' },
+    },
+    {
       path: '/sampling', component: () => import('./views/Sampling.vue'),
       meta: { title: '抽查方案', group: '案卷评查' },
     },
