@@ -69,7 +69,7 @@ def create_app(
     from api.office.routes import messages, office, quality
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, health
-    from api.review.routes import dossiers, review_rules, review_tasks, sampling
+    from api.review.routes import arbitration, dossiers, review_rules, review_tasks, sampling
 
     capture = (
         health,
@@ -84,7 +84,7 @@ def create_app(
         audit_log,
         field_reference,
     )
-    review = (dossiers, review_rules, review_tasks, sampling)
+    review = (dossiers, review_rules, review_tasks, sampling, arbitration)
     desk = (office, messages, quality)
     for module in (*capture, *review, *desk):
         app.include_router(module.router)

@@ -12,7 +12,8 @@ from field_support import Served, require_build, serve, shot
 from office_pages_support import SCREENSHOTS, api_client, desk, launch, nav_badge, sign_in
 from office_support import deviation_case
 from playwright.sync_api import Browser, expect
-from quality_support import publish
+from quality_support import arbitration_task, publish
+from review_support import add_users
 
 from api.office.services import reminders
 from zhifa.clock import today
@@ -129,3 +130,33 @@ def test_calibration_page_shows_the_subtree(served: Served, browser: Browser) ->
     expect(table.get_by_role("row").filter(has_text="王芳")).to_contain_text("正常")
     expect(table).not_to_contain_text("孙丽")  # Kaifeng's reviewer is outside Zhengzhou's subtree
     shot(page, "13-calibration", SCREENSHOTS)
+
+
+def test_quality_arbitrates_from_the_queue(served: Served, browser: Browser, api: Any) -> None:
+    ids = add_users(served.app)
+    _, task, first, second = arbitration_task(served.app, api, ids, "C410122-arbpage")
+    page = desk(browser).new_page()
+    sign_in(page, served.url, "quality")
+    page.wait_for_url("**/office.html#/todo")
+    page.get_by_role("menuitem", name="仲裁队列").click()
+    page.wait_for_url("**/office.html#/quality/arbitration")
+    row = page.get_by_test_id("arbitration").get_by_role("row").filter(has_text="C410122-arbpage")
+    expect(row).to_contain_text(f"{first['total_score']:.2f}")
+    expect(row).to_contain_text(f"{second['total_score']:.2f}")
+    row.get_by_role("button", name="仲裁").click()
+    page.get_by_role("button", name="确认仲裁").click()
+    expect(page.get_by_role("alert")).to_contain_text("最终得分须在 0 至 100 之间")
+    page.get_by_label("最终得分").fill("93.5")
+    page.get_by_role("button", name="确认仲裁").click()
+    expect(page.get_by_role("alert")).to_contain_text("须填写仲裁理由")
+    page.get_by_label("仲裁理由（必填）").fill("复评扣分依据不足，采纳初评意见并酌减")
+    shot(page, "14-arbitration", SCREENSHOTS)
+    requests: list[str] = []
+    page.on(
+        "request",
+        lambda r: requests.append(r.url) if r.method == "POST" and "/quality/arbitration/" in r.url else None,
+    )
+    page.get_by_role("button", name="确认仲裁").dblclick()
+    expect(page.get_by_test_id("arbitrated")).to_contain_text("最终得分 93.50")
+    expect(page.get_by_test_id("arbitration")).to_contain_text("暂无待仲裁案卷")
+    assert len(requests) == 1 and requests[0].endswith(f"/quality/arbitration/{task}")

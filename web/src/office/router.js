@@ -52,6 +52,10 @@ export const router = createRouter({
       meta: { title: '规则编辑', group: '案卷评查', parent: { title: '评查规则', path: '/rules' } },
     },
     {
+      path: '/quality/arbitration', component: () => import('./views/Arbitration.vue'),
+      meta: { title: '仲裁队列', group: '案卷评查' },
+    },
+    {
       path: '/quality/calibration', component: () => import('./views/Calibration.vue'),
       meta: { title: '评查员校准', group: '案卷评查' },
     },
