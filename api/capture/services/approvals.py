@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.capture.services import legal_review, numbering
+from api.capture.services import legal_checklist, numbering
 from api.core.errors import Conflict, Forbidden, Invalid
 from api.models import Approval, Case, Unit, User
 from api.platform.services import audit
@@ -99,7 +99,7 @@ def decide(
     if approval.outcome != "pending":
         raise Conflict("ALREADY_DECIDED", f"该申请已{approval.outcome} / already {approval.outcome}")
     check_decider(session, user, approval, case)
-    items = legal_review.checked(approval.kind, note, checklist)
+    items = legal_checklist.checked(approval.kind, note, checklist)
     before_case = audit.snapshot(case)
     before = audit.snapshot(approval)
     approval.outcome, approval.decided_by, approval.decided_at = outcome, user.id, now()
