@@ -65,13 +65,14 @@ def create_app(
         field_reference,
         legal_review,
         publication,
+        upload_sessions,
         uploads,
         valuation,
     )
-    from api.office.routes import office
+    from api.office.routes import messages, office, quality
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, dashboards, health
-    from api.review.routes import dossiers, review_rules, review_tasks, sampling
+    from api.review.routes import arbitration, dossiers, review_rules, review_tasks, sampling
 
     capture = (
         health,
@@ -82,14 +83,15 @@ def create_app(
         approvals,
         documents,
         uploads,
+        upload_sessions,
         archive,
         legal_review,
         publication,
         audit_log,
         field_reference,
     )
-    review = (dossiers, review_rules, review_tasks, sampling)
-    desk = (office, dashboards)
+    review = (dossiers, review_rules, review_tasks, sampling, arbitration)
+    desk = (office, messages, quality, dashboards)
     for module in (*capture, *review, *desk):
         app.include_router(module.router)
     openapi.install(app)

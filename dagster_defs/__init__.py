@@ -11,7 +11,7 @@ from importlib.util import find_spec
 
 import dagster as dg
 
-from dagster_defs import api_store, cases, catalog, dossiers, reviews, warehouse
+from dagster_defs import api_store, cases, catalog, dossiers, reminders, reviews, warehouse
 from zhifa.private import UMASK
 
 # `dagster dev` does not go through the `zhifa` command: the warehouse, snapshot and landings it writes
@@ -42,4 +42,6 @@ def _asset_keys(parts: list[dg.Definitions]) -> list[dg.AssetKey]:
     return keys
 
 
-defs = dg.Definitions.merge(*domain_defs, warehouse.defs, warehouse.publish_defs(_asset_keys(domain_defs)))
+defs = dg.Definitions.merge(
+    *domain_defs, warehouse.defs, warehouse.publish_defs(_asset_keys(domain_defs)), reminders.defs
+)

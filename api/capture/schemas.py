@@ -313,11 +313,26 @@ class ApprovalIn(BaseModel):
     extension_days: Annotated[int, Field(gt=0, le=365)] | None = None
 
 
+class ChecklistEntry(BaseModel):
+    item: Annotated[str, StringConstraints(max_length=40)]
+    result: Literal["confirmed", "flagged"]
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
 class ApprovalDecision(BaseModel):
     outcome: Literal["approved", "rejected"]
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
     # legal review only (法制审核结论); 同意 and 修改后同意 approve, 不同意 rejects. Defaults from outcome.
     conclusion: Literal["同意", "修改后同意", "不同意"] | None = None
+    checklist: Annotated[list[ChecklistEntry], Field(max_length=50)] | None = Field(
+        default=None, description="legal reviews: every item of GET /legal-review/checklist, once"
+    )
+
+
+class ChecklistItemOut(BaseModel):
+    item_code: str
+    name_zh: str
+    description_zh: str
 
 
 class ApprovalOut(Orm):

@@ -15,6 +15,12 @@ class ApiSettings(BaseSettings):
 
     token_minutes: int = Field(default=12 * 60, description="lifetime of an access token")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest accepted upload")
+    upload_chunk_max_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="largest chunk of a resumable upload (one request)"
+    )
+    upload_session_hours: int = Field(
+        default=24, ge=1, description="an unfinished resumable upload untouched this long is discarded"
+    )
     max_scan_bytes: int = Field(default=15 * 1024 * 1024, description="largest accepted scan image")
     max_scan_pixels: int = Field(
         default=16_000_000, description="most pixels of a scan image, checked on its header before decoding"
@@ -59,4 +65,23 @@ def get_api_settings() -> ApiSettings:
     return ApiSettings()
 
 
-__all__ = ["ApiSettings", "Settings", "get_api_settings", "get_settings"]
+class NotifySettings(BaseSettings):
+    """Reminders (issue #17): in-app messages always; a webhook (e-mail/SMS/WeCom gateway) when a URL is set.
+    The secret comes from the environment (``ZHIFA_NOTIFY_WEBHOOK_SECRET``), never from reference data."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHIFA_NOTIFY_", env_file=".env", extra="ignore")
+
+    webhook_url: str | None = Field(
+        default=None, description="POST each reminder as signed JSON to this URL (unset: in-app only)"
+    )
+    webhook_secret: str | None = Field(
+        default=None, description="HMAC-SHA256 key of the webhook signature (required with the URL)"
+    )
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=120, description="per attempt")
+    webhook_attempts: int = Field(default=3, ge=1, le=10, description="attempts per message per run")
+    webhook_backoff_seconds: float = Field(
+        default=1.0, ge=0, le=60, description="wait before a retry, doubled each time"
+    )
+
+
+__all__ = ["ApiSettings", "NotifySettings", "Settings", "get_api_settings", "get_settings"]

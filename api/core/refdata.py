@@ -12,12 +12,23 @@ from functools import lru_cache
 
 import pandas as pd
 
-from zhifa.reference import ReferenceData, load_reference
+from zhifa.reference import ReferenceData, load_reference, read_seed
+from zhifa.settings import SEEDS_DIR
 
 
 @lru_cache(maxsize=1)
 def reference() -> ReferenceData:
     return load_reference()
+
+
+@lru_cache(maxsize=1)
+def legal_review_items() -> tuple[dict[str, str], ...]:
+    """The legal reviewer's checklist (seed ``ref_legal_review_items``), in page order."""
+    frame = read_seed(SEEDS_DIR / "ref_legal_review_items.csv")
+    frame = frame.assign(order=frame["sort_order"].astype(int)).sort_values("order")
+    return tuple(
+        {k: str(r[k]) for k in ("item_code", "name_zh", "description_zh")} for _, r in frame.iterrows()
+    )
 
 
 def in_force(on: date) -> date:

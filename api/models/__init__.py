@@ -20,8 +20,10 @@ from api.models.capture import (
     StoredFile,
     Unit,
     Upload,
+    UploadSession,
     User,
 )
+from api.models.office import Message, MessageDelivery
 from api.models.records import Archive, CollectiveDiscussion, Publication
 from api.models.review import (
     Dossier,
@@ -55,6 +57,8 @@ __all__ = [
     "IdempotencyKey",
     "LoginFailure",
     "MachineReview",
+    "Message",
+    "MessageDelivery",
     "Money",
     "Officer",
     "Price",
@@ -69,5 +73,6 @@ __all__ = [
     "StoredFile",
     "Unit",
     "Upload",
+    "UploadSession",
     "User",
 ]

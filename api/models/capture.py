@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -237,6 +239,27 @@ class Upload(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     uploaded_by: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UploadSession(Base):
+    """A resumable upload in progress: ``received`` bytes are in the partial file, the rest to come. The
+    final file exists only once the whole is checked (content-addressed, as every upload)."""
+
+    __tablename__ = "upload_sessions"
+    __table_args__ = (UniqueConstraint("user_id", "client_key", name="uq_upload_sessions_client_key"),)
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(30), ForeignKey("cases.case_id"), index=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
+    client_key: Mapped[str | None] = mapped_column(String(100))  # the client's Idempotency-Key
+    kind: Mapped[str] = mapped_column(String(10))
+    filename: Mapped[str] = mapped_column(String(200))
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON)  # description, step, device, times
+    size: Mapped[int] = mapped_column(BigInteger)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | complete
+    upload_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("uploads.upload_id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class IdempotencyKey(Base):

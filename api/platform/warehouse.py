@@ -15,7 +15,13 @@ from api.core.errors import Conflict
 MARTS: dict[str, str] = {
     "marts.fct_case_risk": "risk_score per case: weights of risk-weighted sampling draws",
     "marts.fct_case_fines": "assessed fines of similar cases shown beside a deviation on the approval page",
+    "marts.fct_reviewer_calibration": "lenient/harsh reviewers with intervals: the calibration page",
 }
+
+CALIBRATION_COLUMNS = (
+    "reviewer_id", "year", "n_reviews", "n_compared", "mean_score", "mean_offset", "offset_pooled",
+    "offset_low", "offset_high", "agreement", "flagged", "direction", "offset_band",
+)  # fmt: skip
 
 
 def case_risk(snapshot: Path, case_ids: Sequence[str]) -> dict[str, float]:
@@ -74,3 +80,26 @@ def similar_fines(
     except duckdb.Error:
         return None
     return [(str(c), str(u), a, f, r, d) for c, u, a, f, r, d in rows]
+
+
+def reviewer_calibration(snapshot: Path, year: int | None) -> list[dict[str, object]] | None:
+    """Rows of ``marts.fct_reviewer_calibration`` (all years, or one), newest year first; None when there is
+    no readable snapshot."""
+    import duckdb
+
+    if not snapshot.exists():
+        return None
+    where = "WHERE year = ?" if year is not None else ""
+    try:
+        con = duckdb.connect(str(snapshot), read_only=True)
+        try:
+            rows = con.execute(
+                f"SELECT {', '.join(CALIBRATION_COLUMNS)} FROM marts.fct_reviewer_calibration {where} "
+                "ORDER BY year DESC, reviewer_id",
+                [year] if year is not None else [],
+            ).fetchall()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return [dict(zip(CALIBRATION_COLUMNS, row, strict=True)) for row in rows]

@@ -149,12 +149,12 @@ def test_offline_capture_survives_reload_and_syncs_once(served: Served, browser:
     expect(badge).to_contain_text("待同步 4")
     assert _cases_of(served, "离线甲") == []
 
-    # back online, and the answers to the case's create and to the photo's upload are lost on the way:
-    # sent and stored, never seen by the phone, which sends them again under the same keys
+    # back online, and the answers to the case's create and to the photo's upload session are lost on the
+    # way: sent and stored, never seen by the phone, which sends them again under the same keys
     lost: dict[str, str] = {}
 
     def drop_first_answer(route: Route) -> None:
-        kind = "upload" if route.request.url.endswith("/uploads") else "case"
+        kind = "upload" if route.request.url.endswith("/upload-sessions") else "case"
         if route.request.method == "POST" and kind not in lost:
             lost[kind] = route.request.headers.get("idempotency-key", "")
             route.fetch()
@@ -162,7 +162,7 @@ def test_offline_capture_survives_reload_and_syncs_once(served: Served, browser:
         else:
             route.continue_()
 
-    page.route(re.compile(r".*/cases(/[^/]+/uploads)?$"), drop_first_answer)
+    page.route(re.compile(r".*/cases(/[^/]+/upload-sessions)?$"), drop_first_answer)
     context.set_offline(False)
     expect(page.get_by_role("link", name="已同步")).to_be_visible(timeout=60_000)
     assert set(lost) == {"case", "upload"} and all(lost.values())

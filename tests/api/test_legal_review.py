@@ -16,6 +16,11 @@ from api.core.security import create_token
 from api.platform.services.users import create_user
 
 
+def _checklist(client: TestClient, h: dict[str, str]) -> list[dict[str, str]]:
+    items = client.get("/legal-review/checklist", headers=h).json()
+    return [{"item": i["item_code"], "result": "confirmed"} for i in items]
+
+
 def _pdf_text(client: TestClient, h: dict[str, str], case_id: str, doc_type: str) -> str:
     docs = client.get(f"/cases/{case_id}/dossier", headers=h).json()["documents"]
     doc = next(d for d in docs if d["doc_type"] == doc_type)
@@ -54,6 +59,7 @@ def test_complex_case_needs_review_and_discussion(client: TestClient, as_user: A
     assert r.json()["payload"]["conclusion"] == "修改后同意"
     text = _pdf_text(client, li, case_id, "legal_review_opinion")
     assert "法制审核意见书" in text and "修改后同意" in text and "补充引用条款" in text
+    assert "存疑：决定书应补充引用条款" in text and "符合" in text
 
     # still blocked: the collective discussion is missing
     r = client.post(f"/cases/{case_id}/transitions", json={"to": "decided"}, headers=li)
@@ -88,7 +94,12 @@ def test_large_fine_needs_a_city_level_reviewer(client: TestClient, as_user: Any
     assert verdict["reviewer_level"] == "city"
     lr = client.post(f"/cases/{case_id}/approvals", json={"kind": "legal_review"}, headers=li).json()
     url = f"/approvals/{lr['approval_id']}/decision"
-    decision = {"outcome": "approved", "conclusion": "同意", "note": "同意"}
+    decision = {
+        "outcome": "approved",
+        "conclusion": "同意",
+        "note": "同意",
+        "checklist": _checklist(client, li),
+    }
     r = client.post(url, json=decision, headers=county_reviewer)
     assert r.status_code == 403 and r.json()["code"] == "REVIEWER_LEVEL"
     assert client.post(url, json=decision, headers=as_user("legal")).status_code == 200

@@ -144,8 +144,10 @@ def test_approval_authority(client: TestClient, as_user: Any) -> None:
     lr = client.post(f"/cases/{case_id}/approvals", json={"kind": "legal_review"}, headers=li).json()
     url = f"/approvals/{lr['approval_id']}/decision"
     assert client.post(url, json={"outcome": "approved"}, headers=as_user("head")).status_code == 403
-    review = {"outcome": "approved", "note": "事实清楚，证据确凿"}
-    assert client.post(url, json=review, headers=as_user("legal")).status_code == 200
+    items = client.get("/legal-review/checklist", headers=li).json()
+    checklist = [{"item": i["item_code"], "result": "confirmed"} for i in items]
+    decision = {"outcome": "approved", "note": "事实清楚，证据确凿", "checklist": checklist}
+    assert client.post(url, json=decision, headers=as_user("legal")).status_code == 200
 
 
 def test_audit_chain_detects_edit_and_delete(client: TestClient, app: Any, as_user: Any) -> None:

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
-from api.capture.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, DeadlineOut
-from api.capture.services import approvals, cases, clocks, legal_review
+from api.capture.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, ChecklistItemOut, DeadlineOut
+from api.capture.services import approvals, cases, clocks, legal_checklist, legal_review
+from api.core import refdata
 from api.core.errors import Invalid, NotFound
 from api.deps import DB, Approver, CurrentUser, Officer, PathId, TxRoute
 from api.models import Approval, Case
@@ -54,12 +55,22 @@ def decide(approval_id: PathId, body: ApprovalDecision, request: Request, db: DB
     if approval is None:
         raise NotFound("APPROVAL_NOT_FOUND", f"审批不存在 / approval {approval_id} not found")
     case = cases.get_visible(db, user, approval.case_id, lock=True)
+    checklist = [e.model_dump() for e in body.checklist] if body.checklist is not None else None
     if approval.kind == "legal_review" and approval.outcome == "pending":
         approvals.check_decider(db, user, approval, case)
+        items = legal_checklist.checked(approval.kind, body.note, checklist)  # before any document is made
         root = request.app.state.settings.documents_dir
-        legal_review.conclude(db, user, approval, case, body.outcome, body.conclusion, body.note, root)
-    approvals.decide(db, user, approval, case, body.outcome, body.note)
+        legal_review.conclude(db, user, approval, case, body.outcome, body.conclusion, body.note, root, items)
+    approvals.decide(db, user, approval, case, body.outcome, body.note, checklist)
     return approval
+
+
+@router.get(
+    "/legal-review/checklist", response_model=list[ChecklistItemOut], summary="The legal reviewer's checklist"
+)
+def checklist(_: CurrentUser) -> list[ChecklistItemOut]:
+    """Reference data (``ref_legal_review_items``): what a legal review decision confirms or flags."""
+    return [ChecklistItemOut(**i) for i in refdata.legal_review_items()]
 
 
 @router.get("/deadlines", response_model=list[DeadlineOut], summary="Due and overdue steps per unit")

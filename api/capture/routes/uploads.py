@@ -10,11 +10,10 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from api.capture.schemas import UploadOut
 from api.capture.services import cases, idempotency, uploads
 from api.core.bounds import PlausibleDatetime
-from api.core.errors import Invalid, NotFound, Unsupported
+from api.core.errors import Invalid, NotFound
 from api.deps import DB, CurrentUser, IdemKey, Officer, PathId, TxRoute
 from api.models import Upload
-from api.platform.services import audit, storage
-from zhifa.clock import now
+from api.platform.services import storage
 
 router = APIRouter(prefix="/cases/{case_id}/uploads", tags=["uploads"], route_class=TxRoute)
 
@@ -64,40 +63,16 @@ def upload(
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
         return earlier
-    sniffed = uploads.sniff(data[:4096])
-    if sniffed is None:
-        raise Unsupported("UNSUPPORTED_TYPE", "不支持的文件类型 / file type not accepted")
-    media, sniffed_kind = sniffed
-    if kind == "video":
-        if sniffed_kind != "video":
-            raise Unsupported("NOT_A_VIDEO", "执法记录仪视频须为视频文件 / not a video file")
-        if step is None or started_at is None or not device_id:
-            raise Invalid(
-                "VIDEO_METADATA_REQUIRED",
-                "视频须注明执法环节、记录仪编号和开始时间 / step, device_id and started_at needed",
-            )
-        if ended_at is not None and ended_at < started_at:
-            raise Invalid("DATES_OUT_OF_ORDER", "结束时间早于开始时间 / ended_at before started_at")
-        if started_at.tzinfo is not None and started_at > now():
-            raise Invalid("DATE_IN_FUTURE", "开始时间晚于现在 / started_at in the future")
+    meta = {
+        "description": description,
+        "step": step,
+        "device_id": device_id,
+        "started_at": started_at,
+        "ended_at": ended_at,
+    }
+    media = uploads.checked_type(data[:4096], kind, meta)
     sha = storage.put(db, request.app.state.settings.uploads_dir, data, media)
-    row = Upload(
-        case_id=case.case_id,
-        kind=kind,
-        filename=name,
-        sha256=sha,
-        media_type=media,
-        size=len(data),
-        description=description,
-        officer_id=user.officer_id,
-        device_id=device_id,
-        step=step,
-        started_at=started_at,
-        ended_at=ended_at,
-        uploaded_by=user.id,
-        uploaded_at=now(),
-    )
-    audit.add_created(db, user, row, action="upload", entity="upload", entity_id="upload_id")
+    row = uploads.record(db, user, case, kind, name, sha, media, len(data), meta)
     if idempotency_key:
         idempotency.remember(db, user, idempotency_key, request_hash, case.case_id)
     return row

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.capture.services import numbering
+from api.capture.services import legal_checklist, numbering
 from api.core.errors import Conflict, Forbidden, Invalid
 from api.models import Approval, Case, Unit, User
 from api.platform.services import audit
@@ -86,15 +87,25 @@ def check_decider(session: Session, user: User, approval: Approval, case: Case) 
 
 
 def decide(
-    session: Session, user: User, approval: Approval, case: Case, outcome: str, note: str | None
+    session: Session,
+    user: User,
+    approval: Approval,
+    case: Case,
+    outcome: str,
+    note: str | None,
+    checklist: list[dict[str, Any]] | None = None,
 ) -> None:
+    """``checklist``: the legal reviewer's items (legal reviews only, then required)."""
     if approval.outcome != "pending":
         raise Conflict("ALREADY_DECIDED", f"该申请已{approval.outcome} / already {approval.outcome}")
     check_decider(session, user, approval, case)
+    items = legal_checklist.checked(approval.kind, note, checklist)
     before_case = audit.snapshot(case)
     before = audit.snapshot(approval)
     approval.outcome, approval.decided_by, approval.decided_at = outcome, user.id, now()
     approval.decision_note = note
+    if items is not None:  # a new dict: the JSON column notices the change
+        approval.payload = {**approval.payload, "checklist": items}
     if outcome == "approved":
         _apply(session, approval, case, approval.decided_at)
     session.flush()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,7 +89,7 @@ def check_reviewer(session: Session, user: User, case: Case) -> None:
 
 def conclude(
     session: Session, user: User, approval: Approval, case: Case, outcome: str, conclusion: str | None,
-    note: str | None, root: Path,
+    note: str | None, root: Path, checklist: list[dict[str, Any]] | None = None,
 ) -> None:  # fmt: skip
     """Check the legal reviewer's conclusion against the outcome and generate the 法制审核意见书 with it."""
     conclusion = conclusion or ("同意" if outcome == "approved" else "不同意")
@@ -101,12 +102,11 @@ def conclude(
     check_reviewer(session, user, case)
     basis = "；".join(h.words() for h in catalogue_hits(session, case)) or "承办机构申请审核"
     approval.payload = {**approval.payload, "conclusion": conclusion}
-    extra = [
-        ("审核事项", basis),
-        ("审核结论", conclusion),
-        ("审核意见", str(note)),
-        ("审核人", user.username),
-    ]
+    extra = [("审核事项", basis)]
+    for item in checklist or []:  # the reviewer's checklist, item by item (符合 / 存疑 with the note)
+        verdict = "符合" if item["result"] != "flagged" else f"存疑：{item['note']}"
+        extra.append((str(item["name_zh"]), verdict))
+    extra += [("审核结论", conclusion), ("审核意见", str(note)), ("审核人", user.username)]
     documents.generate(session, user, case, "legal_review_opinion", root, extra_fields=extra)
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import BinaryIO
+from datetime import datetime
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.capture.services import idempotency
-from api.core.errors import Invalid, TooLarge
-from api.models import Upload, User
+from api.core.errors import Invalid, TooLarge, Unsupported
+from api.models import Case, Upload, User
+from api.platform.services import audit
+from zhifa.clock import now
 
 # (magic bytes at offset, media type, kind): the declared content type is never trusted.
 _SIGNATURES: list[tuple[int, bytes, str, str]] = [
@@ -79,3 +82,63 @@ def replayed(
         .where(Upload.case_id == case_id, Upload.sha256 == sha256, Upload.uploaded_by == user.id)
         .order_by(Upload.upload_id.desc())
     ).first()
+
+
+def checked_type(head: bytes, kind: str, meta: dict[str, Any]) -> str:
+    """The media type sniffed from the first bytes, checked against the declared kind; a video needs its
+    step and start time. ``meta``: step, started_at, ended_at (aware datetimes or None)."""
+    sniffed = sniff(head)
+    if sniffed is None:
+        raise Unsupported("UNSUPPORTED_TYPE", "不支持的文件类型 / file type not accepted")
+    media, sniffed_kind = sniffed
+    if kind == "video":
+        if sniffed_kind != "video":
+            raise Unsupported("NOT_A_VIDEO", "执法记录仪视频须为视频文件 / not a video file")
+        check_video_meta(meta)
+    return media
+
+
+def check_video_meta(meta: dict[str, Any]) -> None:
+    started_at: datetime | None = meta.get("started_at")
+    ended_at: datetime | None = meta.get("ended_at")
+    if meta.get("step") is None or started_at is None or not meta.get("device_id"):
+        raise Invalid(
+            "VIDEO_METADATA_REQUIRED",
+            "视频须注明执法环节、记录仪编号和开始时间 / step, device_id and started_at needed",
+        )
+    if ended_at is not None and ended_at < started_at:
+        raise Invalid("DATES_OUT_OF_ORDER", "结束时间早于开始时间 / ended_at before started_at")
+    if started_at.tzinfo is not None and started_at > now():
+        raise Invalid("DATE_IN_FUTURE", "开始时间晚于现在 / started_at in the future")
+
+
+def record(
+    session: Session,
+    user: User,
+    case: Case,
+    kind: str,
+    name: str,
+    sha: str,
+    media: str,
+    size: int,
+    meta: dict[str, Any],
+) -> Upload:
+    """The upload row of a stored file, audited."""
+    row = Upload(
+        case_id=case.case_id,
+        kind=kind,
+        filename=name,
+        sha256=sha,
+        media_type=media,
+        size=size,
+        description=meta.get("description"),
+        officer_id=user.officer_id,
+        device_id=meta.get("device_id"),
+        step=meta.get("step"),
+        started_at=meta.get("started_at"),
+        ended_at=meta.get("ended_at"),
+        uploaded_by=user.id,
+        uploaded_at=now(),
+    )
+    audit.add_created(session, user, row, action="upload", entity="upload", entity_id="upload_id")
+    return row

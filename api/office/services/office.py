@@ -88,24 +88,27 @@ def _tasks(session: Session, user: User, statuses: tuple[str, ...], limit: int) 
     ]
 
 
+def todo_approvals(session: Session, user: User) -> Sequence[tuple[Approval, Case, str]]:
+    """Pending approvals the user may decide: their decider role, their subtree, never their own request."""
+    kinds = decidable_kinds(user)
+    if not kinds:
+        return []
+    stmt = (
+        _approvals(session, user)
+        .where(Approval.outcome == "pending", Approval.kind.in_(kinds), Approval.requested_by != user.id)
+        .order_by(Approval.requested_at, Approval.approval_id)
+    )
+    return session.execute(stmt).tuples().all()
+
+
+def held_tasks(session: Session, user: User, limit: int = 10_000) -> list[InboxTask]:
+    """Review tasks the user has claimed (call ``review_tasks.expire_leases`` first)."""
+    return _tasks(session, user, ("claimed",), limit)
+
+
 def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limit: int) -> InboxOut:
     review_tasks.expire_leases(session)  # a lapsed claim is no longer the caller's to do
-    kinds = decidable_kinds(user)
-    todo_rows: Sequence[tuple[Approval, Case, str]] = (
-        session.execute(
-            _approvals(session, user)
-            .where(
-                Approval.outcome == "pending",
-                Approval.kind.in_(kinds),
-                Approval.requested_by != user.id,
-            )
-            .order_by(Approval.requested_at, Approval.approval_id)
-        )
-        .tuples()
-        .all()
-        if kinds
-        else []
-    )
+    todo_rows = todo_approvals(session, user)
     done_rows = (
         session.execute(
             _approvals(session, user)
@@ -120,7 +123,7 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
     deadlines = clocks.due(session, user, on, within_days=due_soon)
     todo = InboxTodo(
         approvals=[_approval_item(*row) for row in todo_rows],
-        review_tasks=_tasks(session, user, ("claimed",), limit=10_000),
+        review_tasks=held_tasks(session, user),
         # most urgent first; the counts cover all
         deadlines=[clocks.deadline_out(d, on) for d in deadlines[:deadline_limit]],
     )

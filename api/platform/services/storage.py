@@ -31,16 +31,40 @@ def put(session: Session, root: Path, data: bytes, media_type: str) -> str:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+    remember(session, digest, len(data), media_type)
+    return digest
+
+
+def remember(session: Session, digest: str, size: int, media_type: str) -> None:
     if session.get(StoredFile, digest) is None:
         try:
             with session.begin_nested():
-                session.add(
-                    StoredFile(sha256=digest, size=len(data), media_type=media_type, created_at=now())
-                )
+                session.add(StoredFile(sha256=digest, size=size, media_type=media_type, created_at=now()))
         except IntegrityError:  # the same bytes stored concurrently: fine, one row is enough
             pass
-    return digest
 
 
 def read(root: Path, sha256: str) -> bytes:
     return blob_path(root, sha256).read_bytes()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1024 * 1024):
+            h.update(block)
+    return h.hexdigest()
+
+
+def put_file(session: Session, root: Path, source: Path, digest: str, media_type: str) -> str:
+    """Store the file at ``source`` (same disk as ``root``, its SHA-256 ``digest`` checked by the caller) once
+    and remove it. The final path appears only by an atomic rename of complete bytes, never half-written."""
+    path = blob_path(root, digest)
+    size = source.stat().st_size
+    if path.exists():
+        source.unlink()
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, path)
+    remember(session, digest, size, media_type)
+    return digest

@@ -16,6 +16,10 @@ export const router = createRouter({
       meta: { title: '期限预警', group: '案件办理' },
     },
     {
+      path: '/messages', component: () => import('./views/Messages.vue'),
+      meta: { title: '消息提醒', group: '案件办理' },
+    },
+    {
       path: '/cases', component: () => import('./views/CaseSearch.vue'),
       meta: { title: '案件查询', group: '案件办理' },
     },
@@ -46,6 +50,14 @@ export const router = createRouter({
     {
       path: '/rules/:ruleId', component: () => import('./views/Rules.vue'), props: true,
       meta: { title: '规则编辑', group: '案卷评查', parent: { title: '评查规则', path: '/rules' } },
+    },
+    {
+      path: '/quality/arbitration', component: () => import('./views/Arbitration.vue'),
+      meta: { title: '仲裁队列', group: '案卷评查' },
+    },
+    {
+      path: '/quality/calibration', component: () => import('./views/Calibration.vue'),
+      meta: { title: '评查员校准', group: '案卷评查' },
     },
     {
       path: '/sampling', component: () => import('./views/Sampling.vue'),

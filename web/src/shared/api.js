@@ -70,12 +70,13 @@ export const api = {
 }
 
 /**
- * POST a multipart form with upload progress (fetch has none): onProgress(0..1). Same errors as request().
+ * POST a multipart form (or PUT a Blob) with upload progress (fetch has none): onProgress(0..1). Same errors
+ * as request().
  */
-export function upload(path, form, { headers = {}, onProgress } = {}) {
+export function upload(path, form, { method = 'POST', headers = {}, onProgress } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest()
-    xhr.open('POST', path)
+    xhr.open(method, path)
     xhr.setRequestHeader('Accept', 'application/json')
     if (auth.token) xhr.setRequestHeader('Authorization', `Bearer ${auth.token}`)
     for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v)

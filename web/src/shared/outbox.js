@@ -3,11 +3,12 @@
 // answer was lost is never written twice. A refusal stays in the queue with the server's reason until
 // the officer retries or discards it; a lost session stops syncing but never empties the queue.
 import { reactive } from 'vue'
-import { ApiError, request, upload } from './api.js'
+import { ApiError, request } from './api.js'
+import { resumableUpload } from './resumable.js'
 import { auth } from './auth.js'
 import { db, newKey } from './store.js'
 
-// progress: op id → share of its file sent (uploads show a bar; a broken upload restarts under the same key)
+// progress: op id → share of its file sent (uploads show a bar; a broken upload resumes at the server's offset)
 export const outbox = reactive({ pending: 0, rejected: 0, syncing: false, online: navigator.onLine, lastError: '', progress: {} })
 
 const CONFLICTS = new Set(['CASE_LOCKED', 'CASE_ARCHIVED', 'NOT_CASE_UNIT', 'CASE_NOT_FOUND'])
@@ -84,17 +85,16 @@ async function send(op, caseId) {
   const headers = { 'Idempotency-Key': op.key }
   if (op.kind === 'create_case') return request('POST', '/cases', { json: op.payload, headers })
   if (op.kind === 'add_item') return request('POST', `/cases/${caseId}/items`, { json: op.payload, headers })
-  const form = new FormData()
-  form.append('file', op.blob, op.payload.name)
-  if (op.payload.description) form.append('description', op.payload.description)
   const onProgress = (share) => {
     outbox.progress[op.id] = share
   }
-  try {
-    return await upload(`/cases/${caseId}/uploads`, form, { headers, onProgress })
-  } finally {
-    delete outbox.progress[op.id]
+  const save = async (patch) => {
+    Object.assign(op, patch)
+    await (await db()).put('ops', op)
   }
+  const out = await resumableUpload(caseId, op, { save, onProgress })
+  delete outbox.progress[op.id] // an interrupted upload keeps its bar where it stopped: it resumes there
+  return out
 }
 
 let running = null
