@@ -45,20 +45,23 @@ def test_complex_case_needs_review_and_discussion(client: TestClient, as_user: A
     lr = client.post(f"/cases/{case_id}/approvals", json={"kind": "legal_review"}, headers=li).json()
     url = f"/approvals/{lr['approval_id']}/decision"
     assert client.post(url, json={"outcome": "approved", "note": "x"}, headers=head).status_code == 403
-    r = client.post(url, json={"outcome": "approved"}, headers=legal)
+    checklist = _checklist(client, legal)
+    r = client.post(url, json={"outcome": "approved", "checklist": checklist}, headers=legal)
     assert r.status_code == 422 and r.json()["code"] == "OPINION_REQUIRED"
-    r = client.post(
-        url, json={"outcome": "approved", "conclusion": "不同意", "note": "证据不足"}, headers=legal
-    )
+    r = client.post(url, json={"outcome": "approved", "note": "同意"}, headers=legal)
+    assert r.status_code == 422 and r.json()["code"] == "CHECKLIST_REQUIRED"
+    wrong = {"outcome": "approved", "conclusion": "不同意", "note": "证据不足", "checklist": checklist}
+    r = client.post(url, json=wrong, headers=legal)
     assert r.status_code == 422 and r.json()["code"] == "CONCLUSION_MISMATCH"
     opinion = "事实清楚，证据确凿，程序合法；建议在决定书中补充引用条款。"
-    r = client.post(
-        url, json={"outcome": "approved", "conclusion": "修改后同意", "note": opinion}, headers=legal
-    )
+    checklist[-1] = {**checklist[-1], "result": "flagged", "note": "决定书应补充引用条款"}
+    body = {"outcome": "approved", "conclusion": "修改后同意", "note": opinion, "checklist": checklist}
+    r = client.post(url, json=body, headers=legal)
     assert r.status_code == 200, r.text
     assert r.json()["payload"]["conclusion"] == "修改后同意"
     text = _pdf_text(client, li, case_id, "legal_review_opinion")
     assert "法制审核意见书" in text and "修改后同意" in text and "补充引用条款" in text
+    assert "存疑：决定书应补充引用条款" in text and "符合" in text
     assert "存疑：决定书应补充引用条款" in text and "符合" in text
 
     # still blocked: the collective discussion is missing
