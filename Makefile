@@ -26,6 +26,6 @@ TEST_TZ ?= Pacific/Kiritimati
 
 # two workers for the two cores; tests of one file stay on one worker so session fixtures are shared
 pytest: bootstrap
-	TZ=$(TEST_TZ) $(UV) pytest -q -n 2 --dist loadfile
+	TZ=$(TEST_TZ) $(UV) pytest -q -n 2 --dist loadfile --durations=15
 
 test: lint typecheck pytest
