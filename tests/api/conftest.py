@@ -195,3 +195,30 @@ def live_url(app: Any) -> Iterator[str]:
     """The app served by a real uvicorn server on a free port, in a thread of this process."""
     with served_in_thread(app) as url:
         yield url
+
+
+# --- the served web pages (browser tests) ---------------------------------------------------------
+# One served app, one headless Chromium and one httpx client per test module; a module with other needs
+# (a fake camera, changed settings) defines its own fixture of the same name.
+@pytest.fixture(scope="module")
+def served(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    from field_support import require_build, serve
+
+    require_build()
+    yield from serve(sqlite_template, tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from office_pages_support import launch
+
+    yield from launch()
+
+
+@pytest.fixture(scope="module")
+def api(served: Any) -> Iterator[Any]:
+    from office_pages_support import api_client
+
+    yield from api_client(served)

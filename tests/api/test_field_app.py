@@ -4,34 +4,17 @@ the new-case wizard to a generated decision document, the deviation flow, and ba
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from apitest_support import PASSWORD, SECRET, ZHONGHUA, case_body, ean
-from field_support import Served, log_in, phone, require_build, serve, shot
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from field_support import Served, log_in, phone, shot
+from playwright.sync_api import Browser, Page, expect
 
 from api.main import create_app
-from dashboards.browser import CHROMIUM, CHROMIUM_ARGS
 from zhifa.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_build()
-    yield from serve(sqlite_template, tmp_path_factory.mktemp("field-home"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def api_as(served: Served, username: str) -> httpx.Client:

@@ -6,29 +6,10 @@ ladder itself is tested in tests/test_barcodes.py); the look-up after 确认 is 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from apitest_support import PHOTO, YUXI, ZHONGHUA
-from field_support import Served, log_in, phone, require_build, serve
-from playwright.sync_api import Browser, Route, expect, sync_playwright
-
-from dashboards.browser import CHROMIUM, CHROMIUM_ARGS
-
-
-@pytest.fixture(scope="module")
-def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_build()
-    yield from serve(sqlite_template, tmp_path_factory.mktemp("field-scan-confirm-home"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+from field_support import Served, log_in, phone
+from playwright.sync_api import Browser, Route, expect
 
 
 def _answer(confirmed: list[str], candidates: list[str], ambiguous: bool = False) -> str:

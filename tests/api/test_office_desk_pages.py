@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from field_support import Served, require_build, serve, shot
-from office_pages_support import SCREENSHOTS, api_client, desk, launch, nav_badge, sign_in
+from field_support import Served, shot
+from office_pages_support import SCREENSHOTS, desk, nav_badge, sign_in
 from office_support import deviation_case
 from playwright.sync_api import Browser, expect
 from quality_support import arbitration_task, publish
@@ -17,22 +14,6 @@ from review_support import add_users
 
 from api.office.services import reminders
 from zhifa.clock import today
-
-
-@pytest.fixture(scope="module")
-def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_build()
-    yield from serve(sqlite_template, tmp_path_factory.mktemp("desk-home"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
-def api(served: Served) -> Iterator[Any]:
-    yield from api_client(served)
 
 
 def test_reminders_reach_the_message_page_and_badge(served: Served, browser: Browser, api: Any) -> None:

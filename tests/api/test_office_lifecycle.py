@@ -3,31 +3,12 @@ approver publishes the drafted public text from the page, and the archived volum
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from case_flow_support import closed_case, generate
-from field_support import Served, require_build, serve, shot
-from office_pages_support import SCREENSHOTS, api_client, desk, launch, sign_in
+from field_support import Served, shot
+from office_pages_support import SCREENSHOTS, desk, sign_in
 from playwright.sync_api import Browser, expect
-
-
-@pytest.fixture(scope="module")
-def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_build()
-    yield from serve(sqlite_template, tmp_path_factory.mktemp("lifecycle"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
-def api(served: Served) -> Iterator[Any]:
-    yield from api_client(served)
 
 
 def test_publish_and_archive_from_the_case_page(served: Served, browser: Browser, api: Any) -> None:

@@ -6,33 +6,14 @@ manager searches, exports and opens a case; the phone never loads the office."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import openpyxl
-import pytest
-from field_support import Served, require_build, serve, shot
-from office_pages_support import SCREENSHOTS, api_client, desk, launch, nav_badge, sign_in
+from field_support import Served, shot
+from office_pages_support import SCREENSHOTS, desk, nav_badge, sign_in
 from office_support import REASON, deviation_case
 from playwright.sync_api import Browser, expect
-
-
-@pytest.fixture(scope="module")
-def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_build()
-    yield from serve(sqlite_template, tmp_path_factory.mktemp("office-home"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
-def api(served: Served) -> Iterator[Any]:
-    yield from api_client(served)
 
 
 def test_deviation_reaches_approver_and_is_approved_once(served: Served, browser: Browser, api: Any) -> None:

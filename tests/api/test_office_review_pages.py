@@ -6,33 +6,15 @@ review; they plan a sample, draw and verify it."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pypdf
 import pytest
-from field_support import Served, require_build, serve, shot
-from office_pages_support import SCREENSHOTS, api_client, desk, launch, sign_in
+from field_support import Served, shot
+from office_pages_support import SCREENSHOTS, desk, sign_in
 from office_support import uploaded_dossier
 from playwright.sync_api import Browser, expect
 from review_support import add_dossier, add_users, bearer
-
-
-@pytest.fixture(scope="module")
-def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_build()
-    yield from serve(sqlite_template, tmp_path_factory.mktemp("office-review-home"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
-def api(served: Served) -> Iterator[Any]:
-    yield from api_client(served)
 
 
 @pytest.fixture(scope="module")

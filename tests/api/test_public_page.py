@@ -3,36 +3,16 @@ the search narrows it, nothing personal appears, and the form is labelled."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from case_flow_support import closed_case
-from field_support import Served, require_build, serve, shot
-from office_pages_support import api_client, launch
+from field_support import Served, shot
 from playwright.sync_api import Browser
 
 from zhifa.settings import PROJECT_ROOT
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots" / "public"
 FACTS = "经检查，王五（电话13900139000）店内存放的卷烟未在当地烟草专卖批发企业进货。"
-
-
-@pytest.fixture(scope="module")
-def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_build()
-    yield from serve(sqlite_template, tmp_path_factory.mktemp("public"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch()
-
-
-@pytest.fixture(scope="module")
-def api(served: Served) -> Iterator[Any]:
-    yield from api_client(served)
 
 
 def test_public_page_without_login(served: Served, browser: Browser, api: Any) -> None:
