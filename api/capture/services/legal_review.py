@@ -74,9 +74,9 @@ def problems(session: Session, case: Case, *, transferring: bool = False) -> lis
     return out
 
 
-def check_reviewer(session: Session, user: User, case: Case) -> None:
+def check_reviewer(session: Session, user: User, found: list[CatalogueHit]) -> None:
     """A legal review of a major case needs a reviewer of the unit level the catalogue names, or higher."""
-    needed = required_level(catalogue_hits(session, case))
+    needed = required_level(found)
     unit = session.get(Unit, user.unit_code)
     if needed is None or unit is None or "admin" in user.role_set:
         return
@@ -99,8 +99,9 @@ def conclude(
         )
     if not (note or "").strip():
         raise Invalid("OPINION_REQUIRED", "法制审核须填写审核意见 / the review needs an opinion")
-    check_reviewer(session, user, case)
-    basis = "；".join(h.words() for h in catalogue_hits(session, case)) or "承办机构申请审核"
+    found = catalogue_hits(session, case)  # values the goods once for the level check and the text
+    check_reviewer(session, user, found)
+    basis = "；".join(h.words() for h in found) or "承办机构申请审核"
     approval.payload = {**approval.payload, "conclusion": conclusion}
     extra = [("审核事项", basis)]
     for item in checklist or []:  # the reviewer's checklist, item by item (符合 / 存疑 with the note)
