@@ -89,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from ingestion.recognition import recognise_bytes
-    from zhifa.rules import evaluate_rules
+    from zhifa.rule_evaluation import evaluate_rules
 
     world = _world(args.world)
     files = _dossier_files(world, ".pdf", N_FILES)

@@ -9,13 +9,8 @@ import pandas as pd
 import pytest
 
 from zhifa.reference import ReferenceData, load_reference
-from zhifa.rules import (
-    RuleConditionError,
-    compile_condition,
-    evaluate_rules,
-    facts_vocabulary,
-    validate_condition,
-)
+from zhifa.rule_evaluation import evaluate_rules
+from zhifa.rules import RuleConditionError, compile_condition, facts_vocabulary, validate_condition
 
 HENAN = "410000"
 

@@ -18,8 +18,9 @@ from test_rules import HENAN, _good_dossier
 
 from zhifa.reference import load_reference
 from zhifa.review_scoring import grade_for, score_after
+from zhifa.rule_evaluation import evaluate_rules
 from zhifa.rule_probe import null_failures
-from zhifa.rules import evaluate_rules, facts_vocabulary, validate_condition
+from zhifa.rules import facts_vocabulary, validate_condition
 
 REF = load_reference()
 VOCAB = facts_vocabulary(REF.document_types["doc_type"])

@@ -4,7 +4,8 @@ The evaluator already leaves a rule ``not_checked`` when a *required* input is u
 (:mod:`zhifa.rule_logic`); what it cannot second-guess is a fact the condition tests for NULL itself
 (``coalesce(x, 0)``, ``x IS NULL``…): there the author decided what NULL means, and may have decided
 "failure". :func:`null_failures` finds those: it evaluates the condition with
-:func:`zhifa.rules.evaluate_rules` on a grid of sample dossiers (values from the fact types and from the
+:func:`zhifa.rule_evaluation.evaluate_rules` on a grid of sample dossiers (values from the fact types and
+from the
 condition's own literals and settings), then again with each fact set to NULL, and names every fact whose
 NULL turns a dossier that did not fail into one that fails.
 """
@@ -21,7 +22,8 @@ import duckdb
 import pandas as pd
 from sqlglot import exp
 
-from zhifa.rules import RuleConditionError, compile_condition, evaluate_rules, validate_condition
+from zhifa.rule_evaluation import evaluate_rules
+from zhifa.rules import RuleConditionError, compile_condition, validate_condition
 
 MAX_ROWS = 1500  # sample dossiers per probe (the grid is sampled beyond that, deterministically)
 _BASE: dict[str, list[Any]] = {

@@ -2,7 +2,8 @@
 
 Facts: :func:`zhifa.dossier_facts.dossier_facts` over the recognised files, plus the captured case's
 facts (:mod:`api.review.services.case_facts`). Rules: the rule set in force (``rule_sets.current_rule_set``),
-evaluated by :func:`zhifa.rules.evaluate_rules` with the settings of the case's province and date. Score and
+evaluated by :func:`zhifa.rule_evaluation.evaluate_rules` with the settings of the case's province and
+date. Score and
 grade: :mod:`zhifa.review_scoring`. Each finding carries its evidence sentence (:func:`render_evidence`, the
 Python twin of dbt's ``render_evidence`` macro) and, where it helps, the document values found and the
 values expected.
@@ -31,7 +32,8 @@ from api.review.services.rule_sets import current_rule_set
 from zhifa.clock import now, today
 from zhifa.dossier_facts import dossier_facts
 from zhifa.review_scoring import grade_for, score_after
-from zhifa.rules import RuleConditionError, evaluate_rules, facts_vocabulary, validate_condition
+from zhifa.rule_evaluation import evaluate_rules
+from zhifa.rules import RuleConditionError, facts_vocabulary, validate_condition
 
 
 def vocabulary() -> dict[str, str]:

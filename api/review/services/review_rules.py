@@ -26,8 +26,9 @@ from api.platform.services import audit
 from api.review.services.rule_sets import current_rule_set, reference_rules
 from zhifa.clock import now
 from zhifa.reference import load_reference
+from zhifa.rule_evaluation import evaluate_rules
 from zhifa.rule_probe import null_failures
-from zhifa.rules import RuleConditionError, ValidatedCondition, default_vocabulary, evaluate_rules
+from zhifa.rules import RuleConditionError, ValidatedCondition, default_vocabulary
 from zhifa.rules import validate_condition as parse_condition
 
 NEW_RULE_PREFIX = "Q"  # API-made rules: Q001, Q002 … (reference rules are R…)

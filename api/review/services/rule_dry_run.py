@@ -30,7 +30,8 @@ from api.review.services.review_rules import (
     vocabulary,
 )
 from zhifa.clock import today
-from zhifa.rules import RuleConditionError, evaluate_rules
+from zhifa.rule_evaluation import evaluate_rules
+from zhifa.rules import RuleConditionError
 
 
 def facts_frame(records: list[dict[str, Any]], vocab: dict[str, str]) -> pd.DataFrame:

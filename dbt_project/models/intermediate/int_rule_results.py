@@ -1,7 +1,8 @@
 """Machine review: every machine-checkable rule in force (int_review_rules: the seed overlaid by the API's
 newest rule set) evaluated on every dossier.
 
-The rules are evaluated by zhifa.rules.evaluate_rules — the function the API calls for one dossier — over
+The rules are evaluated by zhifa.rule_evaluation.evaluate_rules — the function the API calls for one
+dossier — over
 int_dossier_facts, once per settings version (province × period), so `setting('key')` in a condition reads the
 thresholds in force for that case. A new rule (seed row or API rule) needs no code change here. The evidence
 is rendered in SQL (macro render_evidence) in marts.fct_rule_results. A rule whose verdict depends on an
@@ -12,7 +13,8 @@ import math
 
 import pandas as pd
 
-from zhifa.rules import evaluate_rules, facts_vocabulary
+from zhifa.rule_evaluation import evaluate_rules
+from zhifa.rules import facts_vocabulary
 
 
 def _setting_value(raw):
