@@ -1,21 +1,23 @@
 // Chinese words for the API's codes (UX.md: never an English code on screen).
 export const APPROVAL_KINDS = {
   filing: '立案审批',
-  preservation: '先行登记保存',
-  preservation_handling: '先行登记保存处理',
-  discretion_deviation: '裁量偏离',
-  extension: '延期办理',
+  preservation: '先行登记保存审批',
+  preservation_handling: '先行登记保存处理审批',
+  discretion_deviation: '裁量偏离审批',
+  extension: '延期审批',
   legal_review: '法制审核',
-  decision: '处罚决定',
+  decision: '处罚决定审批',
   closing: '结案审批',
 }
 
 export const OUTCOMES = { pending: '待审批', approved: '已批准', rejected: '已退回' }
 
 export const CASE_STATUS = {
-  filed: '待立案', investigating: '调查中', decided: '已决定', served: '已送达', executed: '已执行',
+  filed: '已立案', investigating: '调查取证', decided: '已决定', served: '已送达', executed: '已执行',
   closed: '已结案', archived: '已归档', transferred: '已移送', withdrawn: '已撤销',
 }
+
+export const PARTY_TYPES = { individual: '个人', entity: '单位' }
 
 export const TASK_MODES = { pool: '抢单评查', sample: '抽样评查', re_review: '复评', arbitration: '仲裁' }
 

@@ -1,8 +1,5 @@
-// Words users read (DOMAIN.md, UX.md): never an English code on screen.
-export const STATUS_ZH = {
-  filed: '已受理', investigating: '调查取证', decided: '已决定', served: '已送达', executed: '已执行',
-  closed: '已结案', archived: '已归档', transferred: '已移送', withdrawn: '已撤销',
-}
+// The field app's words beyond the shared code labels (labels.js): next steps, API texts in Chinese.
+import { CASE_STATUS } from './labels.js'
 
 // the next state an officer moves a case to, and the button's words
 export const NEXT = {
@@ -13,20 +10,11 @@ export const NEXT = {
   executed: { to: 'closed', label: '结案' },
 }
 
-export const APPROVAL_ZH = {
-  filing: '立案审批', preservation: '先行登记保存审批', preservation_handling: '先行登记保存处理审批',
-  discretion_deviation: '裁量偏离审批', legal_review: '法制审核', closing: '结案审批', extension: '延期审批',
-}
-
-export const OUTCOME_ZH = { pending: '待审批', approved: '已批准', rejected: '已退回' }
-
-export const PARTY_ZH = { individual: '个人', entity: '单位' }
-
-const STATUS_WORD = new RegExp(`\\b(${Object.keys(STATUS_ZH).join('|')})\\b`, 'g')
+const STATUS_WORD = new RegExp(`\\b(${Object.keys(CASE_STATUS).join('|')})\\b`, 'g')
 
 /** The Chinese half of a bilingual "中文 / English" text, any status code in it put into words. */
 export function zh(text) {
-  return String(text || '').split(' / ')[0].replace(STATUS_WORD, (w) => `“${STATUS_ZH[w]}”`)
+  return String(text || '').split(' / ')[0].replace(STATUS_WORD, (w) => `“${CASE_STATUS[w]}”`)
 }
 
 /** A blocker from the API in words: document codes become document names. */
