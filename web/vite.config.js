@@ -16,6 +16,28 @@ const OFFICE_NAMES = {
   assetFileNames: 'assets/office-[name]-[hash][extname]',
 }
 
+// Bureau intranets have no internet: no stylesheet may fetch from another host. Vant's icon font lists a
+// CDN copy (woff) after its inline woff2; that fallback is dropped, and any other remote url() fails the build.
+const REMOTE_FONT_FALLBACK = /,\s*url\((?:https?:)?\/\/[^)]*\)\s*format\(["']woff["']\)/g
+const REMOTE_URL = /url\((['"]?)(?:https?:)?\/\/[^)]*\)/
+function localAssetsOnly() {
+  return {
+    name: 'zhifa-local-assets-only',
+    enforce: 'pre',
+    transform(code, id) {
+      // before hashing, so a file's name still changes with its content
+      if (id.split('?')[0].endsWith('.css')) return code.replace(REMOTE_FONT_FALLBACK, '')
+    },
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== 'asset' || !file.fileName.endsWith('.css')) continue
+        const remote = String(file.source).match(REMOTE_URL)
+        if (remote) this.error(`${file.fileName} loads from another host: ${remote[0]}`)
+      }
+    },
+  }
+}
+
 export default defineConfig(({ mode }) => {
   const office = mode === 'office'
   return {
@@ -32,6 +54,7 @@ export default defineConfig(({ mode }) => {
     },
     plugins: [
       vue(),
+      localAssetsOnly(),
       !office && VitePWA({
         registerType: 'autoUpdate',
         injectRegister: 'script',

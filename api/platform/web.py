@@ -37,6 +37,33 @@ COMPRESSIBLE = {".js", ".css", ".html", ".webmanifest", ".wasm", ".svg", ".json"
 MEDIA = {".webmanifest": "application/manifest+json", ".wasm": "application/wasm", ".js": "text/javascript"}
 
 
+# The pages' security policy. Everything is served from here (bureau intranets have no internet), so
+# 'self' is the whole world: a script injected into a page can neither load code from elsewhere nor send
+# the bearer token (localStorage) anywhere else. 'wasm-unsafe-eval' lets the field app compile its own
+# barcode decoder (.wasm); inline styles are element-plus's; blob: serves photo previews and pdf.js.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "font-src 'self' data:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 @dataclass(frozen=True)
 class _Asset:
     body: bytes
@@ -56,6 +83,7 @@ def _read(file: Path, cache: str) -> _Asset:
 
 def _respond(request: Request, asset: _Asset) -> Response:
     headers = {"Cache-Control": asset.cache, "ETag": asset.etag, "Vary": "Accept-Encoding"}
+    headers |= PAGE_HEADERS if asset.media_type == "text/html" else {"X-Content-Type-Options": "nosniff"}
     if request.headers.get("if-none-match") == asset.etag:
         return Response(status_code=304, headers=headers)
     if asset.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
