@@ -55,6 +55,7 @@ def baseline_app() -> FastAPI:
 
 def _test_helpers() -> Any:
     """The API tests' helpers (catalog, users, case body): reused, not duplicated."""
+    sys.path.insert(0, str(ROOT / "tests"))
     sys.path.insert(0, str(ROOT / "tests" / "api"))
     import apitest_support
     import conftest

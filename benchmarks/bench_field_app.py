@@ -15,27 +15,27 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "web" / "dist"
-LIGHTHOUSE_DIR = ROOT / "benchmarks" / "lighthouse"
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "api"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import apitest_support  # noqa: E402
 import conftest  # noqa: E402
 import field_support  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+import lighthouse_run  # noqa: E402
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from dashboards.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 def _load() -> float:
@@ -65,82 +65,13 @@ def shell_size() -> dict[str, Any]:
     }
 
 
-# --- (2) Lighthouse -----------------------------------------------------------------------------------------
-def _lighthouse_bin() -> Path:
-    binary = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
-    if not binary.exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=LIGHTHOUSE_DIR, check=True)
-    return binary
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def lighthouse(url: str, pages: dict[str, str]) -> dict[str, dict[str, float]]:
-    binary = _lighthouse_bin()
-    port = _free_port()
-    profile = tempfile.mkdtemp(prefix="zhifa-lh-")
-    chrome = subprocess.Popen(
-        [field_support.CHROMIUM, "--headless=new", "--no-sandbox", f"--remote-debugging-port={port}",
-         f"--user-data-dir={profile}", *field_support.CHROMIUM_ARGS[1:], "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    out: dict[str, dict[str, float]] = {}
-    try:
-        time.sleep(2)
-        for name, path in pages.items():
-            if name == "home":  # the pages after login: log in once in this Chromium, keep the session
-                with sync_playwright() as pw:
-                    browser = pw.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
-                    page = browser.contexts[0].new_page()
-                    page.set_viewport_size(field_support.PHONE)
-                    field_support.log_in(page, url)
-                    page.close()
-                    browser.close()  # disconnects; the Chromium keeps the session
-            out[name] = _run_lighthouse(
-                binary, port, f"{url}{path}", Path(profile) / f"{name}.json", name != "login"
-            )
-    finally:
-        chrome.terminate()
-        chrome.wait(timeout=20)
-    return out
-
-
-def _run_lighthouse(binary: Path, port: int, url: str, report: Path, keep_session: bool) -> dict[str, Any]:
-    cmd = [str(binary), url, f"--port={port}", "--output=json", f"--output-path={report}",
-           "--only-categories=performance,accessibility,best-practices", "--quiet"]  # fmt: skip
-    if keep_session:
-        cmd.append("--disable-storage-reset")
-    subprocess.run(cmd, check=True, env={**os.environ, "CHROME_PATH": field_support.CHROMIUM})
-    data = json.loads(report.read_text())
-    scores: dict[str, Any] = {k: round(v["score"] * 100) for k, v in data["categories"].items()}
-    audits = data["audits"]
-    scores["lcp_ms"] = round(audits["largest-contentful-paint"]["numericValue"])
-    scores["tbt_ms"] = round(audits["total-blocking-time"]["numericValue"])
-    scores["load"] = _load()
-    failed = [a for a, v in audits.items() if v.get("score") == 0 and a in _a11y_ids(data)]
-    scores["a11y_failed"] = [
-        f"{a}: {item['node'].get('snippet', '')[:80]}"
-        for a in failed
-        for item in audits[a].get("details", {}).get("items", [])[:3]
-    ]
-    return scores
-
-
-def _a11y_ids(data: dict[str, Any]) -> set[str]:
-    return {ref["id"] for ref in data["categories"]["accessibility"]["auditRefs"]}
-
-
 # --- (3) camera frame → product on screen ------------------------------------------------------------
 def scan_latency(url: str, rounds: int) -> dict[str, float]:
     video = field_support.y4m_from_photo(apitest_support.PHOTO, Path(tempfile.mkdtemp()) / "carton.y4m")
-    args = [*field_support.CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
+    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=field_support.CHROMIUM, args=args, headless=True)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
         context = field_support.phone(browser, permissions=["camera"])
         page = context.new_page()
         field_support.log_in(page, url)
@@ -186,7 +117,14 @@ def main() -> None:
         print(f"  then p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms over {s['n']} scans (load {s['load']})")
         if not args.skip_lighthouse:
             pages = {"login": "/", "home": "/#/", "new-case": "/#/cases/new"}
-            for name, scores in lighthouse(site.url, pages).items():
+
+            def sign_in(page: Page) -> None:
+                page.set_viewport_size(field_support.PHONE)
+                field_support.log_in(page, site.url)
+
+            chromium_args = CHROMIUM_ARGS[1:]
+            audited = lighthouse_run.audit(CHROMIUM, chromium_args, site.url, pages, sign_in)
+            for name, scores in audited.items():
                 print(f"lighthouse {name}: {scores}")
     finally:
         next(served, None)

@@ -14,9 +14,9 @@ so that both see the same load on a shared machine.
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
-import sys
 import time
 from datetime import date, datetime
 from typing import Any
@@ -122,4 +122,6 @@ def _clean_scans(docs: list[Any], runs: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", nargs="?", type=int, default=3)
+    main(parser.parse_args().runs)

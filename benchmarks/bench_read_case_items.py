@@ -7,7 +7,7 @@ The file is written to a temporary folder (~75 bytes a row, ~150 MB for 2M rows)
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -48,10 +48,14 @@ def synthetic_case_items(rows: int, multiline: bool) -> tuple[pd.DataFrame, set[
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    rows = int(args[0]) if args else 2_000_000
-    encoding = "gb18030" if "--gb18030" in sys.argv else "utf-8"
-    frame, case_ids = synthetic_case_items(rows, "--multiline" in sys.argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rows", nargs="?", type=int, default=2_000_000)
+    parser.add_argument("--gb18030", action="store_true", help="write the file in GB18030")
+    parser.add_argument("--multiline", action="store_true", help="every 1000th name spans two lines")
+    args = parser.parse_args()
+    rows = args.rows
+    encoding = "gb18030" if args.gb18030 else "utf-8"
+    frame, case_ids = synthetic_case_items(rows, args.multiline)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "case_items.csv"
         frame.to_csv(path, index=False, encoding=encoding)

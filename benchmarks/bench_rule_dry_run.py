@@ -25,6 +25,7 @@ from typing import Any
 from zhifa import clock
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "api"))
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 RULE = {

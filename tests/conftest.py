@@ -15,6 +15,27 @@ import time_machine
 from generator import generate_world, get_scale
 from zhifa import clock
 
+# Files whose tests must share one xdist worker because they share an expensive session fixture:
+# both dashboards modules run on the session's Superset (``served``, ~2.5 min to start).
+SHARED_WORKER = {
+    "tests/test_dashboards.py": "superset",
+    "tests/test_dashboards_access.py": "superset",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` with the files of SHARED_WORKER sent to one worker as one unit."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return SHARED_WORKER.get(file, file)
+
+    return SharedFileScheduling(config, log)
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _pseudonym_key() -> Iterator[None]:

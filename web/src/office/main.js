@@ -32,6 +32,7 @@ import 'element-plus/theme-chalk/el-tab-pane.css'
 import 'element-plus/theme-chalk/el-tag.css'
 import './office.css'
 import App from './App.vue'
+import { menuGroups } from './a11y.js'
 import { router } from './router.js'
 
 const app = createApp(App)
@@ -41,5 +42,6 @@ for (const c of [ElAlert, ElBadge, ElBreadcrumb, ElBreadcrumbItem, ElButton, ElC
   app.use(c)
 }
 app.use(ElLoading)
+app.directive('menu-groups', menuGroups)
 app.use(router)
 app.mount('#app')
