@@ -18,6 +18,12 @@ class CourseOut(BaseModel):
     hours: float
 
 
+class OfficerRow(BaseModel):
+    officer_id: str
+    name: str
+    unit_code: str
+
+
 class AssignIn(BaseModel):
     course_id: str = Field(min_length=1, max_length=10)
     officer_ids: list[str] = Field(min_length=1, max_length=200)

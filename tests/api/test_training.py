@@ -9,8 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from apitest_support import PHOTO
+from training_support import publish
 from fastapi.testclient import TestClient
 
 from ingestion.api_store.extract import extract_review_tables
@@ -74,6 +74,8 @@ def test_assign_complete_and_refusals(app: Any, client: TestClient, as_user: Any
     mine = client.get("/training/assignments", params={"mine": True}, headers=li).json()
     assert [(a["officer_id"], a["course_id"], a["status"]) for a in mine] == [("O410122001", "TC04", "completed")]
     assert _count(client, kaifeng) == 0  # Kaifeng's subtree holds neither officer
+    listed = client.get("/training/officers", headers=boss).json()
+    assert [o["officer_id"] for o in listed] == ["O410122001", "O410122002", "O410122003"]  # not Kaifeng's
 
     con = connect(tmp_path / "warehouse.duckdb")
     try:
@@ -87,42 +89,20 @@ def test_assign_complete_and_refusals(app: Any, client: TestClient, as_user: Any
     assert rows == [("O410122001", "TC04", "completed", 88.0, "cityboss"), ("O410122002", "TC04", "completed", None, "cityboss")]
 
 
-RECOMMENDATIONS = [
-    # level, subject, unit, course, title, rank, recommended, points, failed, evidence, examples
-    ("officer", "O410122001", "410122", "TC04", "涉案物品核价实务", 1, True, 12.5, 6, "核价单价与价格目录一致（R034）6/10", "C1,C2"),
-    ("unit", "410122", "410122", "TC04", "涉案物品核价实务", 1, True, 8.0, 6, "核价单价与价格目录一致（R034）6/40", "C1"),
-    ("officer", "O410200001", "410200", "TC07", "告知、听证与法制审核", 1, True, 4.0, 3, "处罚前事先告知（R047）3/9", "C9"),
-]  # fmt: skip
-
-
-def _publish(snapshot: Path) -> None:
-    snapshot.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(snapshot))
-    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.execute(
-        "CREATE TABLE marts.fct_training_recommendations (level VARCHAR, subject_id VARCHAR, unit_code VARCHAR, "
-        "course_id VARCHAR, course_title VARCHAR, course_rank INTEGER, recommended BOOLEAN, need_points DOUBLE, "
-        "n_failed INTEGER, evidence VARCHAR, example_case_ids VARCHAR, window_start DATE, as_of DATE)"
-    )
-    con.executemany(
-        "INSERT INTO marts.fct_training_recommendations VALUES (?,?,?,?,?,?,?,?,?,?,?, DATE '2025-01-01', "
-        "DATE '2025-12-31')",
-        RECOMMENDATIONS,
-    )
-    con.close()
-
-
 def test_needs_come_from_the_snapshot_in_scope(app: Any, client: TestClient, as_user: Any) -> None:
     boss = as_user("cityboss")
     assert client.get("/training/needs", headers=boss).json() == {"source": "none", "rows": []}
     assert client.get("/training/effect", headers=boss).json() == {"source": "none", "rows": []}
-    _publish(app.state.settings.serve_warehouse_path)
+    publish(app.state.settings.serve_warehouse_path, effect=False)
     rows = client.get("/training/needs", headers=boss).json()["rows"]
     assert [(r["level"], r["subject_id"], r["course_id"]) for r in rows] == [
         ("officer", "O410122001", "TC04"),
         ("unit", "410122", "TC04"),
     ]  # Kaifeng's officer is outside Zhengzhou's subtree
     assert rows[0]["subject_name"] == "李明" and rows[0]["example_case_ids"] == "C1,C2"
+    own = client.get("/training/needs", headers=as_user("li")).json()["rows"]
+    assert [(r["level"], r["subject_id"]) for r in own] == [("officer", "O410122001")]
+    assert client.get("/training/needs", headers=as_user("wang")).json()["rows"] == []  # not li's needs
     everyone = client.get("/training/needs", headers=as_user("admin")).json()["rows"]
     assert len(everyone) == 3
     # a snapshot without the effect mart (an older layout) answers "none", not an error

@@ -11,7 +11,7 @@ from api.capture.services import uploads
 from api.core.refdata import training_courses
 from api.deps import DB, CurrentUser, TxRoute
 from api.models import TrainingAssignment
-from api.office.schemas_training import AssignIn, AssignmentOut, CourseOut, EffectOut, NeedsOut
+from api.office.schemas_training import AssignIn, AssignmentOut, CourseOut, EffectOut, NeedsOut, OfficerRow
 from api.office.services import training
 
 router = APIRouter(prefix="/training", tags=["office"], route_class=TxRoute)
@@ -20,6 +20,11 @@ router = APIRouter(prefix="/training", tags=["office"], route_class=TxRoute)
 @router.get("/courses", response_model=list[CourseOut], summary="The training course catalogue")
 def courses(user: CurrentUser) -> list[CourseOut]:
     return [CourseOut.model_validate(c) for c in training_courses().values()]
+
+
+@router.get("/officers", response_model=list[OfficerRow], summary="Officers of my subtree (to assign)")
+def officers(db: DB, user: CurrentUser) -> list[OfficerRow]:
+    return [OfficerRow.model_validate(o) for o in training.officers(db, user)]
 
 
 @router.get("/needs", response_model=NeedsOut, summary="Recommended courses in my subtree, with evidence")

@@ -18,7 +18,7 @@ from api.core.refdata import training_courses
 from api.models import Officer, TrainingAssignment, User
 from api.platform import warehouse
 from api.platform.services import audit, storage
-from api.platform.services.users import can_see_unit, province_of, visible_units
+from api.platform.services.users import SUBTREE_ROLES, can_see_unit, province_of, visible_units
 from zhifa.clock import now, today
 
 ASSIGNERS = frozenset({"manager", "admin"})
@@ -72,6 +72,16 @@ def assign(
         )  # fmt: skip
         made.append(row)
     return made
+
+
+def officers(session: Session, user: User) -> list[dict[str, str]]:
+    """Officers of the caller's subtree a course can be assigned to, by unit and id."""
+    stmt = select(Officer.officer_id, Officer.name, Officer.unit_code)
+    units = visible_units(session, user)
+    if units is not None:
+        stmt = stmt.where(Officer.unit_code.in_(units))
+    rows = session.execute(stmt.order_by(Officer.unit_code, Officer.officer_id)).tuples()
+    return [{"officer_id": o, "name": n, "unit_code": u} for o, n, u in rows]
 
 
 def _open(session: Session, officer_id: str, course_id: str) -> TrainingAssignment | None:
@@ -140,6 +150,8 @@ def needs(session: Session, user: User, snapshot: Path) -> tuple[str, list[dict[
     rows = warehouse.training_recommendations(snapshot, sorted(units) if units is not None else None)
     if rows is None:
         return "none", []
+    if not user.role_set & SUBTREE_ROLES:  # an officer sees their own needs, not their colleagues'
+        rows = [r for r in rows if r["level"] == "officer" and r["subject_id"] == user.officer_id]
     names = dict(session.execute(select(Officer.officer_id, Officer.name)).tuples().all())
     return "warehouse", [{**r, "subject_name": names.get(str(r["subject_id"]))} for r in rows]
 
