@@ -85,6 +85,8 @@ def test_small_groups_are_labelled_whatever_the_estimate() -> None:
     world = _world(5, 0.05, n=3)
     result = did_effect(world, EffectSettings(min_group=5))
     assert result["small_sample"] and result["conclusion"] == SMALL_SAMPLE
-    by_course = effect_by_course(pd.concat([world.assign(course_id="K1"), _world(6, 0.12).assign(course_id="K2")]))
+    by_course = effect_by_course(
+        pd.concat([world.assign(course_id="K1"), _world(6, 0.12).assign(course_id="K2")])
+    )
     assert list(by_course["course_id"]) == ["K1", "K2"]
     assert list(by_course["conclusion"]) == [SMALL_SAMPLE, FELL]

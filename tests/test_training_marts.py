@@ -58,8 +58,9 @@ def _settings(con: duckdb.DuckDBPyConnection) -> None:
         "CAST(valid_from AS DATE) AS valid_from, 'seed' AS source FROM national"
     )
     con.execute(
-        f"CREATE TABLE intermediate.int_settings_versions AS SELECT '{PROVINCE}@1900-01-01' AS settings_version, "
-        f"'{PROVINCE}' AS province_code, DATE '1900-01-01' AS version_start, DATE '9999-12-31' AS version_end, "
+        f"CREATE TABLE intermediate.int_settings_versions AS SELECT '{PROVINCE}@1900-01-01' "
+        f"AS settings_version, '{PROVINCE}' AS province_code, DATE '1900-01-01' AS version_start, "
+        "DATE '9999-12-31' AS version_end, "
         "key, value FROM national"
     )
     rules = read_seed(SEEDS_DIR / "ref_review_rules.csv")
@@ -77,7 +78,9 @@ def _world(con: duckdb.DuckDBPyConnection) -> None:
     for officer, (unit, rates) in OFFICERS.items():
         for k, day in enumerate(days):
             case_id = f"C{officer}_{k:02}"
-            cases.append((case_id, PROVINCE, unit, datetime(day.year, day.month, day.day, 2, tzinfo=UTC), day))
+            cases.append(
+                (case_id, PROVINCE, unit, datetime(day.year, day.month, day.day, 2, tzinfo=UTC), day)
+            )
             officers.append((case_id, officer, "lead"))
             for rule in RULES:
                 before, after = next((r for rs, r in rates.items() if rule in rs), (BASE, BASE))
@@ -100,7 +103,7 @@ def _world(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
         con.unregister("frame")
     done = datetime(2025, 7, 1, 2, tzinfo=UTC)
-    rows = [(course, officer, "completed", done) for course, officer in COMPLETIONS]
+    rows: list[tuple[str, str, str, datetime | None]] = [(c, o, "completed", done) for c, o in COMPLETIONS]
     rows += [(course, officer, "assigned", None) for course, officer in OPEN]
     con.executemany(
         "INSERT INTO raw.api_training_assignments (assignment_id, course_id, officer_id, unit_code, "
@@ -138,13 +141,15 @@ def test_the_weak_officer_and_their_unit_are_recommended_the_valuation_course(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
     recs = warehouse.execute(
-        "SELECT level, subject_id, course_id, course_rank, recommended, need_points, evidence, example_case_ids "
-        "FROM marts.fct_training_recommendations"
+        "SELECT level, subject_id, course_id, course_rank, recommended, need_points, evidence, "
+        "example_case_ids FROM marts.fct_training_recommendations"
     ).df()
     weak = recs[recs["subject_id"] == "OWEAK"].sort_values("course_rank").iloc[0]
     assert (weak["course_id"], weak["recommended"]) == ("TC04", True)
     assert "R034" in weak["evidence"] and "R035" in weak["evidence"]
-    assert weak["example_case_ids"] and all(c.startswith("COWEAK_") for c in weak["example_case_ids"].split(","))
+    assert weak["example_case_ids"] and all(
+        c.startswith("COWEAK_") for c in weak["example_case_ids"].split(",")
+    )
     valuation = recs[(recs["course_id"] == "TC04") & (recs["level"] == "officer")]
     assert valuation["need_points"].idxmax() == weak.name  # nobody needs it as much
     unit = recs[(recs["subject_id"] == "410102")].sort_values("course_rank").iloc[0]

@@ -16,6 +16,7 @@ comparison, never proof (docs/metrics.md, "Training"). Used by the dbt model ``i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def _interval(t: np.ndarray, c: np.ndarray, s: EffectSettings) -> tuple[float, f
     return float(low), float(high)
 
 
-def did_effect(frame: pd.DataFrame, settings: EffectSettings | None = None) -> dict[str, object]:
+def did_effect(frame: pd.DataFrame, settings: EffectSettings | None = None) -> dict[str, Any]:
     """One course's difference-in-differences over officer rows (:data:`INPUT_COLUMNS`)."""
     s = settings or EffectSettings()
     rates = _rates(frame)

@@ -16,7 +16,7 @@ MARTS: dict[str, str] = {
     "marts.fct_case_risk": "risk_score per case: weights of risk-weighted sampling draws",
     "marts.fct_case_fines": "assessed fines of similar cases shown beside a deviation on the approval page",
     "marts.fct_reviewer_calibration": "lenient/harsh reviewers with intervals: the calibration page",
-    "marts.fct_training_recommendations": "recommended courses per officer and unit with evidence: training page",
+    "marts.fct_training_recommendations": "recommended courses with evidence: training page",
     "marts.fct_training_effect": "difference-in-differences per course: the training page's effect table",
 }
 
@@ -118,7 +118,9 @@ EFFECT_COLUMNS = (
 )  # fmt: skip
 
 
-def _rows(snapshot: Path, sql: str, params: list[object], columns: Sequence[str]) -> list[dict[str, object]] | None:
+def _rows(
+    snapshot: Path, sql: str, params: list[object], columns: Sequence[str]
+) -> list[dict[str, object]] | None:
     """``sql``'s rows as dicts; None when there is no readable snapshot (absent, or of an older layout)."""
     import duckdb
 

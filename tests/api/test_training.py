@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from apitest_support import PHOTO
-from training_support import publish
 from fastapi.testclient import TestClient
+from training_support import publish
 
 from ingestion.api_store.extract import extract_review_tables
 from ingestion.warehouse import connect
@@ -21,7 +21,9 @@ from zhifa.clock import today
 def _assign(client: TestClient, who: dict[str, str], course: str, officers: list[str], days: int = 14) -> Any:
     due = (today() + timedelta(days=days)).isoformat()
     return client.post(
-        "/training/assignments", json={"course_id": course, "officer_ids": officers, "due_date": due}, headers=who
+        "/training/assignments",
+        json={"course_id": course, "officer_ids": officers, "due_date": due},
+        headers=who,
     )
 
 
@@ -31,7 +33,10 @@ def _count(client: TestClient, who: dict[str, str]) -> int:
 
 def test_assign_complete_and_refusals(app: Any, client: TestClient, as_user: Any, tmp_path: Path) -> None:
     boss, li, wang, kaifeng = (as_user(u) for u in ("cityboss", "li", "wang", "kaifeng"))
-    assert [c["course_id"] for c in client.get("/training/courses", headers=li).json()][:2] == ["TC01", "TC02"]
+    assert [c["course_id"] for c in client.get("/training/courses", headers=li).json()][:2] == [
+        "TC01",
+        "TC02",
+    ]
     r = _assign(client, boss, "TC04", ["O410122001", "O410122002"])
     assert r.status_code == 201, r.text
     assert {(a["officer_id"], a["status"], a["unit_code"]) for a in r.json()} == {
@@ -72,7 +77,9 @@ def test_assign_complete_and_refusals(app: Any, client: TestClient, as_user: Any
     assert (r.json()["score"], r.json()["status"]) == (None, "completed")
 
     mine = client.get("/training/assignments", params={"mine": True}, headers=li).json()
-    assert [(a["officer_id"], a["course_id"], a["status"]) for a in mine] == [("O410122001", "TC04", "completed")]
+    assert [(a["officer_id"], a["course_id"], a["status"]) for a in mine] == [
+        ("O410122001", "TC04", "completed")
+    ]
     assert _count(client, kaifeng) == 0  # Kaifeng's subtree holds neither officer
     listed = client.get("/training/officers", headers=boss).json()
     assert [o["officer_id"] for o in listed] == ["O410122001", "O410122002", "O410122003"]  # not Kaifeng's
@@ -86,7 +93,10 @@ def test_assign_complete_and_refusals(app: Any, client: TestClient, as_user: Any
         ).fetchall()
     finally:
         con.close()
-    assert rows == [("O410122001", "TC04", "completed", 88.0, "cityboss"), ("O410122002", "TC04", "completed", None, "cityboss")]
+    assert rows == [
+        ("O410122001", "TC04", "completed", 88.0, "cityboss"),
+        ("O410122002", "TC04", "completed", None, "cityboss"),
+    ]
 
 
 def test_needs_come_from_the_snapshot_in_scope(app: Any, client: TestClient, as_user: Any) -> None:

@@ -30,7 +30,9 @@ def test_manager_assigns_from_a_need_and_the_officer_completes(served: Served, b
     expect(row).to_contain_text("核价单价与价格目录一致（R034）6/10")
     expect(needs).not_to_contain_text("O410200001")  # Kaifeng's officer is outside Zhengzhou's subtree
     effect = page.get_by_test_id("training-effect")
-    expect(effect.get_by_role("row").filter(has_text="法律适用与案件移送")).to_contain_text("样本过小，仅供参考")
+    expect(effect.get_by_role("row").filter(has_text="法律适用与案件移送")).to_contain_text(
+        "样本过小，仅供参考"
+    )
     expect(effect.get_by_role("row").filter(has_text="告知、听证与法制审核")).to_contain_text("-29.0")
     row.get_by_role("button", name="分配").click()
     expect(page.get_by_label("课程", exact=True)).to_have_value("TC04")
@@ -41,7 +43,9 @@ def test_manager_assigns_from_a_need_and_the_officer_completes(served: Served, b
     page.get_by_label("执法人员（可多选）").select_option(["O410122001"])
     page.get_by_role("button", name="分配", exact=True).last.click()
     expect(page.get_by_test_id("training-notice")).to_contain_text("已分配 1 人：涉案物品核价实务")
-    expect(page.get_by_test_id("training-assignments").get_by_role("row").filter(has_text="李明")).to_contain_text("待完成")
+    expect(
+        page.get_by_test_id("training-assignments").get_by_role("row").filter(has_text="李明")
+    ).to_contain_text("待完成")
     shot(page, "training-needs", SCREENSHOTS)
 
     page = desk(browser).new_page()

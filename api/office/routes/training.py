@@ -41,9 +41,7 @@ def effect(request: Request, user: CurrentUser) -> EffectOut:
     return EffectOut.model_validate({"source": source, "rows": rows})
 
 
-@router.post(
-    "/assignments", response_model=list[AssignmentOut], status_code=201, summary="Assign a course"
-)
+@router.post("/assignments", response_model=list[AssignmentOut], status_code=201, summary="Assign a course")
 def assign(body: AssignIn, db: DB, user: CurrentUser) -> list[TrainingAssignment]:
     return training.assign(db, user, body.course_id, body.officer_ids, body.due_date)
 
@@ -55,9 +53,7 @@ def assignments(
     return list(training.listed(db, user, mine))
 
 
-@router.post(
-    "/courses/{course_id}/completion", response_model=AssignmentOut, summary="Mark my course done"
-)
+@router.post("/courses/{course_id}/completion", response_model=AssignmentOut, summary="Mark my course done")
 def complete(
     course_id: str,
     request: Request,

@@ -1,5 +1,5 @@
-"""Training (培训, issue #19 §2): a manager assigns a catalogue course to officers of their unit subtree with a
-due date; the officer marks it done with a certificate or a score. Needs and effects are the warehouse's
+"""Training (培训, issue #19 §2): a manager assigns a catalogue course to officers of their unit subtree with
+a due date; the officer marks it done with a certificate or a score. Needs and effects are the warehouse's
 (``fct_training_recommendations``, ``fct_training_effect``, read through ``api.platform.warehouse``)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.capture.services import uploads
-from api.core.errors import Conflict, Forbidden, Invalid, NotFound
 from api.core import refdata
+from api.core.errors import Conflict, Forbidden, Invalid, NotFound
 from api.core.refdata import training_courses
 from api.models import Officer, TrainingAssignment, User
 from api.platform import warehouse
@@ -28,7 +28,9 @@ CERTIFICATE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 def course(course_id: str) -> dict[str, object]:
     found = training_courses().get(course_id)
     if found is None:
-        raise Invalid("TRAINING_COURSE_UNKNOWN", f"课程 {course_id} 不在课程目录中 / course not in the catalogue")
+        raise Invalid(
+            "TRAINING_COURSE_UNKNOWN", f"课程 {course_id} 不在课程目录中 / course not in the catalogue"
+        )
     return found
 
 
@@ -45,7 +47,8 @@ def assign(
     longest = refdata.days("training_due_max_days", province_of(session, user.unit_code), today())
     if due > today() + timedelta(days=longest):
         raise Invalid(
-            "TRAINING_DUE_FAR", f"完成期限不能晚于 {longest} 天后 / the due date is more than {longest} days away"
+            "TRAINING_DUE_FAR",
+            f"完成期限不能晚于 {longest} 天后 / the due date is more than {longest} days away",
         )
     if len(set(officer_ids)) != len(officer_ids):
         raise Invalid("TRAINING_OFFICER_REPEATED", "同一人员重复 / an officer is listed twice")
@@ -104,7 +107,9 @@ def listed(session: Session, user: User, mine: bool) -> Sequence[TrainingAssignm
         if units is not None:
             stmt = stmt.where(TrainingAssignment.unit_code.in_(units))
     return session.scalars(
-        stmt.order_by(TrainingAssignment.status, TrainingAssignment.due_date, TrainingAssignment.assignment_id)
+        stmt.order_by(
+            TrainingAssignment.status, TrainingAssignment.due_date, TrainingAssignment.assignment_id
+        )
     ).all()
 
 
@@ -122,18 +127,23 @@ def complete(
     if user.officer_id is None:
         raise Invalid("NOT_AN_OFFICER", "账号未关联执法人员 / this login is not linked to an officer")
     if score is None and certificate is None:
-        raise Invalid("TRAINING_EVIDENCE_MISSING", "请上传结业证书或填写考试成绩 / send a certificate or a score")
+        raise Invalid(
+            "TRAINING_EVIDENCE_MISSING", "请上传结业证书或填写考试成绩 / send a certificate or a score"
+        )
     row = _open(session, user.officer_id, course_id)
     if row is None:
         raise Conflict(
             "TRAINING_NOT_ASSIGNED",
-            f"课程 {course_id} 未分配给你或已完成，不能登记完成 / course not assigned to you (or already done)",
+            f"课程 {course_id} 未分配给你或已完成，不能登记完成 / "
+            "course not assigned to you (or already done)",
         )
     before = audit.snapshot(row)
     if certificate is not None:
         sniffed = uploads.sniff(certificate[:4096])
         if sniffed is None or sniffed[0] not in CERTIFICATE_TYPES:
-            raise Invalid("CERTIFICATE_TYPE", "证书须为 PDF、PNG 或 JPEG / certificate must be PDF, PNG or JPEG")
+            raise Invalid(
+                "CERTIFICATE_TYPE", "证书须为 PDF、PNG 或 JPEG / certificate must be PDF, PNG or JPEG"
+            )
         row.certificate_sha256 = storage.put(session, root, certificate, sniffed[0])
     stamp = now()
     row.score, row.status, row.completed_at, row.updated_at = score, "completed", stamp, stamp

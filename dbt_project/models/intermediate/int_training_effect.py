@@ -12,8 +12,16 @@ def model(dbt, session):
     panel = dbt.ref("int_training_effect_panel").df()
     if panel.empty:
         # no course completed yet: the empty table with the columns' types
-        types = {"course_id": "str", "small_sample": "bool", "conclusion": "str", "n_trained": "int64", "n_comparison": "int64"}
-        return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float")) for c in ["course_id", *RESULT_COLUMNS]})
+        types = {
+            "course_id": "str",
+            "small_sample": "bool",
+            "conclusion": "str",
+            "n_trained": "int64",
+            "n_comparison": "int64",
+        }
+        return pd.DataFrame(
+            {c: pd.Series(dtype=types.get(c, "float")) for c in ["course_id", *RESULT_COLUMNS]}
+        )
     first = panel.iloc[0]
     settings = EffectSettings(
         min_group=int(first["min_group"]), caliper=float(first["caliper"]), n_boot=int(first["n_boot"])
