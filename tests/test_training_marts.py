@@ -157,6 +157,11 @@ def test_the_weak_officer_and_their_unit_are_recommended_the_valuation_course(
     # the officers trained on TC07 failed R047/R048 at 0.4 before it: the notice course is theirs
     t7 = recs[(recs["subject_id"] == "T7_00") & recs["recommended"]]
     assert "TC07" in set(t7["course_id"])
+    done = warehouse.execute(
+        "SELECT subject_id, course_id FROM marts.fct_training_recommendations WHERE completed_on = ?",
+        [COMPLETED],
+    ).fetchall()
+    assert {c for _, c in done} == {"TC07", "TC05"} and {s for s, _ in done} <= {o for _, o in COMPLETIONS}
 
 
 def test_the_effect_recovers_an_improvement_a_null_and_labels_a_small_group(

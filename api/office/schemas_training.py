@@ -58,6 +58,7 @@ class NeedRow(BaseModel):
     example_case_ids: str
     window_start: date
     as_of: date
+    completed_on: date | None  # the officer last completed this course
 
 
 class NeedsOut(BaseModel):

@@ -109,7 +109,7 @@ def reviewer_calibration(snapshot: Path, year: int | None) -> list[dict[str, obj
 
 RECOMMENDATION_COLUMNS = (
     "level", "subject_id", "unit_code", "course_id", "course_title", "course_rank", "recommended",
-    "need_points", "n_failed", "evidence", "example_case_ids", "window_start", "as_of",
+    "need_points", "n_failed", "evidence", "example_case_ids", "window_start", "as_of", "completed_on",
 )  # fmt: skip
 EFFECT_COLUMNS = (
     "course_id", "course_title", "n_trained", "n_comparison", "pre_rate_trained", "post_rate_trained",

@@ -29,11 +29,11 @@ def publish(snapshot: Path, effect: bool = True) -> None:
         "CREATE TABLE marts.fct_training_recommendations (level VARCHAR, subject_id VARCHAR, "
         "unit_code VARCHAR, course_id VARCHAR, course_title VARCHAR, course_rank INTEGER, "
         "recommended BOOLEAN, need_points DOUBLE, n_failed INTEGER, evidence VARCHAR, "
-        "example_case_ids VARCHAR, window_start DATE, as_of DATE)"
+        "example_case_ids VARCHAR, window_start DATE, as_of DATE, completed_on DATE)"
     )
     con.executemany(
         "INSERT INTO marts.fct_training_recommendations VALUES (?,?,?,?,?,?,?,?,?,?,?, DATE '2025-01-01', "
-        "DATE '2025-12-31')",
+        "DATE '2025-12-31', NULL)",
         RECOMMENDATIONS,
     )
     if effect:

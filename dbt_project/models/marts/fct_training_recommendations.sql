@@ -1,7 +1,8 @@
 -- Courses per officer and unit, ranked by the need they answer (issue #19 §2): the need_points of the
 -- subject's needs (int_training_needs.is_need) on the rules and signals the course trains
 -- (ref_training_course_map), with the evidence — those rules with their counts against the province, and
--- example cases. The first training_top_courses with any need are recommended.
+-- example cases. The first training_top_courses with any need are recommended; completed_on says when the
+-- officer last completed the course (an API assignment), so a manager sees training already given.
 with needs as (
     select n.*, m.course_id
     from {{ ref('int_training_needs') }} as n
@@ -35,6 +36,12 @@ per_course as (
     from needs
     group by all
 ),
+completed as (
+    select officer_id, course_id, max({{ local_date('completed_at') }}) as completed_on
+    from {{ ref('stg_api_training_assignments') }}
+    where status = 'completed'
+    group by all
+),
 ranked as (
     select p.*,
            row_number() over (partition by level, subject_id, unit_code order by need_points desc, course_id)
@@ -57,7 +64,9 @@ select
         list_filter(r.examples, lambda x, i: list_position(r.examples, x) = i)[1:t.n_examples], ','
     ) as example_case_ids,
     r.window_start,
-    r.as_of
+    r.as_of,
+    d.completed_on
 from ranked as r
+left join completed as d on r.level = 'officer' and d.officer_id = r.subject_id and d.course_id = r.course_id
 join {{ ref('ref_training_courses') }} as c on c.course_id = r.course_id
 join top as t on t.province_code = r.province_code
