@@ -62,3 +62,19 @@ def days(key: str, province_code: str, on: date) -> int:
 def dec(value: float | None) -> Decimal | None:
     """Rates and amounts from reference floats, rounded to what the seeds can express."""
     return None if value is None else Decimal(str(round(value, 6))).normalize()
+
+
+@lru_cache(maxsize=1)
+def training_courses() -> dict[str, dict[str, object]]:
+    """The training course catalogue (seed ``ref_training_courses``) by course id, in catalogue order."""
+    frame = read_seed(SEEDS_DIR / "ref_training_courses.csv")
+    return {
+        str(r["course_id"]): {
+            "course_id": str(r["course_id"]),
+            "title_zh": str(r["title_zh"]),
+            "legal_area": str(r["legal_area"]),
+            "format": str(r["format"]),
+            "hours": float(r["hours"]),
+        }
+        for _, r in frame.iterrows()
+    }

@@ -23,7 +23,7 @@ from api.models.capture import (
     UploadSession,
     User,
 )
-from api.models.office import Message, MessageDelivery
+from api.models.office import Message, MessageDelivery, TrainingAssignment
 from api.models.records import Archive, CollectiveDiscussion, Publication
 from api.models.review import (
     Dossier,
@@ -71,6 +71,7 @@ __all__ = [
     "SamplingDraw",
     "SamplingPlan",
     "StoredFile",
+    "TrainingAssignment",
     "Unit",
     "Upload",
     "UploadSession",

@@ -1,11 +1,12 @@
-"""Office tables: in-app messages (reminders) and the record of every attempt to deliver one elsewhere."""
+"""Office tables: in-app messages (reminders), the record of every attempt to deliver one elsewhere, and
+training assignments."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models.capture import Base
@@ -40,3 +41,21 @@ class MessageDelivery(Base):
     ok: Mapped[bool] = mapped_column(default=False)
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+class TrainingAssignment(Base):
+    """A course (seed ref_training_courses) assigned to an officer by a manager, and its completion."""
+
+    __tablename__ = "training_assignments"
+    assignment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    course_id: Mapped[str] = mapped_column(String(10), index=True)
+    officer_id: Mapped[str] = mapped_column(ForeignKey("officers.officer_id"), index=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.unit_code"))  # the officer's unit when assigned
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="assigned")  # assigned | completed
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    score: Mapped[float | None] = mapped_column(Float)
+    certificate_sha256: Mapped[str | None] = mapped_column(String(64))  # the stored certificate file
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

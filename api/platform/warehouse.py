@@ -16,6 +16,8 @@ MARTS: dict[str, str] = {
     "marts.fct_case_risk": "risk_score per case: weights of risk-weighted sampling draws",
     "marts.fct_case_fines": "assessed fines of similar cases shown beside a deviation on the approval page",
     "marts.fct_reviewer_calibration": "lenient/harsh reviewers with intervals: the calibration page",
+    "marts.fct_training_recommendations": "recommended courses with evidence: training page",
+    "marts.fct_training_effect": "difference-in-differences per course: the training page's effect table",
 }
 
 CALIBRATION_COLUMNS = (
@@ -103,3 +105,54 @@ def reviewer_calibration(snapshot: Path, year: int | None) -> list[dict[str, obj
     except duckdb.Error:
         return None
     return [dict(zip(CALIBRATION_COLUMNS, row, strict=True)) for row in rows]
+
+
+RECOMMENDATION_COLUMNS = (
+    "level", "subject_id", "unit_code", "course_id", "course_title", "course_rank", "recommended",
+    "need_points", "n_failed", "evidence", "example_case_ids", "window_start", "as_of", "completed_on",
+)  # fmt: skip
+EFFECT_COLUMNS = (
+    "course_id", "course_title", "n_trained", "n_comparison", "pre_rate_trained", "post_rate_trained",
+    "pre_rate_comparison", "post_rate_comparison", "estimate", "estimate_low", "estimate_high",
+    "small_sample", "conclusion",
+)  # fmt: skip
+
+
+def _rows(
+    snapshot: Path, sql: str, params: list[object], columns: Sequence[str]
+) -> list[dict[str, object]] | None:
+    """``sql``'s rows as dicts; None when there is no readable snapshot (absent, or of an older layout)."""
+    import duckdb
+
+    if not snapshot.exists():
+        return None
+    try:
+        con = duckdb.connect(str(snapshot), read_only=True)
+        try:
+            rows = con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def training_recommendations(snapshot: Path, units: Sequence[str] | None) -> list[dict[str, object]] | None:
+    """Recommended courses (``marts.fct_training_recommendations``, ``recommended`` rows) of officers and
+    units in ``units`` (None = all), best first."""
+    where = "recommended"
+    params: list[object] = []
+    if units is not None:
+        where += f" AND unit_code IN ({', '.join('?' for _ in units) or 'NULL'})"
+        params = list(units)
+    sql = (
+        f"SELECT {', '.join(RECOMMENDATION_COLUMNS)} FROM marts.fct_training_recommendations WHERE {where} "
+        "ORDER BY level, unit_code, subject_id, course_rank"
+    )
+    return _rows(snapshot, sql, params, RECOMMENDATION_COLUMNS)
+
+
+def training_effect(snapshot: Path) -> list[dict[str, object]] | None:
+    """Every course's difference-in-differences (``marts.fct_training_effect``)."""
+    sql = f"SELECT {', '.join(EFFECT_COLUMNS)} FROM marts.fct_training_effect ORDER BY course_id"
+    return _rows(snapshot, sql, [], EFFECT_COLUMNS)

@@ -85,5 +85,15 @@ OWN_TABLES: dict[str, OwnTable] = {
             ("draw_id",),
             "drawn_at",
         ),
+        OwnTable(
+            "api_training_assignments",
+            _cols(
+                "assignment_id:BIGINT course_id:VARCHAR officer_id:VARCHAR unit_code:VARCHAR "
+                "assigned_by:VARCHAR assigned_at:TIMESTAMPTZ due_date:DATE status:VARCHAR "
+                "completed_at:TIMESTAMPTZ score:DOUBLE certificate_sha256:VARCHAR updated_at:TIMESTAMPTZ"
+            ),
+            ("assignment_id",),
+            "updated_at",
+        ),
     )
 }
