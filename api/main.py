@@ -69,7 +69,7 @@ def create_app(
         uploads,
         valuation,
     )
-    from api.office.routes import messages, office, quality
+    from api.office.routes import messages, office, quality, scorecards
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, dashboards, health
     from api.review.routes import arbitration, dossiers, review_rules, review_tasks, sampling
@@ -91,7 +91,7 @@ def create_app(
         field_reference,
     )
     review = (dossiers, review_rules, review_tasks, sampling, arbitration)
-    desk = (office, messages, quality, dashboards)
+    desk = (office, messages, quality, dashboards, scorecards)
     for module in (*capture, *review, *desk):
         app.include_router(module.router)
     openapi.install(app)

@@ -24,7 +24,10 @@ def test_the_shipped_seed_is_accepted_and_every_role_sums_to_100() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"weight": "45"}, "handler: 考评权重合计须为100，现为 95 / the weights of role handler sum to 95, not 100"),
+        (
+            {"weight": "45"},
+            "handler: 考评权重合计须为100，现为 95 / the weights of role handler sum to 95, not 100",
+        ),
         ({"weight": "-50"}, "handler.dossier_quality: 权重不能为负"),
         ({"weight": "五十"}, "handler.dossier_quality: weight 不是数字"),
         ({"direction": "lower_better"}, "handler.dossier_quality: 考评方向与刻度不符"),
@@ -35,7 +38,9 @@ def test_the_shipped_seed_is_accepted_and_every_role_sums_to_100() -> None:
 )
 def test_a_bad_component_set_is_refused_with_its_reason(change: dict[str, str], message: str) -> None:
     rows = _rows()
-    first = next(i for i, r in enumerate(rows) if (r["role"], r["component"]) == ("handler", "dossier_quality"))
+    first = next(
+        i for i, r in enumerate(rows) if (r["role"], r["component"]) == ("handler", "dossier_quality")
+    )
     rows[first] = {**rows[first], **change}
     with pytest.raises(ScorecardComponentsError, match="scorecard components refused") as err:
         check_components(rows)

@@ -35,6 +35,7 @@ scored as (
     select
         v.*,
         s.name_zh,
+        s.description_zh,
         s.weight,
         s.direction,
         s.worst,
@@ -59,6 +60,7 @@ select
     month,
     component,
     name_zh,
+    description_zh,
     source,
     n_basis,
     raw_value,
