@@ -1,5 +1,6 @@
 """执法考评 tests: a published snapshot holding marts.fct_scorecards and fct_scorecard_components for the
-test users (李明 O410122001 of 中牟县 410122, 王芳 O410122002, 孙丽 O410200001 of 开封市 410200). 李明 also
+test users (李明 O410122001 of 中牟县 410122, 王芳 O410122002, 孙丽 O410200001 of 开封市 410200, who also
+approves there). 李明 also
 decided cases in 开封 in November (a move between units mid-month: a second scorecard there)."""
 
 from __future__ import annotations
@@ -7,6 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+
+from zhifa.reference import read_seed
+from zhifa.scorecard import COMPONENTS_SEED
 
 NAMES = {"O410122001": "李明", "O410122002": "王芳", "O410200001": "孙丽", None: None}
 UNITS = {"410122": "中牟县烟草专卖局", "410200": "开封市烟草专卖局"}
@@ -17,6 +21,8 @@ SCALES = {
     "fine_disparity": ("罚款裁量一致性", 20, 1, 0),
     "calibration": ("与共识的校准", 40, 0.5, 1),
     "rereview_agreement": ("复评一致性", 25, 0, 1),
+    "decide_time": ("审批用时", 30, 72, 4),
+    "deviation_without_reason": ("无书面理由批准裁量偏离", 30, 0.5, 0),
 }
 # (level, role, person, unit, month) -> {component: (n_basis, raw value)}
 CARDS = {
@@ -31,7 +37,15 @@ CARDS = {
         "calibration": (5, 0.8),
         "rereview_agreement": (2, 0.5),
     },
-    ("officer", "handler", "O410200001", "410200", "2026-11-01"): {"dossier_quality": (6, 95.0)},
+    ("officer", "handler", "O410200001", "410200", "2026-11-01"): {
+        "dossier_quality": (6, 95.0),
+        "timeliness": (6, 0.9),
+        "fine_disparity": (6, 0.0),
+    },
+    ("officer", "approver", "O410200001", "410200", "2026-11-01"): {
+        "decide_time": (14, 6.0),
+        "deviation_without_reason": (2, 0.0),
+    },
     ("unit", "handler", None, "410122", "2026-11-01"): {"dossier_quality": (9, 85.0), "timeliness": (9, 0.8)},
     ("unit", "handler", None, "410200", "2026-11-01"): {"dossier_quality": (6, 95.0), "timeliness": (8, 1.0)},
 }
@@ -53,6 +67,8 @@ def components(card: tuple[str | None, ...]) -> list[dict[str, float | str | int
 
 
 def publish(snapshot: Path) -> None:
+    seed = read_seed(COMPONENTS_SEED)
+    said = {(r.role, r.component): r.description_zh for r in seed.itertuples()}
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(snapshot))
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
@@ -81,7 +97,7 @@ def publish(snapshot: Path) -> None:
             direction = "higher_better" if float(p["best"]) > float(p["worst"]) else "lower_better"
             con.execute(
                 "INSERT INTO marts.fct_scorecard_components VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [level, role, person, unit, month, p["component"], p["name_zh"], f"{p['name_zh']}的说明",
+                [level, role, person, unit, month, p["component"], p["name_zh"], said[role, p["component"]],
                  p["n_basis"], p["raw_value"], direction, p["worst"], p["best"], p["sub_score"], p["weight"],
                  p["effective_weight"], p["contribution"]],
             )  # fmt: skip

@@ -67,6 +67,10 @@ export const router = createRouter({
       path: '/sampling/draws/:drawId', component: () => import('./views/Draw.vue'), props: true,
       meta: { title: '抽取核验', group: '案卷评查', parent: { title: '抽查方案', path: '/sampling' } },
     },
+    {
+      path: '/scorecard', component: () => import('./views/Scorecard.vue'),
+      meta: { title: '我的考评', group: '执法考评' },
+    },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 })
