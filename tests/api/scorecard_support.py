@@ -55,7 +55,7 @@ def components(card: tuple[str | None, ...]) -> list[dict[str, float | str | int
     """The card's components with sub-score, effective weight and contribution (the mart's arithmetic)."""
     parts = CARDS[card]  # type: ignore[index]
     covered = sum(SCALES[c][1] for c in parts)
-    out = []
+    out: list[dict[str, float | str | int]] = []
     for comp, (n, raw) in parts.items():
         name, weight, worst, best = SCALES[comp]
         sub = 100 * min(1.0, max(0.0, (raw - worst) / (best - worst)))
