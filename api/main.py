@@ -69,7 +69,7 @@ def create_app(
         uploads,
         valuation,
     )
-    from api.office.routes import messages, office, quality, training
+    from api.office.routes import messages, office, quality, scorecards, training
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, dashboards, health
     from api.review.routes import arbitration, dossiers, review_rules, review_tasks, sampling
@@ -91,7 +91,7 @@ def create_app(
         field_reference,
     )
     review = (dossiers, review_rules, review_tasks, sampling, arbitration)
-    desk = (office, messages, quality, dashboards, training)
+    desk = (office, messages, quality, dashboards, training, scorecards)
     for module in (*capture, *review, *desk):
         app.include_router(module.router)
     openapi.install(app)

@@ -45,8 +45,12 @@ def run(
             start = date.fromisoformat(since)
         except ValueError:
             fail(f"--since: not a date (YYYY-MM-DD): {since}")
-    from zhifa import pseudonym
+    from zhifa import pseudonym, scorecard
 
+    try:
+        scorecard.check_seed()
+    except scorecard.ScorecardComponentsError as exc:
+        fail(str(exc))
     settings = get_settings()
     try:
         created = pseudonym.resolve(settings)[1]

@@ -20,7 +20,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_defs.resources import RESOURCE_KEY, WAREHOUSE_POOL, WarehouseResource
-from zhifa import pseudonym
+from zhifa import pseudonym, scorecard
 from zhifa.settings import DBT_PROJECT_DIR, get_settings
 
 assert RESOURCE_KEY == "warehouse"  # the asset below takes the resource by that parameter name
@@ -108,6 +108,7 @@ def zhifa_dbt_models(
 ) -> Iterator[Any]:
     with warehouse.connect():  # creates the raw tables the sources name, if a load has not yet
         pass
+    scorecard.check_seed()  # a weight set not summing to 100 stops here, with the role and its sum
     _, created = pseudonym.resolve(get_settings())
     if created:
         context.log.warning(f"generated a pseudonym key in {get_settings().pseudonym_key_path}: keep it")

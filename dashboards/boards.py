@@ -1,11 +1,12 @@
 """The dashboards: their charts (each with the question it answers) and their layout.
 
-评查工作 (review operations) lives in review_board.py.
+评查工作 (review operations) lives in review_board.py, 执法考评 (assessment) in assessment.py.
 """
 
 from __future__ import annotations
 
 from dashboards import datasets as d
+from dashboards.assessment import ASSESSMENT
 from dashboards.charts import bar, big_number, heatmap, line, pie, table, treemap
 from dashboards.review_board import REVIEW
 from dashboards.spec import PERIOD, Board, Chart
@@ -354,7 +355,7 @@ RISK = Board(
     ),
 )
 
-BOARDS = (FINES, QUALITY, RISK, REVIEW)
+BOARDS = (FINES, QUALITY, RISK, REVIEW, ASSESSMENT)
 
 
 def all_charts() -> list[Chart]:

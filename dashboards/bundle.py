@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from dashboards.assessment import ASSESSMENT_DATASETS
 from dashboards.boards import BOARDS, Board
 from dashboards.datasets import DATASETS
 from dashboards.review_datasets import REVIEW_DATASETS
@@ -188,7 +189,10 @@ def _native_filters(board: Board) -> list[dict[str, Any]]:
         "tabsInScope": [],
     }
     filters: list[dict[str, Any]] = []
+    known = {c.name for c in board.filter_dataset.columns}
     for suffix, name, column in SELECT_FILTERS:
+        if column not in known:  # e.g. scorecards have no violation type: no filter that narrows nothing
+            continue
         fid = filter_id(board.slug, suffix)
         filters.append(
             {
@@ -259,7 +263,7 @@ def bundle_files() -> dict[str, str]:
         ),
         "databases/zhifa_snapshot.yaml": dump_yaml(database_yaml()),
     }
-    for ds in (*DATASETS, *REVIEW_DATASETS):
+    for ds in (*DATASETS, *REVIEW_DATASETS, *ASSESSMENT_DATASETS):
         files[f"datasets/zhifa_snapshot/{ds.table}.yaml"] = dump_yaml(dataset_yaml(ds))
     for board in BOARDS:
         for chart in board.charts:

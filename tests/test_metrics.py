@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
+import scorecard_checks
 
 from generator.dossiers import DEFECT_RULE
 from ingestion.recognition import recognise_folder
@@ -43,6 +44,9 @@ PUBLIC_COLUMNS = {
     "fct_case_risk_signals": "case_id signal_code legal_basis detail",
     "fct_case_risk": "case_id unit_code n_signals risk_score",
     "fct_unit_risk": "unit_code month n_cases n_signals risk_index",
+    "fct_scorecard_components": "level role person_id unit_code month component raw_value sub_score weight "
+    "effective_weight contribution",
+    "fct_scorecards": "level role person_id unit_code month total_score",
 }
 # bad input added to the world: case suffix → (expected reason_code, how the case is spoiled)
 BAD_CASES = {
@@ -64,6 +68,7 @@ class Built:
     recognised_cases: set[str]
     build_ok: bool
     build_log: str
+    moved: scorecard_checks.MovedOfficer
 
     def df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         con = duckdb.connect(str(self.db), read_only=True)
@@ -147,6 +152,7 @@ def built(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         load_folder(con, demo_world, "demo")
         recognised = _recognise(con, demo_world)
         _add_bad_cases(con)
+        moved = scorecard_checks.add_moved_officer(con)
     finally:
         con.close()
     ok, log = _dbt(["build"], target, {"ZHIFA_HOME": str(home), "ZHIFA_PSEUDONYM_KEY": "test-key-metrics"})
@@ -159,6 +165,7 @@ def built(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         recognised_cases=recognised,
         build_ok=ok,
         build_log=log,
+        moved=moved,
     )
 
 
@@ -405,3 +412,16 @@ def test_goods_without_catalog_price_and_valuation_defects(built: Built) -> None
         "where signal_code = 'STATED_PRICE_FAR_FROM_REFERENCE'"
     )
     assert set(far["case_id"]) == set(built.truth["procedural_defects"]["STATED_PRICE_FAR_FROM_REFERENCE"])
+
+
+def test_scorecards_recompute_from_the_marts_and_split_a_moved_officer(built: Built) -> None:
+    con = duckdb.connect(str(built.db), read_only=True)
+    try:
+        scorecard_checks.assert_recomputes(con)
+        scorecard_checks.assert_split(con, built.moved)
+    finally:
+        con.close()
+
+
+def test_a_weight_set_not_summing_to_100_is_refused_by_dbt_and_python(built: Built, tmp_path: Path) -> None:
+    scorecard_checks.assert_weights_refused(built.db, built.target, tmp_path)

@@ -18,6 +18,8 @@ MARTS: dict[str, str] = {
     "marts.fct_reviewer_calibration": "lenient/harsh reviewers with intervals: the calibration page",
     "marts.fct_training_recommendations": "recommended courses with evidence: training page",
     "marts.fct_training_effect": "difference-in-differences per course: the training page's effect table",
+    "marts.fct_scorecards": "monthly 执法考评 totals per officer and unit: the 我的考评 page",
+    "marts.fct_scorecard_components": "each scorecard's points explained: the 我的考评 page",
 }
 
 CALIBRATION_COLUMNS = (
@@ -107,6 +109,14 @@ def reviewer_calibration(snapshot: Path, year: int | None) -> list[dict[str, obj
     return [dict(zip(CALIBRATION_COLUMNS, row, strict=True)) for row in rows]
 
 
+SCORECARD_COLUMNS = (
+    "level", "role", "person_id", "person_name", "unit_code", "unit_name", "month", "total_score",
+    "n_components", "n_components_defined", "weight_covered",
+)  # fmt: skip
+COMPONENT_COLUMNS = (
+    "role", "person_id", "unit_code", "month", "component", "name_zh", "description_zh", "n_basis",
+    "raw_value", "direction", "worst", "best", "sub_score", "weight", "effective_weight", "contribution",
+)  # fmt: skip
 RECOMMENDATION_COLUMNS = (
     "level", "subject_id", "unit_code", "course_id", "course_title", "course_rank", "recommended",
     "need_points", "n_failed", "evidence", "example_case_ids", "window_start", "as_of", "completed_on",
@@ -156,3 +166,47 @@ def training_effect(snapshot: Path) -> list[dict[str, object]] | None:
     """Every course's difference-in-differences (``marts.fct_training_effect``)."""
     sql = f"SELECT {', '.join(EFFECT_COLUMNS)} FROM marts.fct_training_effect ORDER BY course_id"
     return _rows(snapshot, sql, [], EFFECT_COLUMNS)
+
+
+def scorecards(
+    snapshot: Path, level: str, person_id: str | None, month: date | None, with_components: bool
+) -> tuple[list[dict[str, object]], list[dict[str, object]]] | None:
+    """(scorecards, their components) of ``marts.fct_scorecards`` at ``level`` (officer | unit), of one person
+    and/or one month when given, newest month first; components only when asked. None when there is no
+    readable snapshot (or one of a layout before the scorecards)."""
+    import duckdb
+
+    if not snapshot.exists():
+        return None
+    where: list[str] = ["level = ?"]
+    params: list[object] = [level]
+    for column, value in (("person_id", person_id), ("month", month)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    cond = " AND ".join(where)
+    try:
+        con = duckdb.connect(str(snapshot), read_only=True)
+        try:
+            cards = con.execute(
+                f"SELECT {', '.join(SCORECARD_COLUMNS)} FROM marts.fct_scorecards WHERE {cond} "
+                "ORDER BY month DESC, person_id, unit_code, role",
+                params,
+            ).fetchall()
+            parts = (
+                con.execute(
+                    f"SELECT {', '.join(COMPONENT_COLUMNS)} FROM marts.fct_scorecard_components WHERE {cond} "
+                    "ORDER BY role, component",
+                    params,
+                ).fetchall()
+                if with_components
+                else []
+            )
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return (
+        [dict(zip(SCORECARD_COLUMNS, row, strict=True)) for row in cards],
+        [dict(zip(COMPONENT_COLUMNS, row, strict=True)) for row in parts],
+    )

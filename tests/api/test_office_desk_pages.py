@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from field_support import Served, shot
-from office_pages_support import SCREENSHOTS, desk, nav_badge, sign_in
+from office_pages_support import PROJECT_ROOT, SCREENSHOTS, desk, nav_badge, sign_in
 from office_support import deviation_case
 from playwright.sync_api import Browser, expect
 from quality_support import arbitration_task, publish
 from review_support import add_users
+from scorecard_support import publish as publish_scorecards
 
 from api.office.services import reminders
 from zhifa.clock import today
@@ -141,3 +142,35 @@ def test_quality_arbitrates_from_the_queue(served: Served, browser: Browser, api
     expect(page.get_by_test_id("arbitrated")).to_contain_text("最终得分 93.50")
     expect(page.get_by_test_id("arbitration")).to_contain_text("暂无待仲裁案卷")
     assert len(requests) == 1 and requests[0].endswith(f"/quality/arbitration/{task}")
+
+
+def test_my_scorecard_explains_every_point(served: Served, browser: Browser) -> None:
+    """我的考评: 孙丽 (officer and approver) sees her November scorecards as handler and as approver, each
+    point with its source; Zhengzhou's manager sees his subtree and opens 李明's — not his 开封 card."""
+    publish_scorecards(served.app.state.settings.serve_warehouse_path)
+    page = desk(browser).new_page()
+    sign_in(page, served.url, "kaifeng", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    page.get_by_role("menuitem", name="我的考评").click()
+    page.wait_for_url("**/office.html#/scorecard")
+    handler = page.get_by_test_id("scorecard-handler-410200-2026-11-01")
+    expect(handler).to_contain_text("90.8 分")  # 87.5 × 50 % + 90 × 30 % + 100 × 20 %
+    quality = handler.get_by_role("row").filter(has_text="案卷质量")
+    expect(quality).to_contain_text("95.0")  # raw: the mean dossier score
+    expect(quality).to_contain_text("43.75")
+    expect(handler.get_by_test_id("sum")).to_contain_text("43.75 + 20.00 + 27.00 = 90.75")
+    approver = page.get_by_test_id("scorecard-approver-410200-2026-11-01")
+    expect(approver).to_contain_text("权重按有数据的指标重新分配")  # 2 of the 3 approver components
+    shot(page, "scorecard", PROJECT_ROOT / "docs" / "screenshots")
+
+    boss = desk(browser).new_page()
+    sign_in(boss, served.url, "cityboss", at="/office.html")
+    boss.wait_for_url("**/office.html#/todo")
+    boss.get_by_role("menuitem", name="我的考评").click()
+    team = boss.get_by_test_id("team")
+    expect(team).to_contain_text("王芳")
+    expect(team).not_to_contain_text("孙丽")  # 开封 is outside Zhengzhou's subtree
+    team.get_by_role("row").filter(has_text="李明").click()
+    expect(boss.get_by_test_id("scorecard-handler-410122-2026-11-01").first).to_contain_text("80.0 分")
+    expect(boss.get_by_test_id("scorecard-handler-410200-2026-11-01")).to_have_count(0)
+    shot(boss, "scorecard-team", PROJECT_ROOT / "docs" / "screenshots")

@@ -2,22 +2,11 @@
 -- (offset = own score − mean of the other human reviews of that dossier), partially pooled like the fine
 -- consistency; flagged when the interval lies outside ±reviewer_offset_band points.
 with reviews as (
-    select
-        r.review_id, r.case_id, r.reviewer_id, cast(year(r.review_date) as integer) as year, r.total_score,
-        count(*) over (partition by r.case_id) as n_on_dossier,
-        sum(r.total_score) over (partition by r.case_id) as sum_on_dossier,
-        s.reviewer_offset_band, s.disparity_interval_z
-    from {{ ref('stg_reviews') }} as r
-    left join {{ ref('int_case_settings') }} as s on s.case_id = r.case_id
-    where r.mode <> 'machine'
+    select review_id, reviewer_id, year, total_score from {{ ref('int_review_offsets') }}
 ),
 compared as (
-    select
-        reviewer_id, year,
-        total_score - (sum_on_dossier - total_score) / (n_on_dossier - 1) as r,
-        reviewer_offset_band as band,
-        disparity_interval_z as z
-    from reviews
+    select reviewer_id, year, offset_points as r, band, z
+    from {{ ref('int_review_offsets') }}
     where n_on_dossier > 1
 ),
 estimates as (

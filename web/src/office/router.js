@@ -71,6 +71,10 @@ export const router = createRouter({
       path: '/training', component: () => import('./views/Training.vue'),
       meta: { title: '培训', group: '培训考评' },
     },
+    {
+      path: '/scorecard', component: () => import('./views/Scorecard.vue'),
+      meta: { title: '我的考评', group: '培训考评' },
+    },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 })
