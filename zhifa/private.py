@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -12,16 +13,20 @@ UMASK = 0o077  # what every `zhifa` command runs under: whatever it creates is p
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) as 0700; an existing folder of ours is tightened to 0700."""
+    """Create ``path`` (and missing parents) as 0700; an existing folder of ours is tightened to 0700 —
+    never a shared one (sticky bit, like /tmp: tightening it would lock every other user out)."""
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
+    mode = path.stat().st_mode
+    if mode & 0o077 and not mode & stat.S_ISVTX:
         path.chmod(DIR_MODE)
     return path
 
 
 def private_file(path: Path) -> Path:
-    """Create ``path`` empty as 0600 if it is missing (before anyone writes into it); tighten it if not."""
-    private_dir(path.parent)
+    """Create ``path`` empty as 0600 if it is missing (before anyone writes into it); tighten it if not.
+    A missing folder is created private; an existing one is left as it is (the file is private anyway)."""
+    if not path.parent.exists():
+        private_dir(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
     os.close(fd)
     if path.stat().st_mode & 0o077:

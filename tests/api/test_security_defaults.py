@@ -18,6 +18,7 @@ from api.main import create_app
 from api.models import Unit
 from api.platform.services.users import create_user
 from zhifa.clock import now
+from zhifa.private import private_dir, private_file
 from zhifa.settings import Settings
 
 
@@ -108,3 +109,23 @@ def test_store_and_checkpoints_are_private(tmp_path: Path) -> None:
     assert all(_mode(p) == 0o600 for p in home.glob("api.sqlite3*"))  # -wal and -shm too
     checkpoints = settings.audit_checkpoints_path
     assert _mode(checkpoints) == 0o600 and _mode(checkpoints.parent) == 0o700
+
+
+def test_a_store_in_a_shared_folder_leaves_the_folder_alone(tmp_path: Path) -> None:
+    """A store put straight into a /tmp-like folder (sticky, world-writable) is private itself, and the folder
+    keeps its mode: tightening /tmp to 0700 once locked PostgreSQL's test cluster out of it."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    kept = tmp_path / "kept"  # an existing folder of someone else's habits: not ours to change either
+    kept.mkdir()
+    kept.chmod(0o755)
+    for folder in (shared, kept):
+        private_file(folder / "api.sqlite3")
+        assert _mode(folder / "api.sqlite3") == 0o600
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+    assert _mode(kept) == 0o755
+    private_dir(shared / "secrets")
+    assert _mode(shared / "secrets") == 0o700
+    private_dir(shared)  # asked for explicitly, a shared folder is still not taken over
+    assert shared.stat().st_mode & 0o7777 == 0o1777
