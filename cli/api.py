@@ -46,12 +46,19 @@ def api_session() -> Iterator[Session]:
 def serve_api(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port"),
+    warm_ocr: bool = typer.Option(True, help="load and run the OCR models once while the server starts"),
 ) -> None:
     """Serve the case-capture API (needs ZHIFA_SECRET_KEY)."""
+    import threading
+
     import uvicorn
 
     if not get_settings().secret_key:
         fail("set ZHIFA_SECRET_KEY (it signs the login tokens)")
+    if warm_ocr:  # the models stay loaded in this process: the first scanned upload is not the slow one
+        from ingestion.recognition.ocr import warm_up
+
+        threading.Thread(target=warm_up, name="ocr-warm-up", daemon=True).start()
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port)
 
 

@@ -10,6 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.core.schema_types import UtcDatetime
 
 
+class FieldBox(BaseModel):
+    """Where a field's line stands on its page, as fractions of the page (top-left origin), so a viewer
+    draws it at any zoom."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+
 class RecognisedField(BaseModel):
     """One field the machine read from a file, and where (for the side-by-side review page)."""
 
@@ -18,7 +28,10 @@ class RecognisedField(BaseModel):
     confidence: float | None = None
     page: int | None = Field(default=None, description="1-based page, where the recogniser knows it")
     line: int | None = Field(default=None, description="0-based line of the file's extracted text")
-    bbox: list[float] | None = Field(default=None, description="x0, y0, x1, y1 on the page, where measured")
+    bbox: FieldBox | None = Field(
+        default=None,
+        description="the line's box on `page` (PDF text layer, OCR); null for DOCX, which has no pages",
+    )
     source_text: str | None = Field(default=None, description="the line the value was read from, as read")
 
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ingestion.recognition.ocr import OcrLine, ocr_page
+from ingestion.recognition.positions import PageBox, pdf_line_boxes
 from ingestion.recognition.sniff import is_encrypted_office, sniff
 
 Source = Literal["text_layer", "docx", "ocr", "none"]
@@ -31,6 +32,8 @@ class ExtractedText:
     pages: int
     errors: list[str] = field(default_factory=list)
     line_scores: list[float] | None = None  # per line of ``text`` when OCR'd (recognition score 0..1)
+    # per line of ``text``: its page and box where measured (PDF text layer, OCR); None for a DOCX
+    line_boxes: list[PageBox | None] | None = None
 
     @property
     def ok(self) -> bool:
@@ -105,6 +108,7 @@ def _pdf(data: bytes) -> ExtractedText:
         return _failed(_error("PDF 文件已损坏", f"damaged PDF: {exc}"))
     lines: list[str] = []
     scores: list[float] = []
+    boxes: list[PageBox | None] = []
     errors: list[str] = []
     ocr_pages = 0
     for number, page in enumerate(pages, start=1):
@@ -113,6 +117,7 @@ def _pdf(data: bytes) -> ExtractedText:
             page_lines = [line.strip() for line in text.splitlines() if line.strip()]
             lines += page_lines
             scores += [1.0] * len(page_lines)
+            boxes += pdf_line_boxes(page, number, page_lines)
             continue
         scanned = _page_scan_lines(page)
         if scanned is None:
@@ -123,9 +128,14 @@ def _pdf(data: bytes) -> ExtractedText:
         ocr_pages += 1
         lines += [line.text for line in scanned]
         scores += [line.score for line in scanned]
+        boxes += [_ocr_box(line, number) for line in scanned]  # the page's largest image taken as the page
     # a PDF counts as OCR'd when most of its pages were
     source: Source = "ocr" if ocr_pages * 2 > len(pages) else "text_layer"
-    return ExtractedText("\n".join(lines), source, len(pages), errors, scores if ocr_pages else None)
+    return ExtractedText("\n".join(lines), source, len(pages), errors, scores if ocr_pages else None, boxes)
+
+
+def _ocr_box(line: OcrLine, page: int) -> PageBox | None:
+    return PageBox(page, *line.box) if line.box is not None else None
 
 
 def _page_text(page: Any) -> str:
@@ -201,4 +211,11 @@ def _image(data: bytes) -> ExtractedText:
     lines = ocr_page(ImageOps.exif_transpose(image))  # phone photos store their orientation in EXIF
     if not lines:
         return ExtractedText("", "ocr", 1, [_error("图像中未识别到文字", "no text found on the image")])
-    return ExtractedText("\n".join(line.text for line in lines), "ocr", 1, [], [line.score for line in lines])
+    return ExtractedText(
+        "\n".join(line.text for line in lines),
+        "ocr",
+        1,
+        [],
+        [line.score for line in lines],
+        [_ocr_box(line, 1) for line in lines],
+    )

@@ -5,8 +5,9 @@ A field finder may say where it read a value (attributes ``page``, ``line`` — 
 is looked up here in the document's text: the line holding the value as printed (a date as 2024年3月5日, an
 amount as 480.00元, a number as a whole token), preferring a line with one of the field's own labels.
 Values the finders compute (officer counts, line checks) have no single line and stay without one. A
-position (bbox) is given only where the recogniser measured it; pages only where the text says which page a
-line is on (a one-page document), never guessed.
+position (bbox: x, y, w, h as fractions of the page, top-left origin) is given only where the extractor
+measured the line (a PDF's text layer, OCR; never a DOCX, which has no pages until Word lays it out); pages
+only where measured or where the document has one page, never guessed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from ingestion.recognition.labels import load_labels
 from ingestion.recognition.lines import Line, split_lines
 from ingestion.recognition.normalise import AMOUNT_RE, DATE_RE, fold, parse_number
+from ingestion.recognition.positions import PageBox
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -30,7 +32,7 @@ class LocatedField:
     confidence: float
     page: int | None  # 1-based
     line: int | None  # index of the line in the document's extracted text (0-based)
-    bbox: tuple[float, float, float, float] | None  # x0, y0, x1, y1 on the page, where measured
+    bbox: PageBox | None  # the line's box on its page, where measured
     source_text: str | None  # the line as read
 
     def as_json(self) -> dict[str, Any]:
@@ -40,7 +42,7 @@ class LocatedField:
             "confidence": self.confidence,
             "page": self.page,
             "line": self.line,
-            "bbox": list(self.bbox) if self.bbox is not None else None,
+            "bbox": self.bbox.as_json() if self.bbox is not None else None,
             "source_text": self.source_text,
         }
 
@@ -84,15 +86,19 @@ def _line_of(field: Any, lines: list[Line], by_index: dict[int, Line]) -> Line |
     return found[0] if found else None
 
 
-def locate_fields(fields: list[Any], text: str, pages: int) -> list[LocatedField]:
+def locate_fields(
+    fields: list[Any], text: str, pages: int, line_boxes: list[PageBox | None] | None = None
+) -> list[LocatedField]:
     """Each field with its page, line, position and source text (None where not known)."""
     lines = split_lines(text)
     by_index = {line.index: line for line in lines}
     out = []
     for f in fields:
         line = _line_of(f, lines, by_index)
-        page = getattr(f, "page", None)
         bbox = getattr(f, "bbox", None)
+        if bbox is None and line is not None and line_boxes is not None and line.index < len(line_boxes):
+            bbox = line_boxes[line.index]
+        page = getattr(f, "page", None) or (bbox.page if bbox is not None else None)
         source = getattr(f, "source", None)
         out.append(
             LocatedField(
@@ -101,7 +107,7 @@ def locate_fields(fields: list[Any], text: str, pages: int) -> list[LocatedField
                 confidence=float(f.confidence),
                 page=int(page) if page is not None else (1 if pages == 1 and line is not None else None),
                 line=line.index if line is not None else None,
-                bbox=tuple(float(x) for x in bbox) if bbox is not None else None,  # type: ignore[arg-type]
+                bbox=bbox,
                 source_text=str(source) if source is not None else (line.raw if line is not None else None),
             )
         )

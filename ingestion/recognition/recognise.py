@@ -12,6 +12,7 @@ from ingestion.recognition.classify import classify_text
 from ingestion.recognition.extract import ExtractedText, Source, extract_text
 from ingestion.recognition.fields import Field, extract_fields
 from ingestion.recognition.located import LocatedField, locate_fields
+from ingestion.recognition.positions import PageBox
 
 FIELD_COLUMNS = [
     "document_id",
@@ -39,6 +40,7 @@ class RecognisedDocument:
     errors: list[str] = field(default_factory=list)
     # the two best (type, score) of the classification: why a document is of its type, or unknown
     type_candidates: tuple[tuple[str, float], ...] = ()
+    line_boxes: list[PageBox | None] | None = None  # per line of ``text``, where measured
 
     def value(self, name: str) -> str | None:
         """The first value of field ``name``, or ``None``."""
@@ -46,7 +48,9 @@ class RecognisedDocument:
 
     def located_fields(self) -> list[LocatedField]:
         """The fields with where they were read (page, line, position, source text)."""
-        return locate_fields(self.fields, self.text, self.pages)
+        # a DOCX has no pages until Word lays it out: its one "page" says nothing about where a line is
+        pages = 0 if self.text_source == "docx" else self.pages
+        return locate_fields(self.fields, self.text, pages, self.line_boxes)
 
 
 def recognise_text(extracted: ExtractedText, filename: str) -> RecognisedDocument:
@@ -71,6 +75,7 @@ def recognise_text(extracted: ExtractedText, filename: str) -> RecognisedDocumen
         extracted.text,
         errors,
         typed.candidates,
+        extracted.line_boxes,
     )
 
 

@@ -141,6 +141,13 @@ def test_the_dossier_lists_what_was_read_where_in_scope(client: Any, as_user: An
     assert want.replace(" ", "") in cover["cover_no"]["source_text"].replace(" ", "")
     assert isinstance(cover["cover_no"]["line"], int) and cover["cover_no"]["confidence"] > 0
     assert set(cover["cover_no"]) >= {"field", "value", "page", "line", "bbox", "source_text", "confidence"}
+    # where on its page: a text-layer PDF gives the line's box as fractions of the page; a DOCX has no pages
+    box, method = cover["cover_no"]["bbox"], files["cover"]["method"]
+    if method == "text":
+        assert cover["cover_no"]["page"] >= 1 and box["w"] > 0 and box["h"] > 0, box
+        assert 0 <= box["x"] <= box["x"] + box["w"] <= 1 and 0 <= box["y"] <= box["y"] + box["h"] <= 1, box
+    else:
+        assert method == "docx" and box is None and cover["cover_no"]["page"] is None
     # a date printed in words on the penalty decision, found on its line
     decision = {f["field"]: f for f in files["penalty_decision"]["fields"]}
     issued = pd.Timestamp(truth.loc["penalty_decision", "issued_on"]).date()

@@ -108,6 +108,50 @@ def test_reviewer_claims_reviews_side_by_side_and_submits(
     context.close()
 
 
+def test_a_finding_overlays_the_recognised_fields_box(
+    served: Served, browser: Browser, api: Any, reviewers: dict[str, int]
+) -> None:
+    """Clicking a finding draws the overlay at the box recognition measured for its field (page-relative,
+    from the PDF's text layer), on the page pypdf finds the value on."""
+    up = uploaded_dossier(api, api.login("li"))
+    q, kf = bearer(reviewers["quality"]), bearer(reviewers["r_kf"])
+    [task] = api.post("/review-tasks", json={"dossier_ids": [up["dossier_id"]]}, headers=q).json()
+    assert api.post(f"/review-tasks/{task['task_id']}/claim", headers=kf).status_code == 200
+    detail = api.get(f"/review-tasks/{task['task_id']}", headers=kf).json()
+    [file] = api.get(f"/review-tasks/{task['task_id']}/files", headers=kf).json()
+    boxed = {(f["field"], str(f["value"])): f for f in file["fields"] if f["bbox"]}
+    finding, field = next(
+        (f, boxed[(d["field"], str(d["value"]))])
+        for f in detail["findings"]
+        for d in (f["evidence"] or {}).get("documents", [])
+        if d.get("document") == file["filename"] and (d.get("field"), str(d.get("value"))) in boxed
+    )
+    assert field["page"] == page_of(up["pdf"], str(field["value"]))
+
+    context = desk(browser)
+    page = context.new_page()
+    sign_in(page, served.url, "r_kf", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    page.goto(f"{served.url}/office.html#/review-tasks/{task['task_id']}")
+    expect(page.locator(".pdf-page canvas")).to_have_count(file["pages"])
+    page.get_by_test_id("finding").filter(has_text=finding["rule_id"]).first.click()
+    mark = page.get_by_test_id("field-box")
+    expect(mark).to_have_count(1)
+    expect(mark).to_be_in_viewport()
+    expect(page.get_by_test_id("located")).to_contain_text(f"第 {field['page']} 页")
+    sheet = page.locator(f'.pdf-page[data-page="{field["page"]}"]').bounding_box()
+    drawn = mark.bounding_box()
+    assert sheet is not None and drawn is not None
+    want = field["bbox"]
+    pad = 3  # the frame's room round the line
+    assert drawn["x"] == pytest.approx(sheet["x"] + want["x"] * sheet["width"] - pad, abs=1.5)
+    assert drawn["y"] == pytest.approx(sheet["y"] + want["y"] * sheet["height"] - pad, abs=1.5)
+    assert drawn["width"] == pytest.approx(want["w"] * sheet["width"] + 2 * pad, abs=1.5)
+    assert drawn["height"] == pytest.approx(want["h"] * sheet["height"] + 2 * pad, abs=1.5)
+    shot(page, "15-field-overlay", SCREENSHOTS)
+    context.close()
+
+
 def test_quality_writes_a_rule_dry_runs_switches_it_on(
     served: Served, browser: Browser, api: Any, reviewers: dict[str, int]
 ) -> None:

@@ -1,5 +1,6 @@
-// Dossier PDFs rendered in the browser by pdf.js, its worker served from our own assets (no CDN). Each
-// page keeps its text items so a recognised field can be found on its page and highlighted.
+// Dossier PDFs rendered in the browser by pdf.js, its worker served from our own assets (no CDN). A
+// recognised field is highlighted at the box the recogniser measured (page-relative, so at any zoom); where
+// it measured none (DOCX, older uploads) the page's text items are searched for the value instead.
 import * as pdfjs from 'pdfjs-dist'
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url'
 
@@ -77,4 +78,22 @@ export function findOnPages(pages, value) {
     return { page: p.n, box: p.box, mark }
   }
   return null
+}
+
+/** Overlay the recognised field's box (`bbox` x, y, w, h as fractions of the page) on page `page` of
+ * `host` (a `.pdf-page` box: a rendered PDF page or a scan); returns the mark, or null without that page. */
+export function markBox(host, page, bbox) {
+  const box = host.querySelector(`.pdf-page[data-page="${Number(page)}"]`)
+  if (!box || !bbox) return null
+  const mark = document.createElement('div')
+  mark.className = 'pdf-mark'
+  mark.dataset.testid = 'field-box'
+  // a little room round the line, taken by the frame itself, so that it does not cover the text
+  mark.style.boxSizing = 'border-box'
+  mark.style.left = `calc(${bbox.x * 100}% - 3px)`
+  mark.style.top = `calc(${bbox.y * 100}% - 3px)`
+  mark.style.width = `calc(${bbox.w * 100}% + 6px)`
+  mark.style.height = `calc(${bbox.h * 100}% + 6px)`
+  box.append(mark)
+  return mark
 }
