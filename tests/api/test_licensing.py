@@ -1,0 +1,264 @@
+"""Licensing over HTTP (#23): an incomplete application gets one notice naming every missing item; a
+complete one is accepted (the clock starts), checked on site from a phone (GPS, a photo), refused for
+distance with the reason in words; re-applied at another address, approved, published without personal
+data and known to case capture by its number. Bad input: a place already licensed, no GPS or photos, a
+contradictory rule set, a late decision without a reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import date, timedelta
+from typing import Any
+
+import time_machine
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from zhifa.clock import local_now, today
+from zhifa.settings import SEEDS_DIR
+
+R = 6_371_008.8
+SHOP = (34.7600, 113.6200)
+
+
+def _north(metres: float) -> tuple[float, float]:
+    return SHOP[0] + math.degrees(metres / R), SHOP[1]
+
+
+def _seed(name: str, **match: str) -> list[dict[str, str]]:
+    with (SEEDS_DIR / name).open(encoding="utf-8") as fh:
+        return [r for r in csv.DictReader(fh) if all(r[k] == v for k, v in match.items())]
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+NEW_MATERIALS = [r["material_code"] for r in _seed("ref_licence_materials.csv", application_kind="new")]
+
+
+def _body(address: str, at: tuple[float, float], name: str = "张三") -> dict[str, Any]:
+    return {
+        "kind": "new",
+        "applicant_type": "individual",
+        "applicant_name": name,
+        "applicant_id_no": "410122199001011234",
+        "applicant_phone": "13800138000",
+        "shop_name": f"{name}便利店",
+        "place_address": address,
+        "lat": at[0],
+        "lon": at[1],
+    }
+
+
+def _upload(client: TestClient, who: dict[str, str], app_id: str, codes: list[str]) -> dict[str, Any]:
+    for code in codes:
+        r = client.post(
+            f"/licensing/applications/{app_id}/materials",
+            data={"material_code": code},
+            files={"file": (f"{code}.pdf", PDF, "application/pdf")},
+            headers=who,
+        )
+        assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _ids(app: Any) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from api.models import User
+
+    with app.state.sessionmaker() as s:
+        return dict(s.execute(select(User.username, User.id)).tuples().all())
+
+
+def _to_site_check(
+    client: TestClient, li: dict[str, str], head: dict[str, str], ids: dict[str, int], body: dict[str, Any]
+) -> str:
+    r = client.post("/licensing/applications", json=body, headers=li)
+    assert r.status_code == 201, r.text
+    app_id = r.json()["application_id"]
+    _upload(client, li, app_id, NEW_MATERIALS)
+    assert (
+        client.post(f"/licensing/applications/{app_id}/completeness", headers=li).json()["status"]
+        == "accepted"
+    )
+    r = client.post(
+        f"/licensing/applications/{app_id}/assignment",
+        json={"officer_ids": [ids["li"], ids["wang"]]},
+        headers=head,
+    )
+    assert r.status_code == 200, r.text
+    return app_id
+
+
+def _onsite(
+    client: TestClient, who: dict[str, str], app_id: str, at: tuple[float, float] | None, photos: int = 1
+) -> Any:
+    data: dict[str, Any] = {"signed_by": "张三", "accuracy_m": "8"}
+    if at:
+        data |= {"lat": str(at[0]), "lon": str(at[1])}
+    files = [("photos", (f"p{i}.png", _png(), "image/png")) for i in range(photos)]
+    return client.post(
+        f"/licensing/applications/{app_id}/onsite", data=data, files=files or None, headers=who
+    )
+
+
+def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, app: Any) -> None:
+    li, wang, head, city = as_user("li"), as_user("wang"), as_user("head"), as_user("cityboss")
+    ids = _ids(app)
+    min_gap = float(
+        _seed("ref_layout_rules.csv", city_code="410100", kind="retailer_min_distance")[0]["distance_m"]
+    )
+
+    # a licensed neighbour first (the same path, approved)
+    neighbour = _to_site_check(client, li, head, ids, _body("中牟县青年路1号", SHOP, name="王五"))
+    assert _onsite(client, wang, neighbour, SHOP).status_code == 201
+    r = client.post(
+        f"/licensing/applications/{neighbour}/decision", json={"outcome": "approved"}, headers=head
+    )
+    assert r.status_code == 200 and r.json()["licence_no"], r.text
+
+    # a place already licensed is refused at the counter
+    r = client.post("/licensing/applications", json=_body("中牟县 青年路1号", SHOP), headers=li)
+    assert r.status_code == 409 and r.json()["code"] == "PLACE_ALREADY_LICENSED", r.text
+
+    # incomplete: one notice naming every missing item
+    near = _north(23.4)
+    r = client.post("/licensing/applications", json=_body("中牟县青年路3号", near), headers=li)
+    app_id = r.json()["application_id"]
+    _upload(client, li, app_id, NEW_MATERIALS[:1])
+    r = client.post(f"/licensing/applications/{app_id}/completeness", headers=li)
+    got = r.json()
+    assert got["status"] == "incomplete" and got["notice"] == "correction_notice"
+    names = {
+        m["material_code"]: m["name_zh"] for m in _seed("ref_licence_materials.csv", application_kind="new")
+    }
+    assert [m["name_zh"] for m in got["missing"]] == [names[c] for c in NEW_MATERIALS[1:]]
+    pdf = client.get(f"/licensing/applications/{app_id}/documents/correction_notice.pdf", headers=li)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    # complete: accepted, the decision due 20 working days on
+    _upload(client, li, app_id, NEW_MATERIALS[1:])
+    got = client.post(f"/licensing/applications/{app_id}/completeness", headers=li).json()
+    assert got["status"] == "accepted" and got["accepted_on"] == today().isoformat()
+    assert date.fromisoformat(got["due_on"]) > today()
+    r = client.post(
+        f"/licensing/applications/{app_id}/assignment",
+        json={"officer_ids": [ids["li"], ids["wang"]]},
+        headers=head,
+    )
+    assert [t["application_id"] for t in client.get("/licensing/onsite-tasks", headers=wang).json()] == [
+        app_id
+    ]
+
+    # on site: refused without GPS or photos, nothing stored; then recorded and measured
+    assert _onsite(client, wang, app_id, None).json()["code"] == "GPS_REQUIRED"
+    assert _onsite(client, wang, app_id, near, photos=0).json()["code"] == "PHOTOS_REQUIRED"
+    r = _onsite(client, wang, app_id, near)
+    assert r.status_code == 201, r.text
+    check = r.json()
+    assert not check["passed"]
+    expected = f"距最近零售户 23 米，低于本区最小间距 {min_gap:g} 米"
+    assert expected in [o["text_zh"] for o in check["outcomes"]]
+    assert check["nearest"][0]["kind"] == "retailer" and abs(check["nearest"][0]["distance_m"] - 23.4) < 0.2
+
+    # approving against the layout is refused; the refusal carries the reason in words
+    r = client.post(f"/licensing/applications/{app_id}/decision", json={"outcome": "approved"}, headers=head)
+    assert r.status_code == 409 and r.json()["code"] == "LAYOUT_NOT_MET"
+    refused = client.post(
+        f"/licensing/applications/{app_id}/decision", json={"outcome": "refused"}, headers=head
+    ).json()
+    assert (
+        refused["status"] == "refused"
+        and expected in refused["reasons"]
+        and "行政复议" in refused["remedies"]
+    )
+    assert (
+        client.get(f"/licensing/applications/{app_id}/documents/refusal_decision.pdf", headers=li).status_code
+        == 200
+    )
+
+    # re-applied 200 m away: approved, published masked, known to capture by its number
+    far = _north(200)
+    again = _to_site_check(client, li, head, ids, _body("中牟县青年路99号", far))
+    assert _onsite(client, li, again, far).json()["passed"]
+    approved = client.post(
+        f"/licensing/applications/{again}/decision", json={"outcome": "approved"}, headers=head
+    ).json()
+    number = approved["licence_no"]
+    assert len(number) == 12 and number.startswith("4101221") and not approved["late"]
+    r = client.post(f"/licensing/applications/{again}/publication", json={}, headers=city)
+    assert r.status_code == 201, r.text
+    text = r.json()["public_text"]
+    assert (
+        "张某" in text
+        and "张三" not in text
+        and "13800138000" not in text
+        and "410122199001011234" not in text
+    )
+    assert number not in text and f"{number[:4]}******{number[-2:]}" in text
+    public = client.get("/public/decisions", params={"q": "准予许可"}).json()
+    assert public["total"] == 1 and "张三" not in public["items"][0]["text"]
+
+    seen = client.get(f"/retailers/{number}", headers=wang).json()
+    assert seen["licence_status"] == "valid" and seen["valid_from"] == today().isoformat()
+    assert date.fromisoformat(seen["valid_to"]) > today()
+    assert client.get(f"/retailers/{number}", headers=as_user("kaifeng")).status_code == 404
+
+
+def test_late_decision_needs_a_reason_and_is_flagged_and_extension_is_once(
+    client: TestClient, as_user: Any, app: Any
+) -> None:
+    li, head = as_user("li"), as_user("head")
+    body = _body("中牟县文化路8号", SHOP) | {"kind": "new"}
+    app_id = _to_site_check(client, li, head, _ids(app), body)
+    assert _onsite(client, li, app_id, SHOP).status_code == 201
+    r = client.post(
+        f"/licensing/applications/{app_id}/extension", json={"reason": "需补充核查"}, headers=head
+    )
+    due = date.fromisoformat(r.json()["due_on"])
+    r = client.post(f"/licensing/applications/{app_id}/extension", json={"reason": "再次"}, headers=head)
+    assert r.status_code == 409 and r.json()["code"] == "ALREADY_EXTENDED"
+    later = local_now() + timedelta(days=(due - today()).days + 1)
+    with time_machine.travel(later, tick=False):
+        head = as_user("head")  # a token of that day
+        r = client.post(
+            f"/licensing/applications/{app_id}/decision", json={"outcome": "approved"}, headers=head
+        )
+        assert r.status_code == 422 and r.json()["code"] == "LATE_REASON_REQUIRED"
+        r = client.post(
+            f"/licensing/applications/{app_id}/decision",
+            json={"outcome": "approved", "late_reason": "申请人要求延后核查"},
+            headers=head,
+        )
+    assert r.status_code == 200 and r.json()["late"] and r.json()["late_reason"] == "申请人要求延后核查"
+
+
+def test_a_contradictory_or_overlapping_rule_set_is_refused(client: TestClient, as_user: Any) -> None:
+    city = as_user("cityboss")
+    bad = {
+        "valid_from": "2030-01-01",
+        "rules": [
+            {"kind": "retailer_min_distance", "distance_m": 30},
+            {"kind": "retailer_min_distance", "distance_m": 50},
+        ],
+    }
+    r = client.put("/licensing/layout-rules/410100", json=bad, headers=city)
+    assert (
+        r.status_code == 422
+        and r.json()["code"] == "RULE_SET_CONTRADICTS"
+        and "取值矛盾" in r.json()["message"]
+    )
+    good = {"valid_from": "2030-01-01", "rules": [{"kind": "retailer_min_distance", "distance_m": 80}]}
+    assert client.put("/licensing/layout-rules/410100", json=good, headers=city).status_code == 201
+    r = client.put("/licensing/layout-rules/410100", json=good | {"valid_from": "2031-06-01"}, headers=city)
+    assert r.status_code == 409 and r.json()["code"] == "RULE_SET_OVERLAPS"
+    r = client.get("/licensing/layout-rules/410100", params={"on": "2030-02-01"}, headers=city)
+    assert r.json()["rules"] == [{"kind": "retailer_min_distance", "distance_m": 80.0}]
+    assert client.put("/licensing/layout-rules/410100", json=good, headers=as_user("li")).status_code == 403
