@@ -56,13 +56,14 @@ class ApplicationOut(BaseModel):
     remedies: str | None
     late: bool
     late_reason: str | None
+    required: list[MissingItem] = []
     missing: list[MissingItem] = []
     materials: list[str] = []
     notice: str | None = Field(default=None, description="the document the last step produced")
 
 
 class AssignIn(BaseModel):
-    officer_ids: list[int] = Field(min_length=2, max_length=4)
+    officers: list[str] = Field(min_length=2, max_length=4, description="usernames of the unit's officers")
 
 
 class ExtendIn(BaseModel):

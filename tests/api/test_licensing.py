@@ -6,151 +6,66 @@ contradictory rule set, a late decision without a reason."""
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from datetime import date, timedelta
 from typing import Any
 
 import time_machine
 from fastapi.testclient import TestClient
-from PIL import Image
+from licence_support import (
+    NEW_MATERIALS,
+    SHOP,
+    body,
+    north,
+    onsite,
+    seed,
+    to_site_check,
+    upload,
+)
 
 from zhifa.clock import local_now, today
-from zhifa.settings import SEEDS_DIR
-
-R = 6_371_008.8
-SHOP = (34.7600, 113.6200)
 
 
-def _north(metres: float) -> tuple[float, float]:
-    return SHOP[0] + math.degrees(metres / R), SHOP[1]
-
-
-def _seed(name: str, **match: str) -> list[dict[str, str]]:
-    with (SEEDS_DIR / name).open(encoding="utf-8") as fh:
-        return [r for r in csv.DictReader(fh) if all(r[k] == v for k, v in match.items())]
-
-
-def _png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
-    return out.getvalue()
-
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-NEW_MATERIALS = [r["material_code"] for r in _seed("ref_licence_materials.csv", application_kind="new")]
-
-
-def _body(address: str, at: tuple[float, float], name: str = "张三") -> dict[str, Any]:
-    return {
-        "kind": "new",
-        "applicant_type": "individual",
-        "applicant_name": name,
-        "applicant_id_no": "410122199001011234",
-        "applicant_phone": "13800138000",
-        "shop_name": f"{name}便利店",
-        "place_address": address,
-        "lat": at[0],
-        "lon": at[1],
-    }
-
-
-def _upload(client: TestClient, who: dict[str, str], app_id: str, codes: list[str]) -> dict[str, Any]:
-    for code in codes:
-        r = client.post(
-            f"/licensing/applications/{app_id}/materials",
-            data={"material_code": code},
-            files={"file": (f"{code}.pdf", PDF, "application/pdf")},
-            headers=who,
-        )
-        assert r.status_code == 201, r.text
-    return r.json()
-
-
-def _ids(app: Any) -> dict[str, int]:
-    from sqlalchemy import select
-
-    from api.models import User
-
-    with app.state.sessionmaker() as s:
-        return dict(s.execute(select(User.username, User.id)).tuples().all())
-
-
-def _to_site_check(
-    client: TestClient, li: dict[str, str], head: dict[str, str], ids: dict[str, int], body: dict[str, Any]
-) -> str:
-    r = client.post("/licensing/applications", json=body, headers=li)
-    assert r.status_code == 201, r.text
-    app_id = r.json()["application_id"]
-    _upload(client, li, app_id, NEW_MATERIALS)
-    assert (
-        client.post(f"/licensing/applications/{app_id}/completeness", headers=li).json()["status"]
-        == "accepted"
-    )
-    r = client.post(
-        f"/licensing/applications/{app_id}/assignment",
-        json={"officer_ids": [ids["li"], ids["wang"]]},
-        headers=head,
-    )
-    assert r.status_code == 200, r.text
-    return app_id
-
-
-def _onsite(
-    client: TestClient, who: dict[str, str], app_id: str, at: tuple[float, float] | None, photos: int = 1
-) -> Any:
-    data: dict[str, Any] = {"signed_by": "张三", "accuracy_m": "8"}
-    if at:
-        data |= {"lat": str(at[0]), "lon": str(at[1])}
-    files = [("photos", (f"p{i}.png", _png(), "image/png")) for i in range(photos)]
-    return client.post(
-        f"/licensing/applications/{app_id}/onsite", data=data, files=files or None, headers=who
-    )
-
-
-def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, app: Any) -> None:
+def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any) -> None:
     li, wang, head, city = as_user("li"), as_user("wang"), as_user("head"), as_user("cityboss")
-    ids = _ids(app)
     min_gap = float(
-        _seed("ref_layout_rules.csv", city_code="410100", kind="retailer_min_distance")[0]["distance_m"]
+        seed("ref_layout_rules.csv", city_code="410100", kind="retailer_min_distance")[0]["distance_m"]
     )
 
     # a licensed neighbour first (the same path, approved)
-    neighbour = _to_site_check(client, li, head, ids, _body("中牟县青年路1号", SHOP, name="王五"))
-    assert _onsite(client, wang, neighbour, SHOP).status_code == 201
+    neighbour = to_site_check(client, li, head, body("中牟县青年路1号", SHOP, name="王五"))
+    assert onsite(client, wang, neighbour, SHOP).status_code == 201
     r = client.post(
         f"/licensing/applications/{neighbour}/decision", json={"outcome": "approved"}, headers=head
     )
     assert r.status_code == 200 and r.json()["licence_no"], r.text
 
     # a place already licensed is refused at the counter
-    r = client.post("/licensing/applications", json=_body("中牟县 青年路1号", SHOP), headers=li)
+    r = client.post("/licensing/applications", json=body("中牟县 青年路1号", SHOP), headers=li)
     assert r.status_code == 409 and r.json()["code"] == "PLACE_ALREADY_LICENSED", r.text
 
     # incomplete: one notice naming every missing item
-    near = _north(23.4)
-    r = client.post("/licensing/applications", json=_body("中牟县青年路3号", near), headers=li)
+    near = north(23.4)
+    r = client.post("/licensing/applications", json=body("中牟县青年路3号", near), headers=li)
     app_id = r.json()["application_id"]
-    _upload(client, li, app_id, NEW_MATERIALS[:1])
+    upload(client, li, app_id, NEW_MATERIALS[:1])
     r = client.post(f"/licensing/applications/{app_id}/completeness", headers=li)
     got = r.json()
     assert got["status"] == "incomplete" and got["notice"] == "correction_notice"
     names = {
-        m["material_code"]: m["name_zh"] for m in _seed("ref_licence_materials.csv", application_kind="new")
+        m["material_code"]: m["name_zh"] for m in seed("ref_licence_materials.csv", application_kind="new")
     }
     assert [m["name_zh"] for m in got["missing"]] == [names[c] for c in NEW_MATERIALS[1:]]
     pdf = client.get(f"/licensing/applications/{app_id}/documents/correction_notice.pdf", headers=li)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
     # complete: accepted, the decision due 20 working days on
-    _upload(client, li, app_id, NEW_MATERIALS[1:])
+    upload(client, li, app_id, NEW_MATERIALS[1:])
     got = client.post(f"/licensing/applications/{app_id}/completeness", headers=li).json()
     assert got["status"] == "accepted" and got["accepted_on"] == today().isoformat()
     assert date.fromisoformat(got["due_on"]) > today()
     r = client.post(
         f"/licensing/applications/{app_id}/assignment",
-        json={"officer_ids": [ids["li"], ids["wang"]]},
+        json={"officers": ["li", "wang"]},
         headers=head,
     )
     assert [t["application_id"] for t in client.get("/licensing/onsite-tasks", headers=wang).json()] == [
@@ -158,9 +73,9 @@ def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, 
     ]
 
     # on site: refused without GPS or photos, nothing stored; then recorded and measured
-    assert _onsite(client, wang, app_id, None).json()["code"] == "GPS_REQUIRED"
-    assert _onsite(client, wang, app_id, near, photos=0).json()["code"] == "PHOTOS_REQUIRED"
-    r = _onsite(client, wang, app_id, near)
+    assert onsite(client, wang, app_id, None).json()["code"] == "GPS_REQUIRED"
+    assert onsite(client, wang, app_id, near, photos=0).json()["code"] == "PHOTOS_REQUIRED"
+    r = onsite(client, wang, app_id, near)
     assert r.status_code == 201, r.text
     check = r.json()
     assert not check["passed"]
@@ -185,9 +100,9 @@ def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, 
     )
 
     # re-applied 200 m away: approved, published masked, known to capture by its number
-    far = _north(200)
-    again = _to_site_check(client, li, head, ids, _body("中牟县青年路99号", far))
-    assert _onsite(client, li, again, far).json()["passed"]
+    far = north(200)
+    again = to_site_check(client, li, head, body("中牟县青年路99号", far))
+    assert onsite(client, li, again, far).json()["passed"]
     approved = client.post(
         f"/licensing/applications/{again}/decision", json={"outcome": "approved"}, headers=head
     ).json()
@@ -213,12 +128,11 @@ def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, 
 
 
 def test_late_decision_needs_a_reason_and_is_flagged_and_extension_is_once(
-    client: TestClient, as_user: Any, app: Any
+    client: TestClient, as_user: Any
 ) -> None:
     li, head = as_user("li"), as_user("head")
-    body = _body("中牟县文化路8号", SHOP) | {"kind": "new"}
-    app_id = _to_site_check(client, li, head, _ids(app), body)
-    assert _onsite(client, li, app_id, SHOP).status_code == 201
+    app_id = to_site_check(client, li, head, body("中牟县文化路8号", SHOP))
+    assert onsite(client, li, app_id, SHOP).status_code == 201
     r = client.post(
         f"/licensing/applications/{app_id}/extension", json={"reason": "需补充核查"}, headers=head
     )

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 
 from api.capture.services import uploads
-from api.deps import DB, Approver, CurrentUser, Officer, TxRoute
+from api.deps import DB, Approver, CurrentUser, TxRoute, require
 from api.licensing.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -21,7 +21,7 @@ from api.licensing.schemas import (
     PublishIn,
 )
 from api.licensing.services import applications, decisions, publication
-from api.models import LicenceApplication, LicencePublication
+from api.models import LicenceApplication, LicencePublication, User
 from api.platform.services import storage
 from zhifa.documents.render import render_pdf
 from zhifa.licensing.materials import required_materials
@@ -35,6 +35,8 @@ DocType = Literal[
     "refusal_decision",
     "extension_notice",
 ]
+# the licence counter (许可窗口): officers, or office staff with approval rights
+Counter = Annotated[User, Depends(require("officer", "approver"))]
 NOTICE = {"incomplete": "correction_notice", "accepted": "acceptance_notice"}
 
 
@@ -42,6 +44,7 @@ def shape(db: DB, row: LicenceApplication) -> ApplicationOut:
     columns = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "missing"}
     out = ApplicationOut.model_validate(columns)
     names = {m.code: m.name_zh for m in required_materials()[row.kind]}
+    out.required = [MissingItem(code=c, name_zh=n) for c, n in names.items()]
     out.missing = [MissingItem(code=c, name_zh=names.get(c, c)) for c in row.missing or []]
     out.materials = sorted({m.material_code for m in applications.materials(db, row)})
     out.notice = NOTICE.get(row.status)
@@ -51,7 +54,7 @@ def shape(db: DB, row: LicenceApplication) -> ApplicationOut:
 @router.post(
     "/applications", response_model=ApplicationOut, status_code=201, summary="Receive an application"
 )
-def receive(body: ApplicationIn, db: DB, user: Officer) -> ApplicationOut:
+def receive(body: ApplicationIn, db: DB, user: Counter) -> ApplicationOut:
     """A new licence for a place already licensed (or already applied for) is refused (409)."""
     return shape(db, applications.receive(db, user, body.model_dump()))
 
@@ -73,7 +76,7 @@ def add_material(
     application_id: str,
     request: Request,
     db: DB,
-    user: Officer,
+    user: Counter,
     file: Annotated[UploadFile, File()],
     material_code: Annotated[str, Form(max_length=40)],
 ) -> ApplicationOut:
@@ -89,7 +92,7 @@ def add_material(
 
 
 @router.post("/applications/{application_id}/completeness", response_model=ApplicationOut)
-def completeness(application_id: str, db: DB, user: Officer) -> ApplicationOut:
+def completeness(application_id: str, db: DB, user: Counter) -> ApplicationOut:
     """One 补正材料通知书 naming every missing item, or the 受理通知书 (the legal clock starts)."""
     row = applications.get(db, user, application_id, lock=True)
     return shape(db, applications.check_completeness(db, user, row))
@@ -98,7 +101,7 @@ def completeness(application_id: str, db: DB, user: Officer) -> ApplicationOut:
 @router.post("/applications/{application_id}/assignment", response_model=ApplicationOut)
 def assign(application_id: str, body: AssignIn, db: DB, user: Approver) -> ApplicationOut:
     row = applications.get(db, user, application_id, lock=True)
-    return shape(db, applications.assign(db, user, row, body.officer_ids))
+    return shape(db, applications.assign(db, user, row, body.officers))
 
 
 @router.post("/applications/{application_id}/extension", response_model=ApplicationOut)

@@ -151,25 +151,25 @@ def check_completeness(session: Session, user: User, row: LicenceApplication) ->
     return row
 
 
-def assign(
-    session: Session, user: User, row: LicenceApplication, officer_ids: list[int]
-) -> LicenceApplication:
+def assign(session: Session, user: User, row: LicenceApplication, usernames: list[str]) -> LicenceApplication:
     """Two officers of the application's unit visit the site (new licences and changes of address)."""
     if row.status != "accepted" or row.kind not in SITE_CHECKED:
         raise Conflict(
             "NO_SITE_CHECK", "仅已受理的新办、变更申请需实地核查 / no on-site check for this application"
         )
-    officers = list(session.scalars(select(User).where(User.id.in_(officer_ids))))
+    names = set(usernames)
+    officers = list(session.scalars(select(User).where(User.username.in_(names))))
     if (
-        len(set(officer_ids)) < 2
-        or len(officers) != len(set(officer_ids))
-        or any(o.unit_code != row.unit_code or "officer" not in o.role_set for o in officers)
+        len(names) < 2
+        or len(officers) != len(names)
+        or any(o.unit_code != row.unit_code or not o.active for o in officers)
+        or any("officer" not in o.role_set for o in officers)
     ):
         raise Invalid(
             "TWO_OFFICERS", "实地核查须指派本单位两名执法人员 / two officers of the unit are needed"
         )
     before = audit.snapshot(row)
-    row.onsite_officers, row.updated_at = sorted(set(officer_ids)), now()
+    row.onsite_officers, row.updated_at = sorted(o.id for o in officers), now()
     audit.record_change(
         session,
         user,

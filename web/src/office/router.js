@@ -67,6 +67,10 @@ export const router = createRouter({
       path: '/sampling/draws/:drawId', component: () => import('./views/Draw.vue'), props: true,
       meta: { title: '抽取核验', group: '案卷评查', parent: { title: '抽查方案', path: '/sampling' } },
     },
+    {
+      path: '/licensing', component: () => import('./views/Licensing.vue'),
+      meta: { title: '许可受理', group: '行政许可' },
+    },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 })
