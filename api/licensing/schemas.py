@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.core.schema_types import UtcDatetime
 
 Kind = Literal["new", "renewal", "change", "suspension", "cancellation", "replacement"]
 Lat = Field(ge=-90, le=90)
@@ -46,7 +48,7 @@ class ApplicationOut(BaseModel):
     lat: float | None
     lon: float | None
     licence_no: str | None
-    received_at: datetime
+    received_at: UtcDatetime
     accepted_on: date | None
     due_on: date | None
     extended: bool
@@ -88,7 +90,7 @@ class PublicationOut(BaseModel):
     public_text: str
     due_on: date
     channel: str
-    published_at: datetime
+    published_at: UtcDatetime
 
 
 class Nearest(BaseModel):
@@ -119,7 +121,7 @@ class OnsiteOut(BaseModel):
     lon: float
     photos: int
     signed_by: str
-    checked_at: datetime
+    checked_at: UtcDatetime
 
 
 class RuleIn(BaseModel):

@@ -23,10 +23,14 @@ def _file(tmp: Path, name: str, data: bytes) -> str:
     return str(path)
 
 
-def test_counter_onsite_and_refusal_in_the_browser(served: Served, browser: Browser, api: Any, tmp_path: Path) -> None:
+def test_counter_onsite_and_refusal_in_the_browser(
+    served: Served, browser: Browser, api: Any, tmp_path: Path
+) -> None:
     li, wang, head = api.login("li"), api.login("wang"), api.login("head")
     licensed_neighbour(api, li, head, wang)
-    names = {r["material_code"]: r["name_zh"] for r in seed("ref_licence_materials.csv", application_kind="new")}
+    names = {
+        r["material_code"]: r["name_zh"] for r in seed("ref_licence_materials.csv", application_kind="new")
+    }
     gap = seed("ref_layout_rules.csv", city_code="410100", kind="retailer_min_distance")[0]["distance_m"]
     site = north(23.4)
     wanted = body("中牟县青年路3号", site)
@@ -35,7 +39,11 @@ def test_counter_onsite_and_refusal_in_the_browser(served: Served, browser: Brow
     sign_in(office, served.url, "head", "/office.html")
     office.wait_for_url("**/office.html#/todo")
     office.get_by_role("menuitem", name="许可受理").click()
-    for label, key in (("申请人", "applicant_name"), ("字号名称", "shop_name"), ("经营地址", "place_address")):
+    for label, key in (
+        ("申请人", "applicant_name"),
+        ("字号名称", "shop_name"),
+        ("经营地址", "place_address"),
+    ):
         office.get_by_label(label, exact=True).fill(str(wanted[key]))
     office.get_by_label("纬度").fill(str(site[0]))
     office.get_by_label("经度").fill(str(site[1]))

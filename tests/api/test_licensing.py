@@ -15,6 +15,7 @@ from licence_support import (
     NEW_MATERIALS,
     SHOP,
     body,
+    licensed_neighbour,
     north,
     onsite,
     seed,
@@ -22,22 +23,18 @@ from licence_support import (
     upload,
 )
 
+from ingestion.api_store.licences import licence_frames
 from zhifa.clock import local_now, today
 
 
-def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any) -> None:
+def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, app: Any) -> None:
     li, wang, head, city = as_user("li"), as_user("wang"), as_user("head"), as_user("cityboss")
     min_gap = float(
         seed("ref_layout_rules.csv", city_code="410100", kind="retailer_min_distance")[0]["distance_m"]
     )
 
     # a licensed neighbour first (the same path, approved)
-    neighbour = to_site_check(client, li, head, body("中牟县青年路1号", SHOP, name="王五"))
-    assert onsite(client, wang, neighbour, SHOP).status_code == 201
-    r = client.post(
-        f"/licensing/applications/{neighbour}/decision", json={"outcome": "approved"}, headers=head
-    )
-    assert r.status_code == 200 and r.json()["licence_no"], r.text
+    licensed_neighbour(client, li, head, wang)
 
     # a place already licensed is refused at the counter
     r = client.post("/licensing/applications", json=body("中牟县 青年路1号", SHOP), headers=li)
@@ -126,6 +123,21 @@ def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any) 
     assert date.fromisoformat(seen["valid_to"]) > today()
     assert client.get(f"/retailers/{number}", headers=as_user("kaifeng")).status_code == 404
 
+    # the store's licensing tables in the register's shape (the warehouse's licences / licence_applications)
+    with app.state.engine.connect() as db:
+        frames, mark = licence_frames(db)
+    assert mark is not None
+    lic = frames["licences"].set_index("licence_no").loc[number]
+    assert (lic["division_code"], lic["status"], lic["decision_kind"]) == (number[:6], "valid", "new")
+    assert lic["valid_from"] == seen["valid_from"] and lic["valid_to"] == seen["valid_to"]
+    apps = frames["licence_applications"].set_index("application_id")
+    assert (
+        apps.loc[app_id, "outcome"] == "refused"
+        and apps.loc[app_id, "refusal_rule"] == "retailer_min_distance"
+    )
+    assert apps.loc[again, "outcome"] == "approved" and apps.loc[again, "published_at"] is not None
+    assert len(frames["licences"]) == 2 and len(apps) == 3
+
 
 def test_late_decision_needs_a_reason_and_is_flagged_and_extension_is_once(
     client: TestClient, as_user: Any
@@ -176,3 +188,47 @@ def test_a_contradictory_or_overlapping_rule_set_is_refused(client: TestClient, 
     r = client.get("/licensing/layout-rules/410100", params={"on": "2030-02-01"}, headers=city)
     assert r.json()["rules"] == [{"kind": "retailer_min_distance", "distance_m": 80.0}]
     assert client.put("/licensing/layout-rules/410100", json=good, headers=as_user("li")).status_code == 403
+
+
+def test_renewal_follows_the_period_and_cancellation_reaches_capture(
+    client: TestClient, as_user: Any
+) -> None:
+    li, wang, head = as_user("li"), as_user("wang"), as_user("head")
+    number = licensed_neighbour(client, li, head, wang)
+    first = client.get(f"/licensing/licences/{number}", headers=li).json()
+    notice = int(seed("ref_settings.csv", key="licence_renewal_notice_days", province_code="")[0]["value"])
+    assert date.fromisoformat(first["renewal_due_on"]) == date.fromisoformat(first["valid_to"]) - timedelta(
+        notice
+    )
+
+    def decided(kind: str) -> dict[str, Any]:
+        held = {"kind": kind, "licence_no": number}
+        r = client.post(
+            "/licensing/applications", json=body("中牟县青年路1号", SHOP, name="王五") | held, headers=li
+        )
+        assert r.status_code == 201, r.text
+        app_id = r.json()["application_id"]
+        codes = [m["code"] for m in r.json()["required"]]
+        upload(client, li, app_id, codes)
+        assert (
+            client.post(f"/licensing/applications/{app_id}/completeness", headers=li).json()["status"]
+            == "accepted"
+        )
+        r = client.post(
+            f"/licensing/applications/{app_id}/decision", json={"outcome": "approved"}, headers=head
+        )
+        assert r.status_code == 200, r.text
+        return dict(client.get(f"/licensing/licences/{number}", headers=li).json())
+
+    renewed = decided("renewal")  # the next period starts the day after the current one ends: no overlap
+    assert date.fromisoformat(renewed["valid_from"]) == date.fromisoformat(first["valid_to"]) + timedelta(1)
+    assert decided("cancellation")["status"] == "cancelled"
+    assert client.get(f"/retailers/{number}", headers=wang).json()["licence_status"] == "cancelled"
+    r = client.post(
+        "/licensing/applications",
+        json=body("中牟县某路", SHOP) | {"kind": "renewal", "licence_no": number},
+        headers=li,
+    )
+    assert r.status_code == 409 and r.json()["code"] == "LICENCE_CANCELLED"
+    r = client.post("/licensing/applications", json=body("中牟县某路", SHOP) | {"kind": "change"}, headers=li)
+    assert r.status_code == 422 and r.json()["code"] == "LICENCE_REQUIRED"
