@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from fastapi.testclient import TestClient
 from licence_support import (
@@ -25,6 +26,9 @@ from licence_support import (
 
 from ingestion.api_store.licences import licence_frames
 from zhifa.clock import local_now, today
+
+# store-independent rules run on SQLite only; the whole flow runs on both stores
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, app: Any) -> None:
@@ -139,8 +143,9 @@ def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, 
     assert len(frames["licences"]) == 2 and len(apps) == 3
 
 
+@SQLITE_ONLY
 def test_late_decision_needs_a_reason_and_is_flagged_and_extension_is_once(
-    client: TestClient, as_user: Any
+    client: TestClient, as_user: Any, backend: str
 ) -> None:
     li, head = as_user("li"), as_user("head")
     app_id = to_site_check(client, li, head, body("中牟县文化路8号", SHOP))
@@ -166,7 +171,10 @@ def test_late_decision_needs_a_reason_and_is_flagged_and_extension_is_once(
     assert r.status_code == 200 and r.json()["late"] and r.json()["late_reason"] == "申请人要求延后核查"
 
 
-def test_a_contradictory_or_overlapping_rule_set_is_refused(client: TestClient, as_user: Any) -> None:
+@SQLITE_ONLY
+def test_a_contradictory_or_overlapping_rule_set_is_refused(
+    client: TestClient, as_user: Any, backend: str
+) -> None:
     city = as_user("cityboss")
     bad = {
         "valid_from": "2030-01-01",
@@ -190,8 +198,9 @@ def test_a_contradictory_or_overlapping_rule_set_is_refused(client: TestClient, 
     assert client.put("/licensing/layout-rules/410100", json=good, headers=as_user("li")).status_code == 403
 
 
+@SQLITE_ONLY
 def test_renewal_follows_the_period_and_cancellation_reaches_capture(
-    client: TestClient, as_user: Any
+    client: TestClient, as_user: Any, backend: str
 ) -> None:
     li, wang, head = as_user("li"), as_user("wang"), as_user("head")
     number = licensed_neighbour(client, li, head, wang)
