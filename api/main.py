@@ -69,6 +69,9 @@ def create_app(
         uploads,
         valuation,
     )
+    from api.licensing.routes import applications as licence_applications
+    from api.licensing.routes import field as licence_field
+    from api.licensing.routes import layout as licence_layout
     from api.office.routes import messages, office, quality, scorecards, training
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, dashboards, health
@@ -92,7 +95,8 @@ def create_app(
     )
     review = (dossiers, review_rules, review_tasks, sampling, arbitration)
     desk = (office, messages, quality, dashboards, training, scorecards)
-    for module in (*capture, *review, *desk):
+    licensing = (licence_applications, licence_field, licence_layout)
+    for module in (*capture, *review, *desk, *licensing):
         app.include_router(module.router)
     openapi.install(app)
     mount_web(app, settings.web_dist)

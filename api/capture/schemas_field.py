@@ -35,6 +35,10 @@ class RetailerOut(Orm):
     licence_no: str
     name: str
     address: str | None
+    # from the licence register when the licence was issued here (licensing): None for imported retailers
+    licence_status: str | None = None  # valid | suspended | cancelled | expired
+    valid_from: date | None = None
+    valid_to: date | None = None
 
 
 class CatalogEntry(BaseModel):

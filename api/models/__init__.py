@@ -23,6 +23,15 @@ from api.models.capture import (
     UploadSession,
     User,
 )
+from api.models.licensing import (
+    LayoutPlace,
+    LayoutRuleSet,
+    Licence,
+    LicenceApplication,
+    LicenceMaterial,
+    LicencePublication,
+    OnsiteCheck,
+)
 from api.models.office import Message, MessageDelivery, TrainingAssignment
 from api.models.records import Archive, CollectiveDiscussion, Publication
 from api.models.review import (
@@ -55,12 +64,19 @@ __all__ = [
     "HumanReview",
     "HumanReviewItem",
     "IdempotencyKey",
+    "LayoutPlace",
+    "LayoutRuleSet",
+    "Licence",
+    "LicenceApplication",
+    "LicenceMaterial",
+    "LicencePublication",
     "LoginFailure",
     "MachineReview",
     "Message",
     "MessageDelivery",
     "Money",
     "Officer",
+    "OnsiteCheck",
     "Price",
     "Product",
     "Publication",

@@ -19,7 +19,7 @@ from api.capture.services.catalog import current_prices
 from api.core import refdata
 from api.core.errors import NotFound
 from api.deps import DB, CurrentUser, TxRoute
-from api.models import Officer, Product, Retailer
+from api.models import Licence, Officer, Product, Retailer
 from api.platform.services.users import can_see_unit, province_of
 from zhifa.clock import today
 
@@ -57,12 +57,19 @@ def officers(db: DB, user: CurrentUser) -> list[OfficerOut]:
 
 
 @router.get("/retailers/{licence_no}", response_model=RetailerOut, summary="Retailer by licence number")
-def retailer(licence_no: str, db: DB, user: CurrentUser) -> Retailer:
-    """Only retailers of units in the caller's scope; another unit's answers like a missing one."""
+def retailer(licence_no: str, db: DB, user: CurrentUser) -> RetailerOut:
+    """Only retailers of units in the caller's scope; another unit's answers like a missing one. A licence
+    issued through licensing adds its status today (an expired one reads ``expired``) and validity."""
     found = db.get(Retailer, licence_no.strip())
     if found is None or found.unit_code is None or not can_see_unit(db, user, found.unit_code):
         raise NotFound("RETAILER_NOT_FOUND", f"无此许可证号 / no retailer {licence_no}")
-    return found
+    out = RetailerOut.model_validate(found)
+    held = db.get(Licence, found.licence_no)
+    if held is not None:
+        expired = held.status == "valid" and held.valid_to < today()
+        out.licence_status = "expired" if expired else held.status
+        out.valid_from, out.valid_to = held.valid_from, held.valid_to
+    return out
 
 
 @router.get(

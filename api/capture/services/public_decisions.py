@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from openpyxl import Workbook
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 from api.core.errors import Invalid
-from api.models import Case, Publication, Unit
+from api.models import Case, LicenceApplication, LicencePublication, Publication, Unit
 from zhifa.clock import local_date
 from zhifa.reproducible import normalise_zip
 
@@ -28,15 +28,22 @@ class PublicDecision:
 
 
 def _query(q: str | None) -> Select[datetime | None, str, str, str | None]:
-    stmt = (
+    """Penalty and licensing decisions on one list (双公示), both masked before they were published."""
+    penalties = (
         select(Publication.published_at, Unit.name, Publication.public_text, Publication.channel)
         .join(Case, Case.case_id == Publication.case_id)
         .join(Unit, Unit.unit_code == Case.unit_code)
         .where(Publication.status == "published")
     )
+    licences = select(
+        LicencePublication.published_at, Unit.name, LicencePublication.public_text, LicencePublication.channel
+    ).join(LicenceApplication, LicenceApplication.application_id == LicencePublication.application_id)
+    licences = licences.join(Unit, Unit.unit_code == LicenceApplication.unit_code)
+    both = union_all(penalties, licences).subquery()
+    stmt = select(both.c.published_at, both.c.name, both.c.public_text, both.c.channel)
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(Publication.public_text.like(like, escape="\\") | Unit.name.like(like, escape="\\"))
+        stmt = stmt.where(both.c.public_text.like(like, escape="\\") | both.c.name.like(like, escape="\\"))
     return stmt
 
 
@@ -48,7 +55,7 @@ def _row(published_at: datetime | None, unit: str, text: str, channel: str | Non
 def search(session: Session, q: str | None, limit: int, offset: int) -> tuple[int, list[PublicDecision]]:
     stmt = _query(q)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(Publication.published_at.desc()).limit(limit).offset(offset)).all()
+    rows = session.execute(stmt.order_by(stmt.selected_columns[0].desc()).limit(limit).offset(offset)).all()
     return int(total), [_row(r[0], r[1], r[2], r[3]) for r in rows]
 
 

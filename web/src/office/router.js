@@ -75,6 +75,10 @@ export const router = createRouter({
       path: '/scorecard', component: () => import('./views/Scorecard.vue'),
       meta: { title: '我的考评', group: '培训考评' },
     },
+    {
+      path: '/licensing', component: () => import('./views/Licensing.vue'),
+      meta: { title: '许可受理', group: '行政许可' },
+    },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 })

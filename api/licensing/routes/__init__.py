@@ -1,0 +1,1 @@
+"""Licensing routes: thin — parse, authorise, call the services, shape."""

@@ -1,0 +1,1 @@
+"""Licensing services: logic over the store; domain errors, no HTTP."""

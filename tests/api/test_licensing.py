@@ -1,0 +1,243 @@
+"""Licensing over HTTP (#23): an incomplete application gets one notice naming every missing item; a
+complete one is accepted (the clock starts), checked on site from a phone (GPS, a photo), refused for
+distance with the reason in words; re-applied at another address, approved, published without personal
+data and known to case capture by its number. Bad input: a place already licensed, no GPS or photos, a
+contradictory rule set, a late decision without a reason."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from fastapi.testclient import TestClient
+from licence_support import (
+    NEW_MATERIALS,
+    SHOP,
+    body,
+    licensed_neighbour,
+    north,
+    onsite,
+    seed,
+    to_site_check,
+    upload,
+)
+
+from ingestion.api_store.licences import licence_frames
+from zhifa.clock import local_now, today
+
+# store-independent rules run on SQLite only; the whole flow runs on both stores
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
+
+
+def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, app: Any) -> None:
+    li, wang, head, city = as_user("li"), as_user("wang"), as_user("head"), as_user("cityboss")
+    min_gap = float(
+        seed("ref_layout_rules.csv", city_code="410100", kind="retailer_min_distance")[0]["distance_m"]
+    )
+
+    # a licensed neighbour first (the same path, approved)
+    licensed_neighbour(client, li, head, wang)
+
+    # a place already licensed is refused at the counter
+    r = client.post("/licensing/applications", json=body("中牟县 青年路1号", SHOP), headers=li)
+    assert r.status_code == 409 and r.json()["code"] == "PLACE_ALREADY_LICENSED", r.text
+
+    # incomplete: one notice naming every missing item
+    near = north(23.4)
+    r = client.post("/licensing/applications", json=body("中牟县青年路3号", near), headers=li)
+    app_id = r.json()["application_id"]
+    upload(client, li, app_id, NEW_MATERIALS[:1])
+    r = client.post(f"/licensing/applications/{app_id}/completeness", headers=li)
+    got = r.json()
+    assert got["status"] == "incomplete" and got["notice"] == "correction_notice"
+    names = {
+        m["material_code"]: m["name_zh"] for m in seed("ref_licence_materials.csv", application_kind="new")
+    }
+    assert [m["name_zh"] for m in got["missing"]] == [names[c] for c in NEW_MATERIALS[1:]]
+    pdf = client.get(f"/licensing/applications/{app_id}/documents/correction_notice.pdf", headers=li)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    # complete: accepted, the decision due 20 working days on
+    upload(client, li, app_id, NEW_MATERIALS[1:])
+    got = client.post(f"/licensing/applications/{app_id}/completeness", headers=li).json()
+    assert got["status"] == "accepted" and got["accepted_on"] == today().isoformat()
+    assert date.fromisoformat(got["due_on"]) > today()
+    r = client.post(
+        f"/licensing/applications/{app_id}/assignment",
+        json={"officers": ["li", "wang"]},
+        headers=head,
+    )
+    assert [t["application_id"] for t in client.get("/licensing/onsite-tasks", headers=wang).json()] == [
+        app_id
+    ]
+
+    # on site: refused without GPS or photos, nothing stored; then recorded and measured
+    assert onsite(client, wang, app_id, None).json()["code"] == "GPS_REQUIRED"
+    assert onsite(client, wang, app_id, near, photos=0).json()["code"] == "PHOTOS_REQUIRED"
+    r = onsite(client, wang, app_id, near)
+    assert r.status_code == 201, r.text
+    check = r.json()
+    assert not check["passed"]
+    expected = f"距最近零售户 23 米，低于本区最小间距 {min_gap:g} 米"
+    assert expected in [o["text_zh"] for o in check["outcomes"]]
+    assert check["nearest"][0]["kind"] == "retailer" and abs(check["nearest"][0]["distance_m"] - 23.4) < 0.2
+
+    # approving against the layout is refused; the refusal carries the reason in words
+    r = client.post(f"/licensing/applications/{app_id}/decision", json={"outcome": "approved"}, headers=head)
+    assert r.status_code == 409 and r.json()["code"] == "LAYOUT_NOT_MET"
+    refused = client.post(
+        f"/licensing/applications/{app_id}/decision", json={"outcome": "refused"}, headers=head
+    ).json()
+    assert (
+        refused["status"] == "refused"
+        and expected in refused["reasons"]
+        and "行政复议" in refused["remedies"]
+    )
+    assert (
+        client.get(f"/licensing/applications/{app_id}/documents/refusal_decision.pdf", headers=li).status_code
+        == 200
+    )
+
+    # re-applied 200 m away: approved, published masked, known to capture by its number
+    far = north(200)
+    again = to_site_check(client, li, head, body("中牟县青年路99号", far))
+    assert onsite(client, li, again, far).json()["passed"]
+    approved = client.post(
+        f"/licensing/applications/{again}/decision", json={"outcome": "approved"}, headers=head
+    ).json()
+    number = approved["licence_no"]
+    assert len(number) == 12 and number.startswith("4101221") and not approved["late"]
+    r = client.post(f"/licensing/applications/{again}/publication", json={}, headers=city)
+    assert r.status_code == 201, r.text
+    text = r.json()["public_text"]
+    assert (
+        "张某" in text
+        and "张三" not in text
+        and "13800138000" not in text
+        and "410122199001011234" not in text
+    )
+    assert number not in text and f"{number[:4]}******{number[-2:]}" in text
+    public = client.get("/public/decisions", params={"q": "准予许可"}).json()
+    assert public["total"] == 1 and "张三" not in public["items"][0]["text"]
+
+    seen = client.get(f"/retailers/{number}", headers=wang).json()
+    assert seen["licence_status"] == "valid" and seen["valid_from"] == today().isoformat()
+    assert date.fromisoformat(seen["valid_to"]) > today()
+    assert client.get(f"/retailers/{number}", headers=as_user("kaifeng")).status_code == 404
+
+    # the store's licensing tables in the register's shape (the warehouse's licences / licence_applications)
+    with app.state.engine.connect() as db:
+        frames, mark = licence_frames(db)
+    assert mark is not None
+    lic = frames["licences"].set_index("licence_no").loc[number]
+    assert (lic["division_code"], lic["status"], lic["decision_kind"]) == (number[:6], "valid", "new")
+    assert lic["valid_from"] == seen["valid_from"] and lic["valid_to"] == seen["valid_to"]
+    apps = frames["licence_applications"].set_index("application_id")
+    assert (
+        apps.loc[app_id, "outcome"] == "refused"
+        and apps.loc[app_id, "refusal_rule"] == "retailer_min_distance"
+    )
+    assert apps.loc[again, "outcome"] == "approved" and apps.loc[again, "published_at"] is not None
+    assert len(frames["licences"]) == 2 and len(apps) == 3
+
+
+@SQLITE_ONLY
+def test_late_decision_needs_a_reason_and_is_flagged_and_extension_is_once(
+    client: TestClient, as_user: Any, backend: str
+) -> None:
+    li, head = as_user("li"), as_user("head")
+    app_id = to_site_check(client, li, head, body("中牟县文化路8号", SHOP))
+    assert onsite(client, li, app_id, SHOP).status_code == 201
+    r = client.post(
+        f"/licensing/applications/{app_id}/extension", json={"reason": "需补充核查"}, headers=head
+    )
+    due = date.fromisoformat(r.json()["due_on"])
+    r = client.post(f"/licensing/applications/{app_id}/extension", json={"reason": "再次"}, headers=head)
+    assert r.status_code == 409 and r.json()["code"] == "ALREADY_EXTENDED"
+    later = local_now() + timedelta(days=(due - today()).days + 1)
+    with time_machine.travel(later, tick=False):
+        head = as_user("head")  # a token of that day
+        r = client.post(
+            f"/licensing/applications/{app_id}/decision", json={"outcome": "approved"}, headers=head
+        )
+        assert r.status_code == 422 and r.json()["code"] == "LATE_REASON_REQUIRED"
+        r = client.post(
+            f"/licensing/applications/{app_id}/decision",
+            json={"outcome": "approved", "late_reason": "申请人要求延后核查"},
+            headers=head,
+        )
+    assert r.status_code == 200 and r.json()["late"] and r.json()["late_reason"] == "申请人要求延后核查"
+
+
+@SQLITE_ONLY
+def test_a_contradictory_or_overlapping_rule_set_is_refused(
+    client: TestClient, as_user: Any, backend: str
+) -> None:
+    city = as_user("cityboss")
+    bad = {
+        "valid_from": "2030-01-01",
+        "rules": [
+            {"kind": "retailer_min_distance", "distance_m": 30},
+            {"kind": "retailer_min_distance", "distance_m": 50},
+        ],
+    }
+    r = client.put("/licensing/layout-rules/410100", json=bad, headers=city)
+    assert (
+        r.status_code == 422
+        and r.json()["code"] == "RULE_SET_CONTRADICTS"
+        and "取值矛盾" in r.json()["message"]
+    )
+    good = {"valid_from": "2030-01-01", "rules": [{"kind": "retailer_min_distance", "distance_m": 80}]}
+    assert client.put("/licensing/layout-rules/410100", json=good, headers=city).status_code == 201
+    r = client.put("/licensing/layout-rules/410100", json=good | {"valid_from": "2031-06-01"}, headers=city)
+    assert r.status_code == 409 and r.json()["code"] == "RULE_SET_OVERLAPS"
+    r = client.get("/licensing/layout-rules/410100", params={"on": "2030-02-01"}, headers=city)
+    assert r.json()["rules"] == [{"kind": "retailer_min_distance", "distance_m": 80.0}]
+    assert client.put("/licensing/layout-rules/410100", json=good, headers=as_user("li")).status_code == 403
+
+
+@SQLITE_ONLY
+def test_renewal_follows_the_period_and_cancellation_reaches_capture(
+    client: TestClient, as_user: Any, backend: str
+) -> None:
+    li, wang, head = as_user("li"), as_user("wang"), as_user("head")
+    number = licensed_neighbour(client, li, head, wang)
+    first = client.get(f"/licensing/licences/{number}", headers=li).json()
+    notice = int(seed("ref_settings.csv", key="licence_renewal_notice_days", province_code="")[0]["value"])
+    assert date.fromisoformat(first["renewal_due_on"]) == date.fromisoformat(first["valid_to"]) - timedelta(
+        notice
+    )
+
+    def decided(kind: str) -> dict[str, Any]:
+        held = {"kind": kind, "licence_no": number}
+        r = client.post(
+            "/licensing/applications", json=body("中牟县青年路1号", SHOP, name="王五") | held, headers=li
+        )
+        assert r.status_code == 201, r.text
+        app_id = r.json()["application_id"]
+        codes = [m["code"] for m in r.json()["required"]]
+        upload(client, li, app_id, codes)
+        assert (
+            client.post(f"/licensing/applications/{app_id}/completeness", headers=li).json()["status"]
+            == "accepted"
+        )
+        r = client.post(
+            f"/licensing/applications/{app_id}/decision", json={"outcome": "approved"}, headers=head
+        )
+        assert r.status_code == 200, r.text
+        return dict(client.get(f"/licensing/licences/{number}", headers=li).json())
+
+    renewed = decided("renewal")  # the next period starts the day after the current one ends: no overlap
+    assert date.fromisoformat(renewed["valid_from"]) == date.fromisoformat(first["valid_to"]) + timedelta(1)
+    assert decided("cancellation")["status"] == "cancelled"
+    assert client.get(f"/retailers/{number}", headers=wang).json()["licence_status"] == "cancelled"
+    r = client.post(
+        "/licensing/applications",
+        json=body("中牟县某路", SHOP) | {"kind": "renewal", "licence_no": number},
+        headers=li,
+    )
+    assert r.status_code == 409 and r.json()["code"] == "LICENCE_CANCELLED"
+    r = client.post("/licensing/applications", json=body("中牟县某路", SHOP) | {"kind": "change"}, headers=li)
+    assert r.status_code == 422 and r.json()["code"] == "LICENCE_REQUIRED"
