@@ -62,6 +62,17 @@ def log_in(page: Page, url: str, username: str = "li") -> None:
     expect(page.get_by_role("button", name="新建案件")).to_be_visible()
 
 
+def wait_until(page: Page, expression: str, timeout_ms: int = 15_000) -> None:
+    """Poll a JavaScript expression until it is truthy. Not ``page.wait_for_function``: its polling
+    evaluates the string with eval() inside the page, which the pages' Content-Security-Policy forbids."""
+    waited = 0
+    while not page.evaluate(expression):
+        if waited >= timeout_ms:
+            raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(100)
+        waited += 100
+
+
 def shot(page: Page, name: str, folder: Path = SCREENSHOTS) -> None:
     """docs/screenshots/field/NAME.png (or ``folder``), rewritten only with ZHIFA_UPDATE_SCREENSHOTS=1."""
     if os.environ.get("ZHIFA_UPDATE_SCREENSHOTS") == "1":

@@ -19,6 +19,7 @@ from field_support import (
     require_build,
     serve,
     shot,
+    wait_until,
     y4m_from_photo,
 )
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
@@ -82,7 +83,7 @@ def _add(page: Page, code: str, quantity: str) -> None:
 
 def _controlled(page: Page) -> None:
     """The service worker installed and controlling the page (the shell is precached)."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    wait_until(page, "navigator.serviceWorker.controller !== null", 20_000)
 
 
 def test_fake_camera_decodes_the_carton_on_the_device(served: Served, browser: Browser) -> None:
@@ -132,7 +133,7 @@ def test_offline_capture_survives_reload_and_syncs_once(served: Served, browser:
     _controlled(page)
     page.reload()  # let the app cache reference data, officers and the catalog under the worker
     expect(page.get_by_role("button", name="新建案件")).to_be_visible()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     page.wait_for_timeout(500)
 
     context.set_offline(True)

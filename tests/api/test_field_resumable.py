@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from apitest_support import PASSWORD, PHOTO, case_body
-from field_support import Served, log_in, phone, require_build, serve, shot
+from field_support import Served, log_in, phone, require_build, serve, shot, wait_until
 from playwright.sync_api import Browser, Route, expect
 
 from dashboards.browser import CHROMIUM, CHROMIUM_ARGS
@@ -84,7 +84,7 @@ def test_upload_resumes_after_a_cut_and_a_reload(served: Served, browser: Browse
     context.route(re.compile(r".*/upload-sessions/[0-9a-f]{32}\?offset=\d+$"), chunk_route)
     page = context.new_page()
     log_in(page, served.url)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    wait_until(page, "navigator.serviceWorker.controller !== null", 20_000)
     page.goto(f"{served.url}/#/cases/{case_id}")
     page.get_by_role("button", name="继续扫码 / 拍照").click()
     page.get_by_label("拍摄现场照片").set_input_files(str(photo))

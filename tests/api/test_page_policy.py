@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from field_support import wait_until
 from office_pages_support import desk, sign_in
 from playwright.sync_api import Page
 
@@ -70,7 +71,7 @@ def test_office_pages_break_no_rule_and_an_injected_script_does_not_run(served: 
         "() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';"
         " document.body.append(s) }"
     )
-    page.wait_for_function("window.__violations.length > 0")
+    wait_until(page, "window.__violations.length > 0")
     assert page.evaluate("window.__ran") is None
     assert _violations(page)[0].startswith("script-src")
     context.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from field_support import Served, shot
+from field_support import Served, shot, wait_until
 from office_pages_support import desk, sign_in
 from playwright.sync_api import Browser, expect
 from training_support import publish
@@ -50,7 +50,7 @@ def test_manager_assigns_from_a_need_and_the_officer_completes(served: Served, b
 
     page = desk(browser).new_page()
     sign_in(page, served.url, "li")
-    page.wait_for_function("localStorage.getItem('zhifa.user') !== null")  # an officer lands on the field app
+    wait_until(page, "localStorage.getItem('zhifa.user') !== null")  # an officer lands on the field app
     page.goto(f"{served.url}/office.html#/training")
     mine = page.get_by_test_id("my-training")
     mine.get_by_role("button", name="标记完成").click()
