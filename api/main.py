@@ -72,7 +72,7 @@ def create_app(
     from api.office.routes import messages, office, quality
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, dashboards, health
-    from api.review.routes import arbitration, dossiers, review_rules, review_tasks, sampling
+    from api.review.routes import arbitration, dossiers, rectifications, review_rules, review_tasks, sampling
 
     capture = (
         health,
@@ -90,7 +90,7 @@ def create_app(
         audit_log,
         field_reference,
     )
-    review = (dossiers, review_rules, review_tasks, sampling, arbitration)
+    review = (dossiers, review_rules, review_tasks, sampling, arbitration, rectifications)
     desk = (office, messages, quality, dashboards)
     for module in (*capture, *review, *desk):
         app.include_router(module.router)

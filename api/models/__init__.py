@@ -25,6 +25,7 @@ from api.models.capture import (
 )
 from api.models.office import Message, MessageDelivery
 from api.models.records import Archive, CollectiveDiscussion, Publication
+from api.models.rectification import Rectification, RectificationItem
 from api.models.review import (
     Dossier,
     DossierFile,
@@ -64,6 +65,8 @@ __all__ = [
     "Price",
     "Product",
     "Publication",
+    "Rectification",
+    "RectificationItem",
     "Retailer",
     "ReviewRule",
     "ReviewRuleSet",
