@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from zhifa.calendar import working_days_between
+
 TASK_STATES = ("open", "answered", "returned", "closed")
 ITEM_STATES = ("pending", "corrected", "disputed", "accepted", "returned")
 ANSWERS = ("corrected", "disputed")
@@ -57,11 +59,16 @@ def needs_rectification(deductions: Iterable[Decimal], threshold: Decimal) -> bo
     return sum(deductions, Decimal(0)) > threshold
 
 
+def overdue_working_days(status: str, due: date, on: date, closed_on: date | None = None) -> int:
+    """Working days past the due day: up to ``on`` while unclosed, up to the closing day once closed. The
+    due day itself is in time, and so are the weekend and holidays right after it — a task is overdue from
+    the first working day after its due day (the SQL twin: ``int_rectifications``)."""
+    end = closed_on if status == "closed" else on
+    return working_days_between(due, end) or 0
+
+
 def is_overdue(status: str, due: date, on: date, closed_on: date | None = None) -> bool:
-    """Overdue: still unclosed after its due day (the due day itself is in time), or closed after it."""
-    if status == "closed":
-        return closed_on is not None and closed_on > due
-    return on > due
+    return overdue_working_days(status, due, on, closed_on) > 0
 
 
 def _blank(text: str | None) -> bool:

@@ -53,6 +53,7 @@ class RectificationItem(Base):
     deducted_points: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     finding: Mapped[str | None] = mapped_column(Text)  # the reviewer's comment or the machine's evidence
     status: Mapped[str] = mapped_column(String(10))  # pending | corrected | disputed | accepted | returned
+    outcome: Mapped[str | None] = mapped_column(String(10))  # the latest answer: corrected | disputed
     answer_text: Mapped[str | None] = mapped_column(Text)  # explanation (corrected) or reason (disputed)
     document_sha256: Mapped[str | None] = mapped_column(String(64), ForeignKey("stored_files.sha256"))
     document_name: Mapped[str | None] = mapped_column(String(200))

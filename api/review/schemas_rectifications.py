@@ -50,6 +50,7 @@ class ItemOut(Orm):
     deducted_points: Points
     finding: str | None
     status: str
+    outcome: str | None
     answer_text: str | None
     document_sha256: str | None
     document_name: str | None

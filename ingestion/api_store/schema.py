@@ -31,6 +31,8 @@ READ_TABLES = (
     "human_review_items",
     "sampling_plans",
     "sampling_draws",
+    "rectifications",
+    "rectification_items",
 )
 
 

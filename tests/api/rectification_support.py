@@ -4,11 +4,27 @@ submitted by ``r_kf`` (410200). Points come from the rule seed itself (review_su
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from apitest_support import case_body
+from apitest_support import SECRET, case_body
 from review_support import Finding, add_dossier, bearer, seed_rules
+
+
+def module_app(sqlite_template: Path, home: Path) -> Iterator[Any]:
+    """One store for a test module (SQLite; the SQL is plain): every test makes its own cases and tasks."""
+    from api.main import create_app
+    from zhifa.settings import Settings
+
+    shutil.copyfile(sqlite_template, home / "api.sqlite3")
+    url = f"sqlite:///{home / 'api.sqlite3'}"
+    application = create_app(Settings(home=home, database_url=url, secret_key=SECRET))
+    yield application
+    application.state.engine.dispose()
+
 
 FINDINGS = [
     Finding("R001", "failed"),
@@ -26,7 +42,7 @@ def expected_points(extra: Decimal) -> Decimal:
 
 
 def reviewed(
-    app: Any, client: Any, ids: dict[str, int], li: dict[str, str], extra: Decimal
+    app: Any, client: Any, ids: dict[str, int], li: dict[str, str], extra: Decimal, reviewer: str = "r_kf"
 ) -> dict[str, Any]:
     """Submit a review of a new case's dossier deducting the confirmed findings plus ``extra`` points (an
     added item, none when 0); returns the submit answer with the case id."""
@@ -37,13 +53,13 @@ def reviewed(
     r = client.post("/review-tasks", json={"dossier_ids": [dossier_id]}, headers=bearer(ids["quality"]))
     assert r.status_code == 201, r.text
     task_id = r.json()[0]["task_id"]
-    reviewer = bearer(ids["r_kf"])
-    assert client.post(f"/review-tasks/{task_id}/claim", headers=reviewer).status_code == 200
+    who = bearer(ids[reviewer])
+    assert client.post(f"/review-tasks/{task_id}/claim", headers=who).status_code == 200
     body = {
         "decisions": [{"rule_id": rid, "decision": "confirm"} for rid in CONFIRMED]
         + [{"rule_id": "R010", "decision": "reject", "comment": "管辖正确"}],
         "additions": [{"rule_id": ADDED, "points": float(extra), "comment": "保管期限未写"}] if extra else [],
     }
-    r = client.post(f"/review-tasks/{task_id}/submit", json=body, headers=reviewer)
+    r = client.post(f"/review-tasks/{task_id}/submit", json=body, headers=who)
     assert r.status_code == 200, r.text
     return {**r.json(), "case_id": case_id, "dossier_id": dossier_id}

@@ -1,13 +1,12 @@
 """Rectification (整改, issue #19 §1) through HTTP on the real app: the threshold (strictly above), the due
 date in working days counted here from the holiday seed, the responsible officers, answer → return →
-answer → close with every step in the audit chain, the 待办 inbox (overdue from the day after the due day),
+answer → close with every step in the audit chain, the 待办 inbox (overdue from the next working day),
 bad input (closed, unknown finding, blank reason) leaving nothing half-written, and scope (a foreign id is
 a missing one)."""
 
 from __future__ import annotations
 
 import csv
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,28 +15,19 @@ from typing import Any
 
 import pytest
 import time_machine
-from apitest_support import SECRET
 from fastapi.testclient import TestClient
-from rectification_support import ADDED, expected_points, reviewed
+from rectification_support import ADDED, expected_points, module_app, reviewed
 from review_support import Finding, add_dossier, add_users, bearer, seed_rules, seed_setting
 from sqlalchemy import select
 
-from api.main import create_app
 from api.models import AuditEntry, Rectification
 from zhifa import clock
-from zhifa.settings import SEEDS_DIR, Settings
+from zhifa.settings import SEEDS_DIR
 
 
 @pytest.fixture(scope="module")
 def app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One store for the module (SQLite; the SQL is plain): every test makes its own cases and tasks."""
-    home = tmp_path_factory.mktemp("rectification")
-    shutil.copyfile(sqlite_template, home / "api.sqlite3")
-    application = create_app(
-        Settings(home=home, database_url=f"sqlite:///{home / 'api.sqlite3'}", secret_key=SECRET)
-    )
-    yield application
-    application.state.engine.dispose()
+    yield from module_app(sqlite_template, tmp_path_factory.mktemp("rectification"))
 
 
 @pytest.fixture(scope="module")
@@ -228,13 +218,16 @@ def test_scope_foreign_id_is_missing(app: Any, client: TestClient, ids: dict[str
     assert answered_by_checker.status_code == 403
 
 
-def test_inbox_overdue_from_the_day_after_due(
+def test_inbox_overdue_from_the_next_working_day(
     app: Any, client: TestClient, ids: dict[str, int], as_user: Any
 ) -> None:
     li = as_user("li")
     rid = reviewed(app, client, ids, li, Decimal(3))["rectification_id"]
     due = date.fromisoformat(client.get(f"/rectifications/{rid}", headers=li).json()["due_date"])
-    for day, late in ((due, False), (due + timedelta(days=1), True)):
+    days = [(due, False), (due_after(due, 1), True)]  # overdue from the first working day after the due day
+    if due_after(due, 1) != due + timedelta(days=1):
+        days.append((due + timedelta(days=1), False))  # a weekend or holiday right after it: not yet
+    for day, late in days:
         noon = datetime.combine(day, time(12), clock.LOCAL).astimezone(UTC)
         with time_machine.travel(noon, tick=False):
             inbox = client.get("/office/inbox", headers=as_user("li")).json()

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("deducted_points", sa.Numeric(precision=6, scale=2), nullable=False),
         sa.Column("finding", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("outcome", sa.String(length=10), nullable=True),
         sa.Column("answer_text", sa.Text(), nullable=True),
         sa.Column("document_sha256", sa.String(length=64), nullable=True),
         sa.Column("document_name", sa.String(length=200), nullable=True),

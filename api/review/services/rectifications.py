@@ -324,6 +324,7 @@ def answer(session: Session, user: User, rectification_id: int, answers: Sequenc
     stamp = now()
     item_changes: dict[int, dict[str, object]] = {
         a.item_id: {
+            "outcome": a.outcome,
             "answer_text": (a.text or "").strip() or None,
             "document_sha256": a.document_sha256,
             "document_name": a.document_name if a.document_sha256 else None,
