@@ -47,10 +47,10 @@ def app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 def _dbt(home: Path) -> None:
     """The rectification marts and everything upstream, in a subprocess (a DuckDB file lock per process)."""
     project = str(DBT_PROJECT_DIR)
-    select = " ".join(f"+{m}" for m in MARTS)
+    dbt = str(Path(sys.executable).with_name("dbt"))
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "build", "--select", *select.split(), "--indirect-selection",
-         "cautious", "--project-dir", project, "--profiles-dir", project, "--target-path", str(home / "target"),
+        [dbt, "build", "--select", *(f"+{m}" for m in MARTS), "--indirect-selection", "cautious",
+         "--project-dir", project, "--profiles-dir", project, "--target-path", str(home / "target"),
          "--log-path", str(home / "logs")],
         env={**os.environ, "ZHIFA_HOME": str(home), "ZHIFA_PSEUDONYM_KEY": "test-key-rectification"},
         capture_output=True, text=True, check=False,
@@ -106,8 +106,8 @@ def test_review_to_closed_rectification_reaches_the_warehouse(app: Any, tmp_path
         mart = {
             row[0]: row[1:]
             for row in con.execute(
-                "select rectification_id, unit_code, officer_ids, status, due_date, closed_at, overdue, n_findings "
-                "from marts.mart_rectifications"
+                "select rectification_id, unit_code, officer_ids, status, due_date, closed_at, overdue, "
+                "n_findings from marts.mart_rectifications"
             ).fetchall()
         }
         recurrence = dict(
@@ -117,12 +117,13 @@ def test_review_to_closed_rectification_reaches_the_warehouse(app: Any, tmp_path
             ).fetchall()
         )
         later = con.execute(
-            "select distinct n_later_reviews from marts.fct_rectification_recurrence where rectification_id = ?",
+            "select distinct n_later_reviews from marts.fct_rectification_recurrence "
+            "where rectification_id = ?",
             [rid_a],
         ).fetchall()
         unit = con.execute(
-            "select n_opened, n_closed, rectification_rate, n_overdue, n_rectified_findings, n_recurred_findings "
-            "from marts.fct_unit_rectification where unit_code = '410122'"
+            "select n_opened, n_closed, rectification_rate, n_overdue, n_rectified_findings, "
+            "n_recurred_findings from marts.fct_unit_rectification where unit_code = '410122'"
         ).fetchall()
     finally:
         con.close()

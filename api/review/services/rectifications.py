@@ -182,9 +182,19 @@ def rule_names(session: Session, dossier: Dossier) -> dict[str, str]:
     return {str(r["rule_id"]): str(r["name_zh"]) for r in view.rules.to_dict("records")}
 
 
-def _evidence(session: Session, dossier: Dossier) -> dict[str, str]:
+def evidence_text(evidence: object) -> str | None:
+    """The machine's evidence sentence of a finding (``{"sentence": …}``); plain text as it is."""
+    if isinstance(evidence, dict):
+        text = evidence.get("sentence") or evidence.get("note")
+        return str(text) if text else None
+    return str(evidence) if evidence else None
+
+
+def _evidence(session: Session, dossier: Dossier) -> dict[str, str | None]:
     machine = hr.machine_review(session, dossier)
-    return {str(f["rule_id"]): str(f.get("evidence") or "") for f in (machine.findings if machine else [])}
+    return {
+        str(f["rule_id"]): evidence_text(f.get("evidence")) for f in (machine.findings if machine else [])
+    }
 
 
 def after_human_review(
@@ -222,7 +232,7 @@ def from_machine_review(session: Session, user: User, dossier_id: int) -> Rectif
         Finding(
             str(f["rule_id"]),
             Decimal(str(f.get("deducted_points") or 0)),
-            str(f.get("evidence") or "") or None,
+            evidence_text(f.get("evidence")),
         )
         for f in failed
     ]

@@ -67,6 +67,14 @@ export const router = createRouter({
       path: '/sampling/draws/:drawId', component: () => import('./views/Draw.vue'), props: true,
       meta: { title: '抽取核验', group: '案卷评查', parent: { title: '抽查方案', path: '/sampling' } },
     },
+    {
+      path: '/rectifications', component: () => import('./views/Rectifications.vue'),
+      meta: { title: '整改事项', group: '案卷评查' },
+    },
+    {
+      path: '/rectifications/:rectificationId', component: () => import('./views/Rectification.vue'), props: true,
+      meta: { title: '整改详情', group: '案卷评查', parent: { title: '整改事项', path: '/rectifications' } },
+    },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 })
