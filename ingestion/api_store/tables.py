@@ -100,8 +100,8 @@ OWN_TABLES: dict[str, OwnTable] = {
             "api_rectification_items",
             _cols(
                 "item_id:BIGINT rectification_id:BIGINT rule_id:VARCHAR deducted_points:DOUBLE "
-                "status:VARCHAR outcome:VARCHAR has_document:BOOLEAN answered_at:TIMESTAMPTZ rechecked_at:TIMESTAMPTZ "
-                "updated_at:TIMESTAMPTZ"
+                "status:VARCHAR outcome:VARCHAR has_document:BOOLEAN answered_at:TIMESTAMPTZ "
+                "rechecked_at:TIMESTAMPTZ updated_at:TIMESTAMPTZ"
             ),
             ("item_id",),
             "updated_at",
