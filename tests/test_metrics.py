@@ -43,6 +43,8 @@ PUBLIC_COLUMNS = {
     "fct_case_risk_signals": "case_id signal_code legal_basis detail",
     "fct_case_risk": "case_id unit_code n_signals risk_score",
     "fct_unit_risk": "unit_code month n_cases n_signals risk_index",
+    "fct_rectifications": "rectification_id unit_code officer_ids reviewer_id opened_at closed_at due_date "
+    "status overdue",
 }
 # bad input added to the world: case suffix → (expected reason_code, how the case is spoiled)
 BAD_CASES = {

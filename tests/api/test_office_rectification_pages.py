@@ -7,6 +7,7 @@ labelled; the reviewer re-checks and closes it. Screenshots docs/screenshots/rec
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from field_support import Served, shot
@@ -59,6 +60,9 @@ def test_unit_answers_and_reviewer_closes(served: Served, browser: Browser, api:
     checker.get_by_test_id("todo-rectifications").get_by_role("link", name="复核").first.click()
     checker.wait_for_url(f"**/office.html#/rectifications/{rid}")
     expect(checker.get_by_test_id("rect-item").nth(0)).to_contain_text("补正材料.pdf")
+    with checker.expect_download() as download:
+        checker.get_by_test_id("rect-document").click()
+    assert Path(download.value.path()).read_bytes() == b"%PDF-1.4 x"
     expect(checker.get_by_test_id("rect-item").nth(1)).to_contain_text("管辖无误")
     expect(checker.locator("[data-testid=rect-item] textarea")).to_have_count(len(items))
     assert _unlabelled(checker) == []

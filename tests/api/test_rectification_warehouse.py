@@ -36,7 +36,7 @@ from zhifa.rectification import is_overdue
 from zhifa.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
-MARTS = ("mart_rectifications", "fct_unit_rectification", "fct_rectification_recurrence")
+MARTS = ("fct_rectifications", "fct_unit_rectification", "fct_rectification_recurrence")
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_review_to_closed_rectification_reaches_the_warehouse(app: Any, tmp_path
             row[0]: row[1:]
             for row in con.execute(
                 "select rectification_id, unit_code, officer_ids, status, due_date, closed_at, overdue, "
-                "n_findings from marts.mart_rectifications"
+                "n_findings from marts.fct_rectifications"
             ).fetchall()
         }
         recurrence = dict(
