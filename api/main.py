@@ -75,7 +75,7 @@ def create_app(
     from api.office.routes import messages, office, quality, scorecards, training
     from api.platform import openapi
     from api.platform.routes import audit_log, auth, dashboards, health
-    from api.review.routes import arbitration, dossiers, review_rules, review_tasks, sampling
+    from api.review.routes import arbitration, dossiers, rectifications, review_rules, review_tasks, sampling
 
     capture = (
         health,
@@ -93,7 +93,7 @@ def create_app(
         audit_log,
         field_reference,
     )
-    review = (dossiers, review_rules, review_tasks, sampling, arbitration)
+    review = (dossiers, review_rules, review_tasks, sampling, arbitration, rectifications)
     desk = (office, messages, quality, dashboards, training, scorecards)
     licensing = (licence_applications, licence_field, licence_layout)
     for module in (*capture, *review, *desk, *licensing):

@@ -47,6 +47,8 @@ PUBLIC_COLUMNS = {
     "fct_scorecard_components": "level role person_id unit_code month component raw_value sub_score weight "
     "effective_weight contribution",
     "fct_scorecards": "level role person_id unit_code month total_score",
+    "fct_rectifications": "rectification_id unit_code officer_ids reviewer_id opened_at closed_at due_date "
+    "status overdue",
 }
 # bad input added to the world: case suffix → (expected reason_code, how the case is spoiled)
 BAD_CASES = {

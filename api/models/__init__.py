@@ -34,6 +34,7 @@ from api.models.licensing import (
 )
 from api.models.office import Message, MessageDelivery, TrainingAssignment
 from api.models.records import Archive, CollectiveDiscussion, Publication
+from api.models.rectification import Rectification, RectificationItem
 from api.models.review import (
     Dossier,
     DossierFile,
@@ -80,6 +81,8 @@ __all__ = [
     "Price",
     "Product",
     "Publication",
+    "Rectification",
+    "RectificationItem",
     "Retailer",
     "ReviewRule",
     "ReviewRuleSet",

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.capture.schemas import DeadlineOut, Money
 from api.core.schema_types import Orm, UtcDatetime
@@ -40,17 +40,33 @@ class InboxTask(BaseModel):
     lease_expires_at: UtcDatetime | None
 
 
+class InboxRectification(BaseModel):
+    """An open rectification for the handling unit (答复), or answers waiting for the reviewer (复核)."""
+
+    rectification_id: int
+    case_id: str
+    unit_code: str
+    status: str
+    due_date: date
+    overdue: bool
+    action: str  # answer | recheck
+    n_items: int
+
+
 class InboxCounts(BaseModel):
     approvals: int
     review_tasks: int
     deadlines: int
     overdue: int
+    rectifications: int = 0
+    rectifications_overdue: int = 0
 
 
 class InboxTodo(BaseModel):
     approvals: list[InboxApproval]
     review_tasks: list[InboxTask]
     deadlines: list[DeadlineOut]
+    rectifications: list[InboxRectification] = Field(default_factory=list)
 
 
 class InboxDone(BaseModel):

@@ -133,6 +133,7 @@ class SubmitOut(BaseModel):
     review: HumanReviewOut
     task: TaskOut
     arbitration_task_id: int | None = None
+    rectification_id: int | None = None  # opened when the deductions pass rectification_deduction_threshold
 
 
 class TaskFileOut(Orm):

@@ -9,8 +9,9 @@
   ``reviewer_id`` must be an officer, and no officer made them.
 - ``raw.api_review_rules`` (every version) and ``raw.api_review_rule_sets``: small, extracted in full.
 - ``raw.api_dossiers``, ``raw.api_review_tasks`` (with the task's review score),
-  ``raw.api_sampling_draws`` and ``raw.api_training_assignments`` (training, issue #19 §2; the assigner as
-  officer id, else username): changed rows after their own watermark.
+  ``raw.api_sampling_draws``, ``raw.api_training_assignments`` (training, issue #19 §2; the assigner as
+  officer id, else username), ``raw.api_rectifications`` and ``raw.api_rectification_items`` (整改):
+  changed rows after their own watermark.
 
 Own tables keep the raw layout: typed columns plus ``_load_id``, ``_source_file``, ``_line_no``,
 ``_loaded_at``; one row per key, a changed row replaces the old one, an unchanged one is left alone.
@@ -88,6 +89,7 @@ def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[s
             ta.assigned_at, ta.due_date, ta.status, ta.completed_at, ta.score, ta.certificate_sha256,
             ta.updated_at,
         ).join_from(store["training_assignments"], assigner, assigner.c.id == ta.assigned_by),
+        **rectification_queries(store),
     }  # fmt: skip
     changed = {
         "api_dossiers": lambda after: d.updated_at > after,
@@ -95,12 +97,35 @@ def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[s
         "api_review_tasks": lambda after: sa.or_(t.updated_at > after, h.updated_at > after),
         "api_sampling_draws": lambda after: draw.drawn_at > after,
         "api_training_assignments": lambda after: ta.updated_at > after,
+        "api_rectifications": lambda after: store["rectifications"].c.updated_at > after,
+        "api_rectification_items": lambda after: store["rectification_items"].c.updated_at > after,
     }
     for name, test in changed.items():
         after = since.get(name)
         if after is not None:
             queries[name] = queries[name].where(test(_naive_utc(after)))
     return queries
+
+
+def rectification_queries(store: StoreTables) -> dict[str, Any]:
+    """Rectifications (整改) and their findings; the opening review as ``API-H<id>`` / ``API-M<id>``."""
+    r, i = store["rectifications"].c, store["rectification_items"].c
+    reviewer = store["users"].alias("rechecker")
+    review_id = sa.func.coalesce(
+        _prefixed("API-H", r.human_review_id), _prefixed("API-M", r.machine_review_id)
+    )
+    return {
+        "api_rectifications": sa.select(
+            r.rectification_id, r.dossier_id, r.case_id, r.unit_code, r.source, review_id.label("review_id"),
+            r.officer_ids, r.deducted_points, r.threshold, r.status,
+            sa.func.coalesce(reviewer.c.officer_id, reviewer.c.username).label("reviewer_id"),
+            r.opened_at, r.due_date, r.answered_at, r.closed_at, r.rounds, r.updated_at,
+        ).join_from(store["rectifications"], reviewer, reviewer.c.id == r.reviewer_id),
+        "api_rectification_items": sa.select(
+            i.item_id, i.rectification_id, i.rule_id, i.deducted_points, i.status, i.outcome,
+            i.document_sha256.is_not(None).label("has_document"), i.answered_at, i.rechecked_at, i.updated_at,
+        ),
+    }  # fmt: skip
 
 
 def text(value: Any) -> str | None:
@@ -166,7 +191,7 @@ def human_review_frames(
         .groupby(["review_id", "rule_id"], as_index=False, sort=True)
         .agg(
             deducted_points=("deducted_points", "sum"),
-            comment=("comment", lambda c: "；".join(x for x in c if x)),
+            comment=("comment", lambda c: "；".join(x for x in c.dropna() if x)),  # no comment: NaN
         )
     )
     out["review_items"] = summed.astype("str").replace({"": None})

@@ -32,6 +32,8 @@ READ_TABLES = (
     "sampling_plans",
     "sampling_draws",
     "training_assignments",
+    "rectifications",
+    "rectification_items",
 )
 
 

@@ -95,5 +95,26 @@ OWN_TABLES: dict[str, OwnTable] = {
             ("assignment_id",),
             "updated_at",
         ),
+        OwnTable(  # rectification (整改): officer_ids a JSON list, reviewer_id an officer id else username
+            "api_rectifications",
+            _cols(
+                "rectification_id:BIGINT dossier_id:BIGINT case_id:VARCHAR unit_code:VARCHAR "
+                "source:VARCHAR review_id:VARCHAR officer_ids:VARCHAR deducted_points:DOUBLE "
+                "threshold:DOUBLE status:VARCHAR reviewer_id:VARCHAR opened_at:TIMESTAMPTZ due_date:DATE "
+                "answered_at:TIMESTAMPTZ closed_at:TIMESTAMPTZ rounds:INTEGER updated_at:TIMESTAMPTZ"
+            ),
+            ("rectification_id",),
+            "updated_at",
+        ),
+        OwnTable(
+            "api_rectification_items",
+            _cols(
+                "item_id:BIGINT rectification_id:BIGINT rule_id:VARCHAR deducted_points:DOUBLE "
+                "status:VARCHAR outcome:VARCHAR has_document:BOOLEAN answered_at:TIMESTAMPTZ "
+                "rechecked_at:TIMESTAMPTZ updated_at:TIMESTAMPTZ"
+            ),
+            ("item_id",),
+            "updated_at",
+        ),
     )
 }

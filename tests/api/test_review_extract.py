@@ -148,6 +148,8 @@ def test_review_work_reaches_the_warehouse(
             "api_review_tasks": 2,
             "api_sampling_draws": 1,
             "api_training_assignments": 0,
+            "api_rectifications": 0,  # none planted here (tests/api/test_rectification_warehouse.py)
+            "api_rectification_items": 0,
         }
         reviews = con.execute("select review_id, reviewer_id, mode, total_score from raw.reviews").fetchall()
         assert reviews == [(f"API-H{tasks['pool_review']}", "O410200001", "pool", 90.0)]
@@ -191,6 +193,8 @@ def test_review_work_reaches_the_warehouse(
             "api_review_tasks": 1,
             "api_sampling_draws": 0,
             "api_training_assignments": 0,
+            "api_rectifications": 0,
+            "api_rectification_items": 0,
         }
         status = con.execute("select task_id, status from raw.api_review_tasks order by task_id").fetchall()
         assert status == [(f"API-T{tasks['pool']}", "cancelled"), (f"API-T{tasks['re_review']}", "submitted")]

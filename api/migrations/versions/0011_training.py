@@ -1,7 +1,7 @@
 """training assignments (issue #19 §2): a course assigned to an officer, its due date and completion
 
 Revision ID: 0011_training
-Revises: 0008_upload_sessions
+Revises: 0010_rectifications
 Create Date: 2026-12-07 04:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_training"
-down_revision = "0008_upload_sessions"
+down_revision = "0010_rectifications"
 branch_labels = None
 depends_on = None
 

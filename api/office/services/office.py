@@ -2,7 +2,8 @@
 
 待办 (to do): approvals the caller may decide (their decider role, their unit subtree, never their own
 request), review tasks they hold, deadlines due within ``deadline_due_soon_days`` or overdue in their
-scope. 已办 (done): the approvals they decided and the review tasks they submitted, latest first."""
+scope, rectifications (整改) to answer or re-check. 已办 (done): the approvals they decided and the review
+tasks they submitted, latest first."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ from api.office.schemas import (
     InboxCounts,
     InboxDone,
     InboxOut,
+    InboxRectification,
     InboxTask,
     InboxTodo,
 )
 from api.platform.services.users import province_of, visible_units
-from api.review.services import review_tasks
+from api.review.services import rectifications, review_tasks
 
 
 def decidable_kinds(user: User) -> list[str]:
@@ -106,6 +108,29 @@ def held_tasks(session: Session, user: User, limit: int = 10_000) -> list[InboxT
     return _tasks(session, user, ("claimed",), limit)
 
 
+def todo_rectifications(session: Session, user: User, on: date) -> list[InboxRectification]:
+    """Rectifications the unit must answer (open, returned — overdue ones included) and answers the
+    caller re-checks; overdue and earliest due first."""
+    out = []
+    for r in rectifications.visible(session, user):
+        answer = r.status in ("open", "returned") and rectifications.unit_side(session, user, r)
+        check = r.status == "answered" and rectifications.checker(session, user, r)
+        if answer or check:
+            out.append(
+                InboxRectification(
+                    rectification_id=r.rectification_id,
+                    case_id=r.case_id,
+                    unit_code=r.unit_code,
+                    status=r.status,
+                    due_date=r.due_date,
+                    overdue=rectifications.overdue(r, on),
+                    action="answer" if answer else "recheck",
+                    n_items=len(rectifications.items_of(session, r.rectification_id)),
+                )
+            )
+    return sorted(out, key=lambda x: (not x.overdue, x.due_date, x.rectification_id))
+
+
 def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limit: int) -> InboxOut:
     review_tasks.expire_leases(session)  # a lapsed claim is no longer the caller's to do
     todo_rows = todo_approvals(session, user)
@@ -126,6 +151,7 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
         review_tasks=held_tasks(session, user),
         # most urgent first; the counts cover all
         deadlines=[clocks.deadline_out(d, on) for d in deadlines[:deadline_limit]],
+        rectifications=todo_rectifications(session, user, on),
     )
     unit = session.get(Unit, user.unit_code)
     return InboxOut(
@@ -136,6 +162,8 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
             review_tasks=len(todo.review_tasks),
             deadlines=len(deadlines),
             overdue=sum(d.days_left(on) < 0 for d in deadlines),
+            rectifications=len(todo.rectifications),
+            rectifications_overdue=sum(r.overdue for r in todo.rectifications),
         ),
         todo=todo,
         done=InboxDone(

@@ -28,8 +28,8 @@ from api.review.schemas_review_tasks import (
     TaskOut,
 )
 from api.review.services import human_review as hr
+from api.review.services import rectifications, task_files
 from api.review.services import review_tasks as tasks
-from api.review.services import task_files
 
 router = APIRouter(tags=["review tasks"], route_class=TxRoute)
 Manager = Annotated[User, Depends(require("quality", "manager"))]
@@ -141,10 +141,12 @@ def submit(task_id: PathId, body: SubmitIn, db: DB, user: Reviewer) -> SubmitOut
     review, items, task, arbitration = hr.submit(
         db, user, task_id, body.decisions, body.additions, body.comment
     )
+    rectification = rectifications.after_human_review(db, user, review, items)
     return SubmitOut(
         review=review_out(review, items),
         task=TaskOut.model_validate(task),
         arbitration_task_id=arbitration.task_id if arbitration else None,
+        rectification_id=rectification.rectification_id if rectification else None,
     )
 
 

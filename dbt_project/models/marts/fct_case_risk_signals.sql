@@ -15,6 +15,18 @@ with missing_docs as (
     where not present
     group by case_id
 ),
+rectification as (
+    -- the case's most overdue rectification (整改): int_rectifications' one overdue rule
+    select
+        case_id,
+        bool_or(overdue) as rectification_overdue,
+        bool_or(overdue and status <> 'closed') as rectification_open,
+        max(overdue_working_days) as rectification_overdue_days,
+        arg_max(due_date, overdue_working_days) as rectification_due_date,
+        max(data_as_of) as rectification_as_of
+    from {{ ref('int_rectifications') }}
+    group by case_id
+),
 f as (
     select
         x.*,
@@ -28,7 +40,9 @@ f as (
         fi.valuation_evidence, fi.stated_price_outliers,
         vt.legal_basis as violation_legal_basis,
         m.case_id is not null as documents_missing, m.docs as missing_documents,
-        p.data_as_of, p.unpublished_working_days, p.publication_status
+        p.data_as_of, p.unpublished_working_days, p.publication_status,
+        coalesce(rc.rectification_overdue, false) as rectification_overdue, rc.rectification_open,
+        rc.rectification_overdue_days, rc.rectification_due_date, rc.rectification_as_of
     from {{ ref('int_dossier_facts') }} as x
     join {{ ref('int_cases') }} as c on c.case_id = x.case_id
     left join {{ ref('int_case_settings') }} as s on s.case_id = x.case_id
@@ -36,6 +50,7 @@ f as (
     left join {{ ref('ref_violation_types') }} as vt on vt.violation_code = x.violation_code
     left join missing_docs as m on m.case_id = x.case_id
     left join {{ ref('int_case_publication') }} as p on p.case_id = x.case_id
+    left join rectification as rc on rc.case_id = x.case_id
 ),
 signals as (
     {%- for code, predicate, detail in signals %}

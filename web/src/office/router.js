@@ -79,6 +79,14 @@ export const router = createRouter({
       path: '/licensing', component: () => import('./views/Licensing.vue'),
       meta: { title: '许可受理', group: '行政许可' },
     },
+    {
+      path: '/rectifications', component: () => import('./views/Rectifications.vue'),
+      meta: { title: '整改事项', group: '案卷评查' },
+    },
+    {
+      path: '/rectifications/:rectificationId', component: () => import('./views/Rectification.vue'), props: true,
+      meta: { title: '整改详情', group: '案卷评查', parent: { title: '整改事项', path: '/rectifications' } },
+    },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 })

@@ -21,6 +21,9 @@ export const PARTY_TYPES = { individual: '个人', entity: '单位' }
 
 export const TASK_MODES = { pool: '抢单评查', sample: '抽样评查', re_review: '复评', arbitration: '仲裁' }
 
+// rectification (整改): task and finding states, the unit's answers, the reviewer's re-check
+export const RECTIFICATION_STATUS = { open: '待整改', answered: '待复核', returned: '已退回', closed: '已办结' }
+export const FINDING_STATUS = { pending: '待答复', corrected: '已整改', disputed: '有异议', accepted: '复核通过', returned: '复核退回' }
 export const label = (map, code) => map[code] || code
 
 /** The Chinese half of an API text such as "filing 立案" (the English words go, UX.md). */
