@@ -67,6 +67,7 @@ def create_app(
         publication,
         upload_sessions,
         uploads,
+        upward,
         valuation,
     )
     from api.office.routes import messages, office, quality
@@ -87,6 +88,7 @@ def create_app(
         archive,
         legal_review,
         publication,
+        upward,
         audit_log,
         field_reference,
     )

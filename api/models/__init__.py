@@ -24,7 +24,7 @@ from api.models.capture import (
     User,
 )
 from api.models.office import Message, MessageDelivery
-from api.models.records import Archive, CollectiveDiscussion, Publication
+from api.models.records import Archive, CollectiveDiscussion, Publication, UpwardReport
 from api.models.review import (
     Dossier,
     DossierFile,
@@ -74,5 +74,6 @@ __all__ = [
     "Unit",
     "Upload",
     "UploadSession",
+    "UpwardReport",
     "User",
 ]

@@ -40,17 +40,32 @@ class InboxTask(BaseModel):
     lease_expires_at: UtcDatetime | None
 
 
+class InboxUpward(Orm):
+    """A duty of another unit's case addressed to the caller's unit (备案, 大案报告, 移送)."""
+
+    report_id: int
+    case_id: str
+    kind: str
+    from_unit: str
+    name_zh: str
+    reason: str
+    due_at: UtcDatetime
+    overdue: bool = False
+
+
 class InboxCounts(BaseModel):
     approvals: int
     review_tasks: int
     deadlines: int
     overdue: int
+    upward_reports: int = 0
 
 
 class InboxTodo(BaseModel):
     approvals: list[InboxApproval]
     review_tasks: list[InboxTask]
     deadlines: list[DeadlineOut]
+    upward_reports: list[InboxUpward] = []
 
 
 class InboxDone(BaseModel):
