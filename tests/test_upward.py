@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import yaml
 
 from zhifa.calendar import load_calendar
 from zhifa.clock import LOCAL
 from zhifa.reference import load_reference
+from zhifa.settings import DBT_PROJECT_DIR
 from zhifa.upward import UpwardFacts, due_at, duties, status
 
 SETTINGS = load_reference().settings_for("410000", datetime(2026, 3, 1).date())
@@ -81,3 +83,20 @@ def test_hours_clock() -> None:
     assert status("hours", 24, start, start + timedelta(hours=24), start, CAL) == "on_time"
     assert status("hours", 24, start, start + timedelta(hours=24, seconds=1), start, CAL) == "late"
     assert status("hours", 24, start, None, start + timedelta(hours=25), CAL) == "missing"
+
+
+def test_the_sql_edges_give_the_same_answers_in_python() -> None:
+    """Every row of the dbt unit test ``upward_report_clock_edges`` through :func:`zhifa.upward.status`: the
+    SQL clock (int_case_upward_reports.sql) and the Python one expect the same status."""
+    tests = yaml.safe_load((DBT_PROJECT_DIR / "models/intermediate/_unit_tests.yml").read_text("utf-8"))
+    case = next(t for t in tests["unit_tests"] if t["name"] == "upward_report_clock_edges")
+    given = {g["input"]: g["rows"] for g in case["given"]}
+    as_of_day = given["ref('int_case_publication')"][0]["data_as_of"]
+    as_of = datetime.combine(as_of_day, datetime.min.time(), tzinfo=LOCAL)  # the SQL's day, from its start
+    expected = {r["report_id"]: r["report_status"] for r in case["expect"]["rows"]}
+    got = {}
+    for r in given["ref('stg_api_upward_reports')"]:
+        started = datetime.fromisoformat(r["started_at"])
+        done = datetime.fromisoformat(r["acknowledged_at"]) if r["acknowledged_at"] else None
+        got[r["report_id"]] = status(r["clock"], r["limit_value"], started, done, as_of, CAL)
+    assert got == expected and len(got) == 9

@@ -8,8 +8,9 @@
 - Machine reviews go to ``raw.api_machine_reviews`` rather than the contract table: the contract's
   ``reviewer_id`` must be an officer, and no officer made them.
 - ``raw.api_review_rules`` (every version) and ``raw.api_review_rule_sets``: small, extracted in full.
-- ``raw.api_dossiers``, ``raw.api_review_tasks`` (with the task's review score) and
-  ``raw.api_sampling_draws``: changed rows after their own watermark.
+- ``raw.api_dossiers``, ``raw.api_review_tasks`` (with the task's review score),
+  ``raw.api_sampling_draws`` and ``raw.api_upward_reports`` (备案, 大案报告, 移送 with their clocks and the
+  recipient's record): changed rows after their own watermark.
 
 Own tables keep the raw layout: typed columns plus ``_load_id``, ``_source_file``, ``_line_no``,
 ``_loaded_at``; one row per key, a changed row replaces the old one, an unchanged one is left alone.
@@ -51,6 +52,7 @@ def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[s
         store["machine_reviews"].c,
     )
     draw, plan = store["sampling_draws"].c, store["sampling_plans"].c
+    up = store["upward_reports"].c
     assignee = store["users"].alias("assignee")
     queries: dict[str, Any] = {
         "api_review_rules": sa.select(*_columns_of(store["review_rules"], "api_review_rules")),
@@ -80,12 +82,17 @@ def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[s
             draw.population.label("population_size"),  # a list: its length is kept (to_frame)
             draw.population_digest, draw.selected, draw.drawn_at,
         ).join_from(store["sampling_draws"], store["sampling_plans"], plan.plan_id == draw.plan_id),
+        "api_upward_reports": sa.select(
+            ("API-U" + sa.cast(up.report_id, sa.String)).label("report_id"),
+            *[up[c] for c in OWN_TABLES["api_upward_reports"].column_names[1:]],
+        ),
     }  # fmt: skip
     changed = {
         "api_dossiers": lambda after: d.updated_at > after,
         "api_machine_reviews": lambda after: mr.created_at > after,
         "api_review_tasks": lambda after: sa.or_(t.updated_at > after, h.updated_at > after),
         "api_sampling_draws": lambda after: draw.drawn_at > after,
+        "api_upward_reports": lambda after: up.updated_at > after,
     }
     for name, test in changed.items():
         after = since.get(name)

@@ -31,6 +31,7 @@ READ_TABLES = (
     "human_review_items",
     "sampling_plans",
     "sampling_draws",
+    "upward_reports",
 )
 
 

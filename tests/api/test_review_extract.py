@@ -147,6 +147,7 @@ def test_review_work_reaches_the_warehouse(
             "api_machine_reviews": 1,
             "api_review_tasks": 2,
             "api_sampling_draws": 1,
+            "api_upward_reports": 0,  # a small case: no duty towards another unit
         }
         reviews = con.execute("select review_id, reviewer_id, mode, total_score from raw.reviews").fetchall()
         assert reviews == [(f"API-H{tasks['pool_review']}", "O410200001", "pool", 90.0)]
@@ -189,6 +190,7 @@ def test_review_work_reaches_the_warehouse(
             "api_machine_reviews": 0,
             "api_review_tasks": 1,
             "api_sampling_draws": 0,
+            "api_upward_reports": 0,
         }
         status = con.execute("select task_id, status from raw.api_review_tasks order by task_id").fetchall()
         assert status == [(f"API-T{tasks['pool']}", "cancelled"), (f"API-T{tasks['re_review']}", "submitted")]
