@@ -5,14 +5,20 @@ acceptance): refused a decision without legal review, reviewed, discussed, decid
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from apitest_support import ZHONGHUA, case_body
 from case_flow_support import generate, move
 from fastapi.testclient import TestClient
+from PIL import Image
 
+from ingestion.api_store.extract import extract_review_tables
+from ingestion.warehouse import connect
 from zhifa.clock import LOCAL
 from zhifa.settings import SEEDS_DIR
 
@@ -59,13 +65,21 @@ def _major_case(client: TestClient, li: dict[str, str], head: dict[str, str]) ->
     return case_id, fine
 
 
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def _reports(client: TestClient, h: dict[str, str], case_id: str) -> dict[str, dict[str, Any]]:
     r = client.get(f"/cases/{case_id}/upward-reports", headers=h)
     assert r.status_code == 200, r.text
     return {row["kind"]: row for row in r.json()}
 
 
-def test_major_case_from_review_to_archive(client: TestClient, as_user: Any) -> None:
+def test_major_case_from_review_to_archive(
+    client: TestClient, as_user: Any, app: Any, tmp_path: Path
+) -> None:
     li, head, legal, city = as_user("li"), as_user("head"), as_user("legal"), as_user("cityboss")
     case_id, fine = _major_case(client, li, head)
     found = _reports(client, li, case_id)
@@ -136,6 +150,57 @@ def test_major_case_from_review_to_archive(client: TestClient, as_user: Any) -> 
     r = client.post(f"/cases/{case_id}/archive", headers=li)
     assert r.status_code == 201, r.text
     assert client.get(f"/cases/{case_id}", headers=li).json()["status"] == "archived"
+
+    # a correction after archiving: a supplementary file appended to the manifest, audited, still read-only
+    archived = r.json()
+    url = f"/cases/{case_id}/archive/supplements"
+    png = {"file": ("更正说明.png", _png(), "image/png")}
+    assert client.post(url, data={"reason": " "}, files=png, headers=li).status_code == 422
+    text = {"file": ("x.txt", b"plain text", "text/plain")}
+    assert client.post(url, data={"reason": "更正"}, files=text, headers=li).status_code == 415
+    assert client.post(url, data={"reason": "更正"}, files=png, headers=as_user("kaifeng")).status_code == 404
+    r = client.post(url, data={"reason": "当事人地址笔误更正"}, files=png, headers=li)
+    assert r.status_code == 201, r.text
+    after = r.json()
+    added = after["manifest"]["files"][-1]
+    assert added["source"] == "supplement" and added["reason"] == "当事人地址笔误更正"
+    assert added["sha256"] == hashlib.sha256(png["file"][1]).hexdigest()
+    assert after["manifest"]["files"][:-1] == archived["manifest"]["files"]
+    assert (
+        after["manifest_sha256"] != archived["manifest_sha256"]
+        and after["pdf_sha256"] == archived["pdf_sha256"]
+    )
+    assert client.get(f"/cases/{case_id}/archive/verification", headers=li).json() == {
+        "ok": True,
+        "messages": [],
+    }
+    log = client.get("/audit", params={"entity": "archive", "entity_id": case_id}, headers=as_user("admin"))
+    assert after["manifest_sha256"] in log.text and "supplement" in log.text
+    assert client.get("/audit/verify", headers=as_user("admin")).json()["ok"] is True
+    r = client.patch(f"/cases/{case_id}", json={"facts": "改"}, headers=li)
+    assert r.status_code == 409 and r.json()["code"] == "CASE_ARCHIVED"
+
+    # the clocks and the recipient's record reach the warehouse (raw.api_upward_reports)
+    con = connect(tmp_path / "warehouse.duckdb")
+    try:
+        assert extract_review_tables(con, app.state.engine)["api_upward_reports"] == 3
+        rows = con.execute(
+            "SELECT kind, to_unit, clock, limit_value, due_at, acknowledged_at FROM raw.api_upward_reports "
+            "WHERE case_id = ? ORDER BY kind",
+            [case_id],
+        ).fetchall()
+    finally:
+        con.close()
+    recorded = {row["kind"]: row for row in client.get(f"/cases/{case_id}/upward-reports", headers=li).json()}
+    assert [(k, u, c, n) for k, u, c, n, _, _ in rows] == [
+        ("criminal_transfer", "410122", "hours", int(_setting("criminal_transfer_hours"))),
+        ("filing", "410100", "working_days", int(_setting("filing_to_superior_working_days"))),
+        ("major_case", "410100", "hours", hours),
+    ]
+    for kind, _, _, _, due_at, acknowledged_at in rows:
+        assert due_at == datetime.fromisoformat(recorded[kind]["due_at"])
+        ack = recorded[kind]["acknowledged_at"]
+        assert acknowledged_at == (datetime.fromisoformat(ack) if ack else None)
 
 
 def test_criminal_transfer_needs_its_checklist(client: TestClient, as_user: Any, app: Any) -> None:
