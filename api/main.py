@@ -67,6 +67,7 @@ def create_app(
         publication,
         upload_sessions,
         uploads,
+        upward,
         valuation,
     )
     from api.licensing.routes import applications as licence_applications
@@ -90,6 +91,7 @@ def create_app(
         archive,
         legal_review,
         publication,
+        upward,
         audit_log,
         field_reference,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from generator.scales import Scale
 from generator.world import Units
 from zhifa.calendar import load_calendar
 from zhifa.documents.doctypes import document_number
+from zhifa.major_decisions import MajorDecisionFacts, hits
 from zhifa.reference import ReferenceData
 
 # violation, share of cases, cartons per line (low, high), mean lines per case
@@ -322,7 +324,6 @@ class CaseGenerator:
         f[off("closed")] = closed
         f[off("archived")] = closed + u(1, 20)
         f["hearing_threshold"] = self.setting_per_case(f, "hearing_fine_threshold")
-        f["review_threshold"] = self.setting_per_case(f, "legal_review_fine_threshold")
         f["missing_document"] = None
         f["no_inspection_video"] = False
         f["late_video_hours"] = np.nan
@@ -354,11 +355,24 @@ class CaseGenerator:
         return np.array(values, dtype=float)
 
     def refresh_thresholds(self, f: pd.DataFrame, rows: np.ndarray) -> None:
-        """Hearing right and legal review follow the fine; call again whenever the fine changes."""
+        """Hearing right, legal review and collective discussion follow the fine and the goods' value (the
+        review and discussion by the catalogue of major decisions, as the API and the warehouse read it);
+        call again whenever the fine changes."""
         fine = f.fine.to_numpy()[rows]
         hearing = fine > f.hearing_threshold.to_numpy()[rows]
-        review = fine > f.review_threshold.to_numpy()[rows]
-        for col, value in (("hearing", hearing), ("legal_review", review), ("collective", review)):
+        found = [
+            hits(MajorDecisionFacts(fine_amount=_money(a), goods_value=_money(v)), p, d)
+            for a, v, p, d in zip(
+                fine,
+                f.computed_amount.to_numpy()[rows],
+                f.province_code.to_numpy()[rows],
+                f.discovered_at.dt.date.to_numpy()[rows],
+                strict=True,
+            )
+        ]
+        review = np.array([bool(h) for h in found], dtype=bool)
+        collective = np.array([any(e.collective_discussion for e in h) for h in found], dtype=bool)
+        for col, value in (("hearing", hearing), ("legal_review", review), ("collective", collective)):
             if col not in f:
                 f[col] = False
             f.loc[rows, col] = value
@@ -379,3 +393,7 @@ class CaseGenerator:
             document_number(self.unit_abbr[u], "立", y, s)
             for u, y, s in zip(f.unit_code.tolist(), years.tolist(), f.serial.tolist(), strict=True)
         ]
+
+
+def _money(value: float) -> Decimal | None:
+    return None if np.isnan(value) else Decimal(str(round(float(value), 2)))

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
+import yaml
 
 from zhifa import major_decisions as md
 from zhifa.major_decisions import MajorDecisionFacts, hits, may_review, required_level
+from zhifa.reference import load_reference
+from zhifa.settings import DBT_PROJECT_DIR
 
 ON = date(2026, 3, 1)
 
@@ -57,3 +61,48 @@ def test_a_province_row_replaces_the_national_one(monkeypatch: pytest.MonkeyPatc
 
 def test_entries_before_the_law_do_not_apply() -> None:
     assert hits(MajorDecisionFacts(marked_complex=True), "410000", date(2021, 7, 14)) == []
+
+
+def _sql_parity_case() -> dict[str, Any]:
+    path = DBT_PROJECT_DIR / "models/intermediate/_unit_tests.yml"
+    tests = yaml.safe_load(path.read_text(encoding="utf-8"))["unit_tests"]
+    return next(t for t in tests if t["name"] == "major_decision_catalogue_parity")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def test_python_and_sql_apply_the_same_catalogue() -> None:
+    """The dbt unit test of int_case_major_decisions.sql (the warehouse's catalogue) and :func:`hits` (the
+    API's) over the same cases give the same entries — and the SQL test's catalogue and thresholds are the
+    seeds' own, so neither side can drift from the reference data unnoticed."""
+    case = _sql_parity_case()
+    given = {g["input"]: g["rows"] for g in case["given"]}
+    seed = md._rows()
+    mocked = [{k: _text(v) for k, v in r.items()} for r in given["ref('ref_major_decisions')"]]
+    assert mocked == [{k: str(v) for k, v in r.items()} for r in seed]
+    for s in given["ref('int_settings_versions')"]:
+        real = load_reference().setting(s["key"], s["province_code"], s["version_start"])
+        assert Decimal(s["value"]) == Decimal(str(real)), s["key"]
+
+    states = {r["case_id"]: r for r in given["ref('int_cases')"]}
+    python = set()
+    for r in given["ref('int_dossier_facts')"]:
+        stated = states[r["case_id"]]["illegal_amount"]
+        goods = r["base_amount"] if r["base_amount"] is not None else stated
+        facts = MajorDecisionFacts(
+            fine_amount=None if r["fine_amount"] is None else Decimal(str(r["fine_amount"])),
+            goods_value=None if goods is None else Decimal(str(goods)),
+            hearing_held=bool(r["hearing_held"]),
+            transferring=states[r["case_id"]]["case_status"] == "transferred",
+        )
+        for h in hits(facts, r["province_code"], r["discovered_date"]):
+            python.add((r["case_id"], h.code, h.collective_discussion, h.reviewer_level))
+    sql = {
+        (e["case_id"], e["catalogue_code"], e["collective_discussion"], e["reviewer_level"])
+        for e in case["expect"]["rows"]
+    }
+    assert python == sql and len(sql) == 7

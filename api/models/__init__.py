@@ -33,7 +33,7 @@ from api.models.licensing import (
     OnsiteCheck,
 )
 from api.models.office import Message, MessageDelivery, TrainingAssignment
-from api.models.records import Archive, CollectiveDiscussion, Publication
+from api.models.records import Archive, CollectiveDiscussion, Publication, UpwardReport
 from api.models.rectification import Rectification, RectificationItem
 from api.models.review import (
     Dossier,
@@ -94,5 +94,6 @@ __all__ = [
     "Unit",
     "Upload",
     "UploadSession",
+    "UpwardReport",
     "User",
 ]

@@ -51,6 +51,17 @@ class InboxRectification(BaseModel):
     overdue: bool
     action: str  # answer | recheck
     n_items: int
+class InboxUpward(Orm):
+    """A duty of another unit's case addressed to the caller's unit (备案, 大案报告, 移送)."""
+
+    report_id: int
+    case_id: str
+    kind: str
+    from_unit: str
+    name_zh: str
+    reason: str
+    due_at: UtcDatetime
+    overdue: bool = False
 
 
 class InboxCounts(BaseModel):
@@ -60,6 +71,7 @@ class InboxCounts(BaseModel):
     overdue: int
     rectifications: int = 0
     rectifications_overdue: int = 0
+    upward_reports: int = 0
 
 
 class InboxTodo(BaseModel):
@@ -67,6 +79,7 @@ class InboxTodo(BaseModel):
     review_tasks: list[InboxTask]
     deadlines: list[DeadlineOut]
     rectifications: list[InboxRectification] = Field(default_factory=list)
+    upward_reports: list[InboxUpward] = []
 
 
 class InboxDone(BaseModel):

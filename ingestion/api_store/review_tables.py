@@ -10,8 +10,9 @@
 - ``raw.api_review_rules`` (every version) and ``raw.api_review_rule_sets``: small, extracted in full.
 - ``raw.api_dossiers``, ``raw.api_review_tasks`` (with the task's review score),
   ``raw.api_sampling_draws``, ``raw.api_training_assignments`` (training, issue #19 §2; the assigner as
-  officer id, else username), ``raw.api_rectifications`` and ``raw.api_rectification_items`` (整改):
-  changed rows after their own watermark.
+  officer id, else username), ``raw.api_rectifications`` and ``raw.api_rectification_items`` (整改), and
+  ``raw.api_upward_reports`` (备案, 大案报告, 移送 with their clocks and the recipient's record): changed rows
+  after their own watermark.
 
 Own tables keep the raw layout: typed columns plus ``_load_id``, ``_source_file``, ``_line_no``,
 ``_loaded_at``; one row per key, a changed row replaces the old one, an unchanged one is left alone.
@@ -53,6 +54,7 @@ def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[s
         store["machine_reviews"].c,
     )
     draw, plan = store["sampling_draws"].c, store["sampling_plans"].c
+    up = store["upward_reports"].c
     assignee = store["users"].alias("assignee")
     ta, assigner = store["training_assignments"].c, store["users"].alias("assigner")
     queries: dict[str, Any] = {
@@ -90,6 +92,10 @@ def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[s
             ta.updated_at,
         ).join_from(store["training_assignments"], assigner, assigner.c.id == ta.assigned_by),
         **rectification_queries(store),
+        "api_upward_reports": sa.select(
+            ("API-U" + sa.cast(up.report_id, sa.String)).label("report_id"),
+            *[up[c] for c in OWN_TABLES["api_upward_reports"].column_names[1:]],
+        ),
     }  # fmt: skip
     changed = {
         "api_dossiers": lambda after: d.updated_at > after,
@@ -99,6 +105,7 @@ def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[s
         "api_training_assignments": lambda after: ta.updated_at > after,
         "api_rectifications": lambda after: store["rectifications"].c.updated_at > after,
         "api_rectification_items": lambda after: store["rectification_items"].c.updated_at > after,
+        "api_upward_reports": lambda after: up.updated_at > after,
     }
     for name, test in changed.items():
         after = since.get(name)

@@ -34,6 +34,7 @@ READ_TABLES = (
     "training_assignments",
     "rectifications",
     "rectification_items",
+    "upward_reports",
 )
 
 

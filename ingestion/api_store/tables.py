@@ -1,5 +1,6 @@
-"""The ``raw.api_*`` tables: API-store review work that has no contract table. Declared once here; the
-warehouse creates them (empty) with the raw tables, dbt reads them as sources (``_sources.yml``)."""
+"""The ``raw.api_*`` tables: API-store work that has no contract table (review work, upward reports).
+Declared once here; the warehouse creates them (empty) with the raw tables, dbt reads them as sources
+(``_sources.yml``)."""
 
 from __future__ import annotations
 
@@ -114,6 +115,17 @@ OWN_TABLES: dict[str, OwnTable] = {
                 "rechecked_at:TIMESTAMPTZ updated_at:TIMESTAMPTZ"
             ),
             ("item_id",),
+            "updated_at",
+        ),
+        OwnTable(  # duties towards other units (备案, 大案报告, 移送公安), issue #18 §4
+            "api_upward_reports",
+            _cols(
+                "report_id:VARCHAR case_id:VARCHAR kind:VARCHAR from_unit:VARCHAR to_unit:VARCHAR "
+                "name_zh:VARCHAR legal_basis:VARCHAR clock:VARCHAR limit_value:INTEGER "
+                "started_at:TIMESTAMPTZ due_at:TIMESTAMPTZ status:VARCHAR acknowledged_at:TIMESTAMPTZ "
+                "updated_at:TIMESTAMPTZ"
+            ),
+            ("report_id",),
             "updated_at",
         ),
     )

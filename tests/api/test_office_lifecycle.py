@@ -3,12 +3,17 @@ approver publishes the drafted public text from the page, and the archived volum
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from case_flow_support import closed_case, generate
+from apitest_support import PASSWORD
+from case_flow_support import closed_case, generate, move
 from field_support import Served, shot
 from office_pages_support import SCREENSHOTS, desk, sign_in
+from PIL import Image
 from playwright.sync_api import Browser, expect
+
+from api.platform.services.users import create_user
 
 
 def test_publish_and_archive_from_the_case_page(served: Served, browser: Browser, api: Any) -> None:
@@ -40,4 +45,71 @@ def test_publish_and_archive_from_the_case_page(served: Served, browser: Browser
     expect(panel).to_contain_text(f"卷宗编号 {archive.json()['archive_no']}")
     expect(page.get_by_role("button", name="下载卷宗 PDF")).to_be_visible()
     shot(page, "case-lifecycle", SCREENSHOTS)
+    context.close()
+
+
+def _legal_review(api: Any, li: dict[str, str], case_id: str) -> None:
+    legal = api.login("legal")
+    approval = api.post(f"/cases/{case_id}/approvals", json={"kind": "legal_review"}, headers=li).json()
+    items = api.get("/legal-review/checklist", headers=legal).json()
+    body = {
+        "outcome": "approved",
+        "conclusion": "同意",
+        "note": "事实清楚，证据确凿。",
+        "checklist": [{"item": i["item_code"], "result": "confirmed"} for i in items],
+    }
+    r = api.post(f"/approvals/{approval['approval_id']}/decision", json=body, headers=legal)
+    assert r.status_code == 200, r.text
+
+
+def test_discussion_and_supplement_from_the_case_page(served: Served, browser: Browser, api: Any) -> None:
+    """A complex case's collective discussion is recorded on the case page (and then no longer blocks the
+    decision); after archiving, a correction is appended as a supplementary file with its reason."""
+    li, head = api.login("li"), api.login("head")
+    case_id = closed_case(api, li, head, to="investigating")
+    assert api.patch(f"/cases/{case_id}", json={"marked_complex": True}, headers=li).status_code == 200
+    _legal_review(api, li, case_id)
+
+    with served.app.state.sessionmaker() as session:  # the county's deputy head: an officer at the desk
+        create_user(session, "deputy", PASSWORD, "410122", ["officer", "approver"], None)
+        session.commit()
+    context = desk(browser)
+    page = context.new_page()
+    sign_in(page, served.url, "deputy", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    page.goto(f"{served.url}/office.html#/cases/{case_id}")
+    panel = page.locator(".el-card").filter(has_text="三项制度与归档")
+    expect(panel).to_contain_text("须经负责人集体讨论")
+    page.get_by_label("参加人员（以顿号或逗号分隔，至少三人）").fill("局长甲、副局长乙")
+    page.get_by_label("讨论结论").fill("同意按裁量基准处罚")
+    page.get_by_role("button", name="记录集体讨论").click()
+    expect(panel).to_contain_text("至少三名负责人")  # refused in words, nothing recorded
+    page.get_by_label("参加人员（以顿号或逗号分隔，至少三人）").fill("局长甲、副局长乙、副局长丙")
+    page.get_by_role("button", name="记录集体讨论").click()
+    expect(panel).to_contain_text("法制审核与集体讨论已完成")
+    discussions = api.get(f"/cases/{case_id}/dossier", headers=li).json()["documents"]
+    assert [d["doc_type"] for d in discussions].count("collective_discussion") == 1
+
+    move(api, li, case_id, "decided")
+    penalty = generate(api, li, case_id, "penalty_decision")
+    generate(api, li, case_id, "service_receipt", served_document_id=penalty["document_id"])
+    for step in ("served", "executed", "closed"):
+        move(api, li, case_id, step)
+    for doc_type in ("inquiry_record", "investigation_report", "handling_approval", "payment_receipt",
+                     "closing_report"):  # fmt: skip
+        generate(api, li, case_id, doc_type)
+    assert api.post(f"/cases/{case_id}/archive", headers=li).status_code == 201
+    page.reload()
+    expect(panel).to_contain_text("卷宗编号")
+    expect(panel).to_contain_text("无。")
+    png = io.BytesIO()
+    Image.new("RGB", (60, 30), "white").save(png, format="PNG")
+    page.get_by_label("补充材料（PDF 或图片）").set_input_files(
+        {"name": "更正说明.png", "mimeType": "image/png", "buffer": png.getvalue()}
+    )
+    page.get_by_label("补充或更正理由").fill("当事人地址笔误更正")
+    page.get_by_role("button", name="追加到卷宗").click()
+    expect(panel).to_contain_text("补充材料：更正说明.png：当事人地址笔误更正")
+    assert api.get(f"/cases/{case_id}/archive/verification", headers=li).json()["ok"] is True
+    shot(page, "case-discussion-supplement", SCREENSHOTS)
     context.close()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.capture.schemas_archive import ArchiveCheck, ArchiveOut
-from api.capture.services import archive, cases
+from api.capture.services import archive, archive_supplements, cases, uploads
 from api.deps import DB, CurrentUser, Officer, TxRoute
 from api.models import Archive
 
@@ -33,6 +33,25 @@ def create(case_id: str, request: Request, db: DB, user: Officer) -> Archive:
     PDFs/images are merged in filing order into one paginated, bookmarked PDF; the case becomes read-only."""
     case = cases.get_writable(db, user, case_id)
     return archive.archive_case(db, user, case, *_roots(request))
+
+
+@router.post(
+    "/archive/supplements", response_model=ArchiveOut, status_code=201, summary="Append a supplementary file"
+)
+def supplement(
+    case_id: str,
+    request: Request,
+    db: DB,
+    user: Officer,
+    file: Annotated[UploadFile, File()],
+    reason: Annotated[str, Form(min_length=1, max_length=500)],
+) -> Archive:
+    """The archived volume stays read-only: a correction is a PDF or image appended to the manifest with its
+    reason; the manifest's new hash enters the audit chain."""
+    case = cases.get_visible(db, user, case_id, lock=True)
+    name = uploads.safe_filename(file.filename)
+    data = uploads.read_limited(file.file, request.app.state.api_settings.max_upload_bytes)
+    return archive_supplements.add(db, user, case, data, name, reason, _roots(request)[1])
 
 
 @router.get("/archive", response_model=ArchiveOut, summary="The archive of a case and its manifest")

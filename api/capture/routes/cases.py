@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from api.capture.schemas import CaseCreate, CaseOut, CaseStatus, CaseUpdate, ItemIn, TransitionIn
-from api.capture.services import cases, workflow
+from api.capture.services import cases, upward, workflow
 from api.deps import DB, ID_MAX, CurrentUser, IdemKey, Officer, PathId, TxRoute
 from api.models import Case
 from api.platform.services import audit
@@ -93,6 +93,8 @@ def transition(case_id: str, body: TransitionIn, db: DB, user: Officer) -> Case:
     before = audit.snapshot(case)
     workflow.transition(db, case, body.to, body.reason, body.transferred_to)
     db.flush()
+    if body.to in upward.FOUND_ON:
+        upward.sync(db, user, case)  # duties towards other units, in their 待办 from now on
     audit.record_change(
         db, user, case, action=f"transition:{body.to}", entity="case", entity_id=case.case_id, before=before
     )

@@ -218,7 +218,7 @@ def archive_case(
         pdf_sha256=pdf_sha,
         pages=total_pages,
         manifest=manifest,
-        manifest_sha256=_digest(manifest),
+        manifest_sha256=manifest_digest(manifest),
         archived_by=user.id,
         archived_at=at,
     )
@@ -236,7 +236,7 @@ def _page_range(row: ContentsRow | None) -> dict[str, int | None]:
     return {"first_page": row.first_page if row else None, "last_page": row.last_page if row else None}
 
 
-def _digest(manifest: dict[str, Any]) -> str:
+def manifest_digest(manifest: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(manifest, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -254,7 +254,7 @@ def _root(row: dict[str, Any], documents_root: Path, uploads_root: Path) -> Path
 def verify(archive: Archive, documents_root: Path, uploads_root: Path) -> list[str]:
     """Every file of the archive whose bytes no longer hash to what was recorded, named; empty: intact."""
     problems = []
-    if _digest(archive.manifest) != archive.manifest_sha256:
+    if manifest_digest(archive.manifest) != archive.manifest_sha256:
         problems.append("清单被改动 / manifest changed")
     targets = [("卷宗 PDF", documents_root, archive.pdf_sha256)]
     targets += [

@@ -1,7 +1,7 @@
 """rectification (issue #19 §1): a task to the handling unit after a review with deductions, per finding
 
 Revision ID: 0010_rectifications
-Revises: 0008_upload_sessions
+Revises: 0009_upward_reports
 Create Date: 2026-12-07 03:50:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_rectifications"
-down_revision = "0008_upload_sessions"
+down_revision = "0009_upward_reports"
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from api.capture.services import clocks
+from api.capture.services import clocks, upward
 from api.capture.services.approvals import DECIDER_ROLE, KINDS
 from api.core import refdata
 from api.models import Approval, Case, Dossier, ReviewTask, Unit, User
@@ -25,9 +25,11 @@ from api.office.schemas import (
     InboxRectification,
     InboxTask,
     InboxTodo,
+    InboxUpward,
 )
 from api.platform.services.users import province_of, visible_units
 from api.review.services import rectifications, review_tasks
+from zhifa.clock import as_utc, now
 
 
 def decidable_kinds(user: User) -> list[str]:
@@ -146,12 +148,18 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
     )
     due_soon = refdata.days("deadline_due_soon_days", province_of(session, user.unit_code), on)
     deadlines = clocks.due(session, user, on, within_days=due_soon)
+    at = now()
+    reports = [
+        InboxUpward.model_validate(r).model_copy(update={"overdue": as_utc(r.due_at) < at})
+        for r in upward.inbox(session, user)
+    ]
     todo = InboxTodo(
         approvals=[_approval_item(*row) for row in todo_rows],
         review_tasks=held_tasks(session, user),
         # most urgent first; the counts cover all
         deadlines=[clocks.deadline_out(d, on) for d in deadlines[:deadline_limit]],
         rectifications=todo_rectifications(session, user, on),
+        upward_reports=reports,
     )
     unit = session.get(Unit, user.unit_code)
     return InboxOut(
@@ -164,6 +172,7 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
             overdue=sum(d.days_left(on) < 0 for d in deadlines),
             rectifications=len(todo.rectifications),
             rectifications_overdue=sum(r.overdue for r in todo.rectifications),
+            upward_reports=len(reports),
         ),
         todo=todo,
         done=InboxDone(

@@ -27,6 +27,22 @@ rectification as (
     from {{ ref('int_rectifications') }}
     group by case_id
 ),
+upward as (  -- duties towards other units: one sentence per duty, with its legal basis
+    select
+        case_id,
+        string_agg(detail_zh, '；' order by report_id) filter (where report_status = 'late') as upward_late,
+        string_agg(detail_zh, '；' order by report_id) filter (where report_status = 'missing') as upward_missing
+    from {{ ref('int_case_upward_reports') }}
+    group by case_id
+),
+major as (  -- the catalogue of major decisions, as the API applies it (zhifa/major_decisions.py)
+    select
+        case_id,
+        string_agg(name_zh || '（' || legal_basis || '）', '；' order by catalogue_code) as major_reasons,
+        string_agg(name_zh, '；' order by catalogue_code) filter (where collective_discussion) as discussion_reasons
+    from {{ ref('int_case_major_decisions') }}
+    group by case_id
+),
 f as (
     select
         x.*,
@@ -42,7 +58,9 @@ f as (
         m.case_id is not null as documents_missing, m.docs as missing_documents,
         p.data_as_of, p.unpublished_working_days, p.publication_status,
         coalesce(rc.rectification_overdue, false) as rectification_overdue, rc.rectification_open,
-        rc.rectification_overdue_days, rc.rectification_due_date, rc.rectification_as_of
+        rc.rectification_overdue_days, rc.rectification_due_date, rc.rectification_as_of,
+        u.upward_late, u.upward_missing, mj.major_reasons, mj.discussion_reasons,
+        coalesce(x.has_collective_discussion, false) or coalesce(c.collective_discussion, false) as has_discussion
     from {{ ref('int_dossier_facts') }} as x
     join {{ ref('int_cases') }} as c on c.case_id = x.case_id
     left join {{ ref('int_case_settings') }} as s on s.case_id = x.case_id
@@ -51,6 +69,8 @@ f as (
     left join missing_docs as m on m.case_id = x.case_id
     left join {{ ref('int_case_publication') }} as p on p.case_id = x.case_id
     left join rectification as rc on rc.case_id = x.case_id
+    left join upward as u on u.case_id = x.case_id
+    left join major as mj on mj.case_id = x.case_id
 ),
 signals as (
     {%- for code, predicate, detail in signals %}
