@@ -51,6 +51,8 @@ class InboxRectification(BaseModel):
     overdue: bool
     action: str  # answer | recheck
     n_items: int
+
+
 class InboxUpward(Orm):
     """A duty of another unit's case addressed to the caller's unit (备案, 大案报告, 移送)."""
 
