@@ -122,12 +122,31 @@ reviews as (
     left join intermediate.int_case_settings s on s.case_id = h.case_id
     where h.mode <> 'arbitration' and h.review_date is not null
 ),
+rectified as (
+    select unnest(officer_ids) as person, unit_code as unit,
+           date_trunc('month', if(status = 'closed', closed_date, due_date))::date as month, overdue
+    from marts.fct_rectifications
+    where unit_code is not null and (status = 'closed' or overdue)
+),
+trained as (
+    select officer_id as person, unit_code as unit, date_trunc('month', due_date)::date as month,
+           coalesce((completed_at at time zone 'Asia/Shanghai')::date <= due_date, false) as done
+    from staging.stg_api_training_assignments
+    where unit_code is not null and due_date is not null
+      and (completed_at is not null
+           or due_date < (select coalesce(max((exported_at at time zone 'Asia/Shanghai')::date),
+                                          date '1900-01-01')
+                          from ops.loads where source = 'api_store'))
+),
 facts as (
     select 'handler' as role, 'dossier_quality' as component, person, unit, month, final_score as x
     from handled where final_score is not null
     union all select 'handler', 'timeliness', person, unit, month, if(on_time, 1.0, 0.0) from handled
     union all select 'handler', 'fine_disparity', person, unit, month, if(flagged, 1.0, 0.0)
     from handled where flagged is not null
+    union all select 'handler', 'rectification_on_time', person, unit, month, if(overdue, 0.0, 1.0)
+    from rectified
+    union all select 'handler', 'training_completed', person, unit, month, if(done, 1.0, 0.0) from trained
     union all select role, 'decide_time', person, unit, month, hours from decisions where hours >= 0
     union all select 'approver', 'defective_approvals', person, unit, month, if(failed, 1.0, 0.0)
     from decisions where role = 'approver' and kind = 'decision' and ok and human

@@ -25,7 +25,7 @@ def test_the_shipped_seed_is_accepted_and_every_role_sums_to_100() -> None:
     ("change", "message"),
     [
         (
-            {"weight": "45"},
+            {"weight": "35"},
             "handler: 考评权重合计须为100，现为 95 / the weights of role handler sum to 95, not 100",
         ),
         ({"weight": "-50"}, "handler.dossier_quality: 权重不能为负"),

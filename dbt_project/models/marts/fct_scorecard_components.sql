@@ -7,6 +7,8 @@
 -- depends_on: {{ ref('int_scorecard_handlers') }}
 -- depends_on: {{ ref('int_scorecard_decisions') }}
 -- depends_on: {{ ref('int_scorecard_reviews') }}
+-- depends_on: {{ ref('int_scorecard_rectifications') }}
+-- depends_on: {{ ref('int_scorecard_training') }}
 {%- set components = [] -%}
 {%- if execute -%}
     {%- set components = run_query("select role, component, source, basis_filter, raw_expr from " ~ ref('ref_scorecard_components') ~ " order by role, component").rows -%}
