@@ -3,9 +3,15 @@ an officer and an approver make it (filing approved, documents generated, each t
 
 from __future__ import annotations
 
+import csv
+from decimal import Decimal
 from typing import Any
 
 from apitest_support import ZHONGHUA, case_body
+
+from zhifa.settings import SEEDS_DIR
+
+CARTONS = "1400"  # 中华 at 450.00 a carton: value 630,000, the benchmark's fine ≈ 56,700
 
 
 def generate(client: Any, h: dict[str, str], case_id: str, doc_type: str, **extra: Any) -> dict[str, Any]:
@@ -56,3 +62,30 @@ def closed_case(
         if step == to:
             break
     return case_id
+
+
+def seed_setting(key: str) -> Decimal:
+    with (SEEDS_DIR / "ref_settings.csv").open(encoding="utf-8") as fh:
+        rows = csv.DictReader(fh)
+        return Decimal(next(r["value"] for r in rows if r["key"] == key and not r["province_code"]))
+
+
+def major_case_ready_to_decide(client: Any, li: dict[str, str], head: dict[str, str]) -> tuple[str, Decimal]:
+    """A county case in the city filing band, filed and investigated, ready to be decided."""
+    case_id = client.post("/cases", json=case_body(), headers=li).json()["case_id"]
+    item = {"barcode": ZHONGHUA["carton"], "quantity": CARTONS}
+    assert client.post(f"/cases/{case_id}/items", json=item, headers=li).status_code == 201
+    fine = Decimal(client.get(f"/cases/{case_id}/discretion", headers=li).json()["proposed_fine"])
+    assert seed_setting("filing_to_city_fine_min") <= fine < seed_setting("filing_to_province_fine_min")
+    assert fine >= seed_setting("legal_review_fine_threshold")
+    r = client.put(f"/cases/{case_id}/fine", json={"fine_amount": str(fine)}, headers=li)
+    assert r.status_code == 200
+    filing = client.post(f"/cases/{case_id}/approvals", json={"kind": "filing", "reason": "检查"}, headers=li)
+    url = f"/approvals/{filing.json()['approval_id']}/decision"
+    assert client.post(url, json={"outcome": "approved"}, headers=head).status_code == 200
+    for doc_type in ("inspection_record", "filing_report"):
+        generate(client, li, case_id, doc_type)
+    move(client, li, case_id, "investigating")
+    for doc_type in ("valuation_table", "prior_notice", "hearing_notice"):
+        generate(client, li, case_id, doc_type)
+    return case_id, fine

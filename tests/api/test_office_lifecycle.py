@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from apitest_support import PASSWORD
-from case_flow_support import closed_case, generate, move
+from case_flow_support import closed_case, generate, major_case_ready_to_decide, move
 from field_support import Served, shot
 from office_pages_support import SCREENSHOTS, desk, sign_in
 from PIL import Image
@@ -113,3 +113,30 @@ def test_discussion_and_supplement_from_the_case_page(served: Served, browser: B
     assert api.get(f"/cases/{case_id}/archive/verification", headers=li).json()["ok"] is True
     shot(page, "case-discussion-supplement", SCREENSHOTS)
     context.close()
+
+
+def test_the_city_records_a_county_major_case_report_from_its_todo(
+    served: Served, browser: Browser, api: Any
+) -> None:
+    """A county case found major (大案) owes the city a report within hours: it is in the city's 待办 with
+    its reason and due time, recorded there with a note, and then gone from the list."""
+    li, head, city = api.login("li"), api.login("head"), api.login("cityboss")
+    case_id, _ = major_case_ready_to_decide(api, li, head)
+    reports = api.get(f"/cases/{case_id}/upward-reports", headers=li).json()
+    major = next(r for r in reports if r["kind"] == "major_case")
+    assert major["to_unit"] == "410100" and major["acknowledged_at"] is None
+
+    page = desk(browser).new_page()
+    sign_in(page, served.url, "cityboss", at="/office.html")
+    page.wait_for_url("**/office.html#/todo")
+    row = page.get_by_test_id("todo-upward").get_by_role("row").filter(has_text=case_id)
+    expect(row).to_contain_text(major["name_zh"])
+    row.get_by_role("button", name="登记").click()
+    expect(page.get_by_role("alert")).to_contain_text("请填写登记意见")  # nothing sent without a note
+    row.get_by_label(f"{major['name_zh']}登记意见").fill("已收悉，请按时报送调查终结报告")
+    row.get_by_role("button", name="登记").click()
+    expect(page.get_by_test_id("todo-upward").get_by_role("row").filter(has_text=case_id)).to_have_count(0)
+    recorded = {r["kind"]: r for r in api.get(f"/cases/{case_id}/upward-reports", headers=city).json()}
+    assert recorded["major_case"]["acknowledged_at"] is not None
+    assert recorded["major_case"]["note"] == "已收悉，请按时报送调查终结报告"
+    page.context.close()

@@ -8,12 +8,10 @@ import csv
 import hashlib
 import io
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from apitest_support import ZHONGHUA, case_body
-from case_flow_support import generate, move
+from case_flow_support import generate, major_case_ready_to_decide, move, seed_setting
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -21,14 +19,6 @@ from ingestion.api_store.extract import extract_review_tables
 from ingestion.warehouse import connect
 from zhifa.clock import LOCAL
 from zhifa.settings import SEEDS_DIR
-
-CARTONS = "1400"  # 中华 at 450.00 a carton: value 630,000, the benchmark's fine ≈ 56,700
-
-
-def _setting(key: str) -> Decimal:
-    with (SEEDS_DIR / "ref_settings.csv").open(encoding="utf-8") as fh:
-        rows = csv.DictReader(fh)
-        return Decimal(next(r["value"] for r in rows if r["key"] == key and not r["province_code"]))
 
 
 def _working_day(decided: date, n: int) -> date:
@@ -42,27 +32,6 @@ def _working_day(decided: date, n: int) -> date:
         day += timedelta(days=1)
         n -= day in on or (day.weekday() < 5 and day not in off)
     return day
-
-
-def _major_case(client: TestClient, li: dict[str, str], head: dict[str, str]) -> tuple[str, Decimal]:
-    """A county case in the city filing band, filed and investigated, ready to be decided."""
-    case_id = client.post("/cases", json=case_body(), headers=li).json()["case_id"]
-    item = {"barcode": ZHONGHUA["carton"], "quantity": CARTONS}
-    assert client.post(f"/cases/{case_id}/items", json=item, headers=li).status_code == 201
-    fine = Decimal(client.get(f"/cases/{case_id}/discretion", headers=li).json()["proposed_fine"])
-    assert _setting("filing_to_city_fine_min") <= fine < _setting("filing_to_province_fine_min")
-    assert fine >= _setting("legal_review_fine_threshold")
-    r = client.put(f"/cases/{case_id}/fine", json={"fine_amount": str(fine)}, headers=li)
-    assert r.status_code == 200
-    filing = client.post(f"/cases/{case_id}/approvals", json={"kind": "filing", "reason": "检查"}, headers=li)
-    url = f"/approvals/{filing.json()['approval_id']}/decision"
-    assert client.post(url, json={"outcome": "approved"}, headers=head).status_code == 200
-    for doc_type in ("inspection_record", "filing_report"):
-        generate(client, li, case_id, doc_type)
-    move(client, li, case_id, "investigating")
-    for doc_type in ("valuation_table", "prior_notice", "hearing_notice"):
-        generate(client, li, case_id, doc_type)
-    return case_id, fine
 
 
 def _png() -> bytes:
@@ -81,13 +50,13 @@ def test_major_case_from_review_to_archive(
     client: TestClient, as_user: Any, app: Any, tmp_path: Path
 ) -> None:
     li, head, legal, city = as_user("li"), as_user("head"), as_user("legal"), as_user("cityboss")
-    case_id, fine = _major_case(client, li, head)
+    case_id, fine = major_case_ready_to_decide(client, li, head)
     found = _reports(client, li, case_id)
     # the value reaches the major-case and criminal thresholds on investigation; 备案 waits for the decision
     assert set(found) == {"major_case", "criminal_transfer"}
     assert found["major_case"]["to_unit"] == "410100" and found["criminal_transfer"]["to_unit"] == "410122"
     started = datetime.fromisoformat(found["major_case"]["started_at"])
-    hours = int(_setting("major_case_report_hours"))
+    hours = int(seed_setting("major_case_report_hours"))
     assert datetime.fromisoformat(found["major_case"]["due_at"]) == started + timedelta(hours=hours)
 
     # refused without a legal review (the case is marked complex: a collective discussion too)
@@ -112,7 +81,7 @@ def test_major_case_from_review_to_archive(
     # the 备案 to the city, due the N-th working day after the decision (end of that day, Shanghai)
     filing = _reports(client, li, case_id)["filing"]
     assert filing["to_unit"] == "410100" and filing["status"] == "open" and str(fine) in filing["reason"]
-    last = _working_day(decided_on, int(_setting("filing_to_superior_working_days")))
+    last = _working_day(decided_on, int(seed_setting("filing_to_superior_working_days")))
     due = datetime.fromisoformat(filing["due_at"]).astimezone(LOCAL)
     assert due.date() == last and due + timedelta(microseconds=1) == datetime.combine(
         last + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL
@@ -193,8 +162,8 @@ def test_major_case_from_review_to_archive(
         con.close()
     recorded = {row["kind"]: row for row in client.get(f"/cases/{case_id}/upward-reports", headers=li).json()}
     assert [(k, u, c, n) for k, u, c, n, _, _ in rows] == [
-        ("criminal_transfer", "410122", "hours", int(_setting("criminal_transfer_hours"))),
-        ("filing", "410100", "working_days", int(_setting("filing_to_superior_working_days"))),
+        ("criminal_transfer", "410122", "hours", int(seed_setting("criminal_transfer_hours"))),
+        ("filing", "410100", "working_days", int(seed_setting("filing_to_superior_working_days"))),
         ("major_case", "410100", "hours", hours),
     ]
     for kind, _, _, _, due_at, acknowledged_at in rows:
@@ -205,7 +174,7 @@ def test_major_case_from_review_to_archive(
 
 def test_criminal_transfer_needs_its_checklist(client: TestClient, as_user: Any, app: Any) -> None:
     li, head = as_user("li"), as_user("head")
-    case_id, _ = _major_case(client, li, head)
+    case_id, _ = major_case_ready_to_decide(client, li, head)
     transfer = _reports(client, li, case_id)["criminal_transfer"]
     assert {c["doc_type"]: c["present"] for c in transfer["checklist"]} == {
         "transfer_letter": False,
