@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dashboards import datasets as d
 from dashboards.charts import bar, big_number, heatmap, line, pie, table, treemap
+from dashboards.licence_board import LICENSING
 from dashboards.review_board import REVIEW
 from dashboards.spec import PERIOD, Board, Chart
 
@@ -354,7 +355,7 @@ RISK = Board(
     ),
 )
 
-BOARDS = (FINES, QUALITY, RISK, REVIEW)
+BOARDS = (FINES, QUALITY, RISK, REVIEW, LICENSING)
 
 
 def all_charts() -> list[Chart]:
