@@ -11,14 +11,21 @@ from importlib.util import find_spec
 
 import dagster as dg
 
-from dagster_defs import api_store, cases, catalog, dossiers, reminders, reviews, warehouse
+from dagster_defs import api_store, cases, catalog, dossiers, licensing, reminders, reviews, warehouse
 from zhifa.private import UMASK
 
 # `dagster dev` does not go through the `zhifa` command: the warehouse, snapshot and landings it writes
 # hold personal data, so they are private to their owner here too
 os.umask(UMASK)
 
-domain_defs: list[dg.Definitions] = [catalog.defs, cases.defs, dossiers.defs, reviews.defs, api_store.defs]
+domain_defs: list[dg.Definitions] = [
+    catalog.defs,
+    cases.defs,
+    dossiers.defs,
+    reviews.defs,
+    licensing.defs,
+    api_store.defs,
+]
 
 # ---- dbt plugs in here ---------------------------------------------------------------------------
 # dagster_defs/metrics.py (the metrics issue) exposes `defs = dg.Definitions(assets=[<@dbt_assets>], ...)`

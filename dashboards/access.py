@@ -20,12 +20,13 @@ from typing import Any
 from dashboards.assessment import ASSESSMENT_DATASETS
 from dashboards.bundle import DATABASE_NAME
 from dashboards.datasets import DATASETS
+from dashboards.licence_datasets import LICENCE_DATASETS
 from dashboards.review_datasets import REVIEW_DATASETS
 from dashboards.service import EXT_DIR, Instance, SupersetError
 
 UNIT_COLUMN = "unit_code"  # every dataset has it (tests/test_dashboards_access.py checks the bundle)
 _CODE = re.compile(r"[0-9A-Za-z]{1,12}")
-ALL_DATASETS = (*DATASETS, *REVIEW_DATASETS, *ASSESSMENT_DATASETS)
+ALL_DATASETS = (*DATASETS, *REVIEW_DATASETS, *ASSESSMENT_DATASETS, *LICENCE_DATASETS)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dashboards import datasets as d
 from dashboards.assessment import ASSESSMENT
 from dashboards.charts import bar, big_number, heatmap, line, pie, table, treemap
+from dashboards.licence_board import LICENSING
 from dashboards.review_board import REVIEW
 from dashboards.spec import PERIOD, Board, Chart
 
@@ -355,7 +356,7 @@ RISK = Board(
     ),
 )
 
-BOARDS = (FINES, QUALITY, RISK, REVIEW, ASSESSMENT)
+BOARDS = (FINES, QUALITY, RISK, REVIEW, ASSESSMENT, LICENSING)
 
 
 def all_charts() -> list[Chart]:

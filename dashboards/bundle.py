@@ -17,6 +17,7 @@ import yaml
 from dashboards.assessment import ASSESSMENT_DATASETS
 from dashboards.boards import BOARDS, Board
 from dashboards.datasets import DATASETS
+from dashboards.licence_datasets import LICENCE_DATASETS
 from dashboards.review_datasets import REVIEW_DATASETS
 from dashboards.spec import DATABASE_KEY, Chart, Dataset, stable_uuid
 from zhifa.dashboard_links import PERIOD_FILTER, PROVINCE_FILTER, UNIT_FILTER, filter_id
@@ -263,7 +264,7 @@ def bundle_files() -> dict[str, str]:
         ),
         "databases/zhifa_snapshot.yaml": dump_yaml(database_yaml()),
     }
-    for ds in (*DATASETS, *REVIEW_DATASETS, *ASSESSMENT_DATASETS):
+    for ds in (*DATASETS, *REVIEW_DATASETS, *ASSESSMENT_DATASETS, *LICENCE_DATASETS):
         files[f"datasets/zhifa_snapshot/{ds.table}.yaml"] = dump_yaml(dataset_yaml(ds))
     for board in BOARDS:
         for chart in board.charts:

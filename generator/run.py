@@ -22,6 +22,7 @@ from generator.cases import CaseGenerator, Cases
 from generator.defects import plant_defects
 from generator.doc_rows import document_rows
 from generator.dossiers import DossierRenderer, plan_dossiers
+from generator.licences import licence_register
 from generator.output import write_tables
 from generator.reviews import review_rows
 from generator.rows import case_rows, seen_steps
@@ -96,6 +97,17 @@ def generate_world(
         "review_items": review_items,
     }
     del case_tables, reviews, review_items
+    # its own stream (like the code aliases below): the register leaves the rest of the world as it was
+    register, gen.truth["licences"] = licence_register(
+        cases.frame,
+        cases.items,
+        units.table,
+        gen.calendar,
+        scale.start_date,
+        gen.export_at.date(),
+        np.random.default_rng([seed, 23]),
+    )
+    tables.update(register)
     good_counts = {name: len(frame) for name, frame in tables.items()}
     good_counts["documents"] = len(documents)
     tables = plant_bad_rows(tables, rng)

@@ -8,124 +8,19 @@ table-specific is hard-coded elsewhere.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
+
+from ingestion.contract_licences import LICENCE_TABLES
+from ingestion.contract_spec import Column as Column
+from ingestion.contract_spec import ForeignKey as ForeignKey
+from ingestion.contract_spec import LogicalType as LogicalType
+from ingestion.contract_spec import T, _c, _coded, _enum, _fk, _money, _ts
+from ingestion.contract_spec import Table as Table
 
 # one definition of the check digit (the kernel's), re-exported for the readers and validators
 from zhifa.barcodes.gtin import ean13_check_digit as ean13_check_digit
 from zhifa.barcodes.gtin import ean13_is_valid as ean13_is_valid
 
 # CONTRACT: timestamps without an offset are local time here.
-
-
-class LogicalType(StrEnum):
-    TEXT = "text"
-    INT = "int"
-    DECIMAL = "decimal"
-    BOOL = "bool"
-    DATE = "date"
-    TIMESTAMP = "timestamp"
-    ENUM = "enum"
-    EAN13 = "ean13"
-    LICENCE12 = "licence12"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: LogicalType = LogicalType.TEXT
-    required: bool = False
-    enum_values: tuple[str, ...] = ()
-    min_value: float | None = None  # inclusive bounds for int/decimal columns
-    max_value: float | None = None
-    # Reference-coded columns: the code kind (its known codes and aliases: ingestion.refcodes) and
-    # whether a cell holds several ';'-separated codes.
-    codes: str | None = None
-    multi: bool = False
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    column: str
-    ref_table: str
-    ref_column: str
-
-    @property
-    def key(self) -> str:
-        """Name of the key set in ``known_keys`` mappings, e.g. ``"cases.case_id"``."""
-        return f"{self.ref_table}.{self.ref_column}"
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    columns: tuple[Column, ...]
-    primary_key: tuple[str, ...]
-    foreign_keys: tuple[ForeignKey, ...] = ()
-    reference_data: bool = False  # optional bureau-supplied reference data (CONTRACT "optional")
-    _by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        by_name = {c.name: c for c in self.columns}
-        if len(by_name) != len(self.columns):
-            raise ValueError(f"duplicate column in contract table {self.name}")
-        for name in self.primary_key:
-            if name not in by_name:
-                raise ValueError(f"{self.name}: primary key column {name} not in columns")
-        for fk in self.foreign_keys:
-            if fk.column not in by_name:
-                raise ValueError(f"{self.name}: foreign key column {fk.column} not in columns")
-        object.__setattr__(self, "_by_name", by_name)
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    @property
-    def required_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.required)
-
-    def column(self, name: str) -> Column:
-        return self._by_name[name]
-
-    def has_column(self, name: str) -> bool:
-        return name in self._by_name
-
-
-# --- shorthands keeping the table definitions below readable -------------------------------------
-T = LogicalType
-
-
-def _c(
-    name: str,
-    type_: LogicalType = T.TEXT,
-    req: bool = False,
-    min_value: float | None = None,
-    max_value: float | None = None,
-) -> Column:
-    return Column(name, type_, req, min_value=min_value, max_value=max_value)
-
-
-def _enum(name: str, values: str, kind: str, req: bool = False) -> Column:
-    return Column(name, T.ENUM, req, tuple(values.split()), codes=kind)
-
-
-def _coded(name: str, kind: str, req: bool = False, values: str = "", multi: bool = False) -> Column:
-    """A text column holding codes of the reference data (``values``: a vocabulary fixed here)."""
-    return Column(name, T.TEXT, req, tuple(values.split()), codes=kind, multi=multi)
-
-
-def _money(*names: str) -> list[Column]:
-    return [Column(n, T.DECIMAL, min_value=0) for n in names]
-
-
-def _ts(*names: str) -> list[Column]:
-    return [Column(n, T.TIMESTAMP) for n in names]
-
-
-def _fk(column: str, ref: str) -> ForeignKey:
-    table, _, ref_column = ref.partition(".")
-    return ForeignKey(column, table, ref_column)
 
 
 CASE_STATUSES = "filed investigating decided served executed closed transferred withdrawn"
@@ -377,6 +272,7 @@ _TABLES: list[Table] = [
         ("province_code", "key", "valid_from"),
         reference_data=True,
     ),
+    *LICENCE_TABLES,
 ]
 
 CONTRACT: dict[str, Table] = {t.name: t for t in _TABLES}
@@ -398,6 +294,8 @@ TABLE_LOAD_ORDER: tuple[str, ...] = (
     "discretion_tiers",
     "price_basis",
     "settings",
+    "licence_applications",
+    "licences",
 )
 
 # Columns some foreign key points at: their good values feed children's checks.

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ingestion.column_aliases import contract_names
 from ingestion.contract import CONTRACT
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -311,7 +312,7 @@ def _read_parquet(path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray]:
 
 # --- common -----------------------------------------------------------------------------------------
 def _check_header(path: Path, table: str, header: Sequence[str]) -> list[str]:
-    names = [h.strip().lstrip("\ufeff") for h in header]
+    names = contract_names(table, [h.strip().lstrip("\ufeff") for h in header])
     while names and names[-1] == "":
         names.pop()  # spreadsheets often leave empty trailing columns
     if "" in names:

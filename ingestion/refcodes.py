@@ -12,7 +12,6 @@ dozen distinct codes costs one hash pass.
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ingestion.column_aliases import normalised as normalised
 from ingestion.contract import CONTRACT, Column, LogicalType, Table
 from ingestion.rejects import Issues
 
@@ -33,11 +33,6 @@ SEED_KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 SEPARATORS = (";", "；", ",", "，", "、")  # between the codes of a multi-code cell
 SUGGESTED_UNKNOWN = 200  # distinct unknown values per chunk that get a "closest code" hint
-
-
-def normalised(text: str) -> str:
-    """The form aliases are matched in: full-width folded (NFKC), case-folded, blanks removed."""
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "unknown_fk": ("引用的记录不存在", "unknown reference"),
     "duplicate_key": ("主键重复", "duplicate key"),
     "bad_row": ("行格式错误", "malformed row"),
+    "dates_reversed": ("日期先后颠倒", "dates reversed"),
+    "division_mismatch": ("许可证号前6位与所在区划不符", "licence number outside its division"),
+    "required_when": ("缺少此情形下必填的字段", "value required in this case is missing"),
+    "overlapping_period": ("有效期重叠", "overlapping validity periods"),
 }
 
 

@@ -20,6 +20,7 @@ from ingestion.parsing import BAD_CODE, clean_text, parse_column
 from ingestion.readers import RawTable
 from ingestion.refcodes import load_kinds, resolve_codes
 from ingestion.rejects import Issues, build_rejects, quoted
+from ingestion.row_rules import check_row_rules, drop_overlaps
 
 
 @dataclass
@@ -205,6 +206,7 @@ def _check_rows(
         aliases.update(resolve_codes(table, texts, local, kinds))  # aliases first, then the type checks
         typed = _check_columns(table, texts, local)
         del texts
+        check_row_rules(table, typed, local)
         good = _check_foreign_keys(table, typed, known_keys, local, ~local.bad_rows(size))
         issues.extend(local, start)
         candidate[start : start + size] = good
@@ -235,6 +237,7 @@ def validate_table(
     frames: list[dict[str, pd.Series]] = []
     checked = _check_rows(table, raw, known_keys or {}, None, lambda typed, _s, _c: frames.append(typed))
     candidate = _drop_duplicates(table, raw, checked.hashes, checked.candidate, checked.issues)
+    candidate = drop_overlaps(table, raw, candidate, checked.issues)
     good = pd.DataFrame(frames[0])
     good.index = pd.Index(raw.line_no, name="source_line")
     extra = raw.extra.copy()
@@ -283,6 +286,7 @@ def stream_table(
 
     checked = _check_rows(table, raw, known_keys or {}, chunk_rows, emit)
     final = _drop_duplicates(table, raw, checked.hashes, checked.candidate, checked.issues)
+    final = drop_overlaps(table, raw, final, checked.issues)
     good_keys = {c: set(values[final].dropna().tolist()) for c, values in checked.referenced.items()}
     return StreamedValidation(
         table=name,

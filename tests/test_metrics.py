@@ -7,6 +7,7 @@ OCR at ~5 s a page and are left to the recognition tests) → raw.document_field
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -427,3 +428,30 @@ def test_scorecards_recompute_from_the_marts_and_split_a_moved_officer(built: Bu
 
 def test_a_weight_set_not_summing_to_100_is_refused_by_dbt_and_python(built: Built, tmp_path: Path) -> None:
     scorecard_checks.assert_weights_refused(built.db, built.target, tmp_path)
+
+
+def _licence_pseudonym(value: str, key: str = "test-key-metrics") -> str:
+    """stg_licences' pseudonym, computed here: 'P' + 20 hex of sha256(key | sha256(key | value))."""
+    inner = hashlib.sha256(f"{key}|{value}".encode()).hexdigest()
+    return "P" + hashlib.sha256(f"{key}|{inner}".encode()).hexdigest()[:20]
+
+
+def test_licensing_signals_find_what_the_world_planted(built: Built) -> None:
+    """Issue 23: each licensing signal raised for exactly the planted applications, licences and cases."""
+    planted = built.truth["licences"]
+    signals = built.df("select signal_code, subject_id, legal_basis, detail from marts.fct_licence_signals")
+    found = {code: set(group["subject_id"]) for code, group in signals.groupby("signal_code")}
+    assert found["LICENCE_DECISION_LATE"] == set(planted["decision_late"])
+    assert found["LICENCE_INVALID_ON_OFFENCE"] == set(planted["invalid_on_offence_cases"])
+    assert found["LICENCE_RENEWAL_MISSED"] == {_licence_pseudonym(x) for x in planted["renewal_missed"]}
+    sold = built.df(
+        "select distinct case_id from raw.case_items where substr(spray_code, 21, 12) in (select unnest(?))",
+        [planted["cancelled_spray_licences"]],
+    )
+    assert found["SALE_FROM_CANCELLED_LICENCE"] == set(sold["case_id"]) != set()
+    assert signals["legal_basis"].str.contains("法").all() and signals["detail"].notna().all()
+    # the marts carry pseudonyms only: no licence number of the register reaches them
+    numbers = built.df("select distinct licence_no from raw.licences")["licence_no"]
+    history = built.df("select * from marts.fct_licence_history")
+    assert not history.astype(str).isin(set(numbers)).any().any()
+    assert set(history["licence_pseudonym"]) == {_licence_pseudonym(n) for n in numbers}

@@ -20,6 +20,7 @@ BOARDS: Mapping[str, str] = {
     "enforcement-risk": "执法风险",
     "review-operations": "评查工作",
     "enforcement-assessment": "执法考评",
+    "licensing": "许可",
 }
 UNIT_FILTER = "unit"  # on unit_path, the names path of dim_units
 PROVINCE_FILTER = "province"  # on province_name, the province bureau's full name

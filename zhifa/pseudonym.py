@@ -43,3 +43,17 @@ def from_env() -> str:
             "first run; a bare `dbt build` needs it exported or that file present"
         )
     return key
+
+
+# The pseudonym of a value in the staging models' SQL, keyed by the session variable the model sets from
+# ``from_env()``: 'P' + 20 hex digits of sha256(key | sha256(key | value)) — one value, one pseudonym.
+PSEUDONYM_SQL = (
+    "case when nullif(trim({col}), '') is null then null else 'P' || left(sha256("
+    "getvariable('zhifa_pseudonym_key') || '|' || sha256(getvariable('zhifa_pseudonym_key') || '|' || "
+    "{norm}(trim({col})))), 20) end"
+)
+
+
+def pseudonym_sql(col: str, norm: str = "") -> str:
+    """SQL giving the pseudonym of ``col`` (``norm``: a SQL function applied first, e.g. ``upper``)."""
+    return PSEUDONYM_SQL.format(col=col, norm=norm)

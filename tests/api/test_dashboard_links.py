@@ -59,6 +59,7 @@ def test_a_link_narrows_to_the_unit_subtree_and_period(client: TestClient, as_us
         "enforcement-risk",
         "review-operations",
         "enforcement-assessment",
+        "licensing",
     ]
     claims, path = target(link(client, boss, "fine-consistency", unit_code="410122", date_to="2024-06-30"))
     assert claims["sub"] == "cityboss" and claims["exp"] - claims["iat"] == 60

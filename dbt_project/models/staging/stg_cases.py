@@ -6,16 +6,7 @@ sha256(key | sha256(key | value)), so one party keeps one pseudonym across loads
 """
 
 from zhifa.pseudonym import from_env as pseudonym_key
-
-PSEUDONYM = (
-    "case when nullif(trim({col}), '') is null then null else 'P' || left(sha256("
-    "getvariable('zhifa_pseudonym_key') || '|' || sha256(getvariable('zhifa_pseudonym_key') || '|' || "
-    "{norm}(trim({col})))), 20) end"
-)
-
-
-def pseudonym(col: str, norm: str = "") -> str:
-    return PSEUDONYM.format(col=col, norm=norm)
+from zhifa.pseudonym import pseudonym_sql as pseudonym
 
 
 def model(dbt, session):
