@@ -14,6 +14,17 @@ from ingestion.contract_spec import NoOverlap, Ordered, RequiredWhen, SamePrefix
 from ingestion.parsing import clean_text, parse_column
 from ingestion.readers import RawTable
 from ingestion.rejects import Issues, quoted
+from zhifa.clock import LOCAL
+
+
+def _day(values: pd.Series) -> pd.Series:
+    """Timestamps compared by their Shanghai day: the legal clocks count days, and a register (or the API)
+    may keep only the day of a step (an acceptance on 7 Dec is not before a receipt at 12:56 that day)."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert(LOCAL).dt.tz_localize(None).dt.normalize()
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.normalize()
+    return values
 
 
 def _mask(values: pd.Series) -> np.ndarray:
@@ -25,7 +36,7 @@ def check_row_rules(table: Table, typed: dict[str, pd.Series], issues: Issues) -
     for rule in table.rules:
         if isinstance(rule, Ordered):
             earlier, later = typed[rule.earlier], typed[rule.later]
-            bad = _mask(later < earlier)
+            bad = _mask(_day(later) < _day(earlier))
             if bad.any():
                 detail = (
                     quoted(earlier.astype(str), rule.earlier) + ", " + quoted(later.astype(str), rule.later)

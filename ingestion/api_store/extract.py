@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
+from ingestion.api_store.licences import licence_frames
 from ingestion.api_store.review_tables import human_review_frames, own_queries, text, to_frame, upsert_own
 from ingestion.api_store.schema import StoreTables
 from ingestion.api_store.tables import OWN_TABLES
@@ -97,6 +98,10 @@ def extract_changes(
         watermark = max((s for s in stamps if s is not None), default=None)
         if ids:
             frames.update(_children(db, store, ids))
+        # the licences the API issued land beside a bulk register's (docs/contract-licences.md)
+        licensing, licences_mark = licence_frames(db, since)
+        frames.update({name: frame for name, frame in licensing.items() if not frame.empty})
+        watermark = max((s for s in (watermark, licences_mark) if s is not None), default=None)
     return frames, watermark
 
 

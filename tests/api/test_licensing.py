@@ -7,6 +7,7 @@ contradictory rule set, a late decision without a reason."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,14 +25,18 @@ from licence_support import (
     upload,
 )
 
+from ingestion.api_store.extract import extract_to_warehouse
 from ingestion.api_store.licences import licence_frames
+from ingestion.warehouse import connect
 from zhifa.clock import local_now, today
 
 # store-independent rules run on SQLite only; the whole flow runs on both stores
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
 
-def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, app: Any) -> None:
+def test_licence_flow_from_counter_to_capture(
+    client: TestClient, as_user: Any, app: Any, tmp_path: Path
+) -> None:
     li, wang, head, city = as_user("li"), as_user("wang"), as_user("head"), as_user("cityboss")
     min_gap = float(
         seed("ref_layout_rules.csv", city_code="410100", kind="retailer_min_distance")[0]["distance_m"]
@@ -141,6 +146,21 @@ def test_licence_flow_from_counter_to_capture(client: TestClient, as_user: Any, 
     )
     assert apps.loc[again, "outcome"] == "approved" and apps.loc[again, "published_at"] is not None
     assert len(frames["licences"]) == 2 and len(apps) == 3
+
+    # and the pipeline's extraction loads them into the warehouse beside a bulk register, none quarantined
+    con = connect(tmp_path / "warehouse.duckdb")
+    try:
+        summary = extract_to_warehouse(con, app.state.engine)
+        assert summary is not None
+        for table in ("licences", "licence_applications"):
+            assert summary.tables[table].rows_quarantined == 0, summary.tables[table].reasons
+        stored = con.execute(
+            "SELECT status, valid_to FROM raw.licences WHERE licence_no = ?", [number]
+        ).fetchone()
+        assert stored is not None and (stored[0], str(stored[1])) == ("valid", seen["valid_to"])
+        assert con.execute("SELECT count(*) FROM raw.licence_applications").fetchone() == (3,)
+    finally:
+        con.close()
 
 
 @SQLITE_ONLY
