@@ -134,6 +134,7 @@ def test_the_city_records_a_county_major_case_report_from_its_todo(
     row.get_by_role("button", name="登记").click()
     expect(page.get_by_role("alert")).to_contain_text("请填写登记意见")  # nothing sent without a note
     row.get_by_label(f"{major['name_zh']}登记意见").fill("已收悉，请按时报送调查终结报告")
+    shot(page, "todo-upward-reports", SCREENSHOTS)
     row.get_by_role("button", name="登记").click()
     expect(page.get_by_test_id("todo-upward").get_by_role("row").filter(has_text=case_id)).to_have_count(0)
     recorded = {r["kind"]: r for r in api.get(f"/cases/{case_id}/upward-reports", headers=city).json()}
