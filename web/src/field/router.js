@@ -16,6 +16,7 @@ export const router = createRouter({
     { path: '/scan', component: () => import('./views/Scan.vue'), meta: { title: '扫码', tab: 'scan' } },
     { path: '/sync', component: () => import('./views/Sync.vue'), meta: { title: '待同步' } },
     { path: '/me', component: () => import('./views/Me.vue'), meta: { title: '我的', tab: 'me' } },
+    { path: '/me/scorecards', component: () => import('./views/MyScorecards.vue'), meta: { title: '我的考评', tab: 'me' } },
     { path: '/licence-checks', component: () => import('./views/LicenceCheck.vue'), meta: { title: '许可实地核查' } },
     {
       path: '/licence-checks/:applicationId', component: () => import('./views/LicenceCheck.vue'), props: true,
