@@ -53,6 +53,18 @@ class InboxRectification(BaseModel):
     n_items: int
 
 
+class InboxLicence(BaseModel):
+    """A licensing date in my scope: a decision falling due (许可决定) or a licence to renew (延续)."""
+
+    kind: str  # decision | renewal
+    ref: str  # application id | licence number
+    unit_code: str
+    shop_name: str
+    due_on: date
+    days_left: int
+    overdue: bool
+
+
 class InboxUpward(Orm):
     """A duty of another unit's case addressed to the caller's unit (备案, 大案报告, 移送)."""
 
@@ -74,6 +86,8 @@ class InboxCounts(BaseModel):
     rectifications: int = 0
     rectifications_overdue: int = 0
     upward_reports: int = 0
+    licences: int = 0
+    licences_overdue: int = 0
 
 
 class InboxTodo(BaseModel):
@@ -82,6 +96,7 @@ class InboxTodo(BaseModel):
     deadlines: list[DeadlineOut]
     rectifications: list[InboxRectification] = Field(default_factory=list)
     upward_reports: list[InboxUpward] = []
+    licences: list[InboxLicence] = []
 
 
 class InboxDone(BaseModel):

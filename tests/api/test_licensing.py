@@ -261,3 +261,39 @@ def test_renewal_follows_the_period_and_cancellation_reaches_capture(
     assert r.status_code == 409 and r.json()["code"] == "LICENCE_CANCELLED"
     r = client.post("/licensing/applications", json=body("中牟县某路", SHOP) | {"kind": "change"}, headers=li)
     assert r.status_code == 422 and r.json()["code"] == "LICENCE_REQUIRED"
+
+
+@SQLITE_ONLY
+def test_licence_dates_reach_the_unit_managers_todo(client: TestClient, as_user: Any, backend: str) -> None:
+    """A decision falling due within the due-soon window, then past it, and a licence inside its renewal
+    window are in the 待办 of the city above; a renewal application under way takes the licence off it."""
+    li, head = as_user("li"), as_user("head")
+    number = licensed_neighbour(client, li, head, li)
+    app_id = to_site_check(client, li, head, body("中牟县文化路8号", north(500), name="赵六"))
+    due = date.fromisoformat(client.get(f"/licensing/applications/{app_id}", headers=li).json()["due_on"])
+    soon = int(seed("ref_settings.csv", key="deadline_due_soon_days", province_code="")[0]["value"])
+    notice = int(seed("ref_settings.csv", key="licence_renewal_notice_days", province_code="")[0]["value"])
+
+    def todo_on(day: date) -> dict[str, dict[str, Any]]:
+        with time_machine.travel(local_now() + timedelta(days=(day - today()).days), tick=False):
+            r = client.get("/office/inbox", headers=as_user("cityboss"))
+        assert r.status_code == 200, r.text
+        assert r.json()["counts"]["licences"] == len(r.json()["todo"]["licences"])
+        return {d["ref"]: d for d in r.json()["todo"]["licences"]}
+
+    assert app_id not in todo_on(due - timedelta(days=soon + 1))  # not yet due soon
+    item = todo_on(due - timedelta(days=soon))[app_id]
+    assert (item["kind"], item["days_left"], item["overdue"]) == ("decision", soon, False)
+    assert item["shop_name"] == "赵六便利店"
+    assert todo_on(due + timedelta(days=1))[app_id]["overdue"] is True
+    elsewhere = client.get("/office/inbox", headers=as_user("kaifeng")).json()["todo"]["licences"]
+    assert app_id not in {d["ref"] for d in elsewhere}  # another city's approver: not in scope
+
+    valid_to = date.fromisoformat(client.get(f"/licensing/licences/{number}", headers=li).json()["valid_to"])
+    last_day = valid_to - timedelta(days=notice)
+    assert number not in todo_on(last_day - timedelta(days=soon + 1))
+    renewal = todo_on(last_day - timedelta(days=soon))[number]
+    assert (renewal["kind"], date.fromisoformat(renewal["due_on"])) == ("renewal", last_day)
+    held = body("中牟县青年路1号", SHOP, name="王五") | {"kind": "renewal", "licence_no": number}
+    assert client.post("/licensing/applications", json=held, headers=li).status_code == 201
+    assert number not in todo_on(last_day - timedelta(days=soon))

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session, aliased
 from api.capture.services import clocks, upward
 from api.capture.services.approvals import DECIDER_ROLE, KINDS
 from api.core import refdata
+from api.licensing.services import due as licensing_due
 from api.models import Approval, Case, Dossier, ReviewTask, Unit, User
 from api.office.schemas import (
     InboxApproval,
     InboxCounts,
     InboxDone,
+    InboxLicence,
     InboxOut,
     InboxRectification,
     InboxTask,
@@ -160,6 +162,10 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
         deadlines=[clocks.deadline_out(d, on) for d in deadlines[:deadline_limit]],
         rectifications=todo_rectifications(session, user, on),
         upward_reports=reports,
+        licences=[
+            InboxLicence(**vars(d), days_left=(d.due_on - on).days, overdue=d.due_on < on)
+            for d in licensing_due.due(session, user, on, due_soon)
+        ],
     )
     unit = session.get(Unit, user.unit_code)
     return InboxOut(
@@ -173,6 +179,8 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
             rectifications=len(todo.rectifications),
             rectifications_overdue=sum(r.overdue for r in todo.rectifications),
             upward_reports=len(reports),
+            licences=len(todo.licences),
+            licences_overdue=sum(d.overdue for d in todo.licences),
         ),
         todo=todo,
         done=InboxDone(
