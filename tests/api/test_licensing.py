@@ -24,7 +24,10 @@ from licence_support import (
     to_site_check,
     upload,
 )
+from sqlalchemy import select
 
+from api.models import Message, User
+from api.office.services.reminders import RunReport, write_messages
 from ingestion.api_store.extract import extract_to_warehouse
 from ingestion.api_store.licences import licence_frames
 from ingestion.warehouse import connect
@@ -264,7 +267,9 @@ def test_renewal_follows_the_period_and_cancellation_reaches_capture(
 
 
 @SQLITE_ONLY
-def test_licence_dates_reach_the_unit_managers_todo(client: TestClient, as_user: Any, backend: str) -> None:
+def test_licence_dates_reach_the_unit_managers_todo(
+    client: TestClient, as_user: Any, app: Any, backend: str
+) -> None:
     """A decision falling due within the due-soon window, then past it, and a licence inside its renewal
     window are in the 待办 of the city above; a renewal application under way takes the licence off it."""
     li, head = as_user("li"), as_user("head")
@@ -297,3 +302,15 @@ def test_licence_dates_reach_the_unit_managers_todo(client: TestClient, as_user:
     held = body("中牟县青年路1号", SHOP, name="王五") | {"kind": "renewal", "licence_no": number}
     assert client.post("/licensing/applications", json=held, headers=li).status_code == 201
     assert number not in todo_on(last_day - timedelta(days=soon))
+
+    # the daily reminder job writes the same dates as a message to the city's manager
+    day = due - timedelta(days=soon)
+    report = RunReport(day)
+    with app.state.sessionmaker() as session:
+        write_messages(session, day, report)
+        session.commit()
+        boss = session.scalar(select(User).where(User.username == "cityboss"))
+        assert boss is not None
+        sent = session.scalar(select(Message).where(Message.user_id == boss.id, Message.kind == "licences"))
+    assert sent is not None and app_id in sent.body and "许可决定期限" in sent.body
+    assert [i["ref"] for i in sent.payload["items"]] == [app_id]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.capture.services import clocks
 from api.core import refdata
+from api.licensing.services import due as licensing_due
 from api.models import Case, Message, MessageDelivery, User
 from api.office.services import office
 from api.office.services.notifiers import Notifier
@@ -81,6 +82,15 @@ def compose(
         body = f"{len(coming)} 个办案期限将在 {soon} 日内届满：\n" + "\n".join(lines)
         payload = {"due_soon_days": soon, "items": [_item(d, on, case_nos) for d in coming]}
         out.append(("due_soon", f"临期提醒 {on.isoformat()}", body, payload))
+    licences = licensing_due.due(session, user, on, soon)
+    if licences:
+        words = {"decision": "许可决定期限", "renewal": "延续申请截止"}
+        lines = [f"{d.shop_name}（{d.ref}）{words[d.kind]} {d.due_on.isoformat()}" for d in licences]
+        body = f"{len(licences)} 项行政许可期限将在 {soon} 日内届满或已逾期：\n" + "\n".join(lines)
+        items = [
+            {**vars(d), "due_on": d.due_on.isoformat(), "days_left": (d.due_on - on).days} for d in licences
+        ]
+        out.append(("licences", f"行政许可期限提醒 {on.isoformat()}", body, {"items": items}))
     return out
 
 
