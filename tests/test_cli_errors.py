@@ -73,8 +73,9 @@ def test_pseudonym_key_is_generated_once_private_and_never_the_public_default(tm
         pseudonym.resolve(Settings(home=tmp_path / "other", pseudonym_key="zhifa-dev-pseudonym-key"))
 
 
-def test_dbt_models_refuse_to_run_without_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dbt_models_refuse_to_run_without_a_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(pseudonym.ENV, raising=False)
+    monkeypatch.setenv("ZHIFA_HOME", str(tmp_path / "home"))  # a home with no stored key
     with pytest.raises(pseudonym.PseudonymKeyError, match="ZHIFA_PSEUDONYM_KEY"):
         pseudonym.from_env()
     monkeypatch.setenv(pseudonym.ENV, "zhifa-dev-pseudonym-key")
