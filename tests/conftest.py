@@ -15,6 +15,10 @@ import time_machine
 from generator import generate_world, get_scale
 from zhifa import clock
 
+# Pipeline runs in tests use a fixed test key, never one generated under the checkout's ./var. Set when this
+# file is imported — before collection imports modules that read (and cache) the settings — not in a fixture.
+os.environ.setdefault("ZHIFA_PSEUDONYM_KEY", "test-pseudonym-key-not-a-secret")
+
 # Files whose tests must share one xdist worker because they share an expensive session fixture:
 # both dashboards modules run on the session's Superset (``served``, ~2.5 min to start).
 SHARED_WORKER = {
@@ -35,13 +39,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return SHARED_WORKER.get(file, file)
 
     return SharedFileScheduling(config, log)
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _pseudonym_key() -> Iterator[None]:
-    """Pipeline runs in tests use a fixed test key, not one generated under ./var (zhifa.pseudonym)."""
-    os.environ.setdefault("ZHIFA_PSEUDONYM_KEY", "test-pseudonym-key-not-a-secret")
-    yield
 
 
 @pytest.fixture(scope="session")
