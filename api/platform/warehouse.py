@@ -174,10 +174,6 @@ def scorecards(
     """(scorecards, their components) of ``marts.fct_scorecards`` at ``level`` (officer | unit), of one person
     and/or one month when given, newest month first; components only when asked. None when there is no
     readable snapshot (or one of a layout before the scorecards)."""
-    import duckdb
-
-    if not snapshot.exists():
-        return None
     where: list[str] = ["level = ?"]
     params: list[object] = [level]
     for column, value in (("person_id", person_id), ("month", month)):
@@ -185,28 +181,20 @@ def scorecards(
             where.append(f"{column} = ?")
             params.append(value)
     cond = " AND ".join(where)
-    try:
-        con = duckdb.connect(str(snapshot), read_only=True)
-        try:
-            cards = con.execute(
-                f"SELECT {', '.join(SCORECARD_COLUMNS)} FROM marts.fct_scorecards WHERE {cond} "
-                "ORDER BY month DESC, person_id, unit_code, role",
-                params,
-            ).fetchall()
-            parts = (
-                con.execute(
-                    f"SELECT {', '.join(COMPONENT_COLUMNS)} FROM marts.fct_scorecard_components WHERE {cond} "
-                    "ORDER BY role, component",
-                    params,
-                ).fetchall()
-                if with_components
-                else []
-            )
-        finally:
-            con.close()
-    except duckdb.Error:
-        return None
-    return (
-        [dict(zip(SCORECARD_COLUMNS, row, strict=True)) for row in cards],
-        [dict(zip(COMPONENT_COLUMNS, row, strict=True)) for row in parts],
+    cards = _rows(
+        snapshot,
+        f"SELECT {', '.join(SCORECARD_COLUMNS)} FROM marts.fct_scorecards WHERE {cond} "
+        "ORDER BY month DESC, person_id, unit_code, role",
+        params,
+        SCORECARD_COLUMNS,
     )
+    if cards is None or not with_components:
+        return None if cards is None else (cards, [])
+    parts = _rows(
+        snapshot,
+        f"SELECT {', '.join(COMPONENT_COLUMNS)} FROM marts.fct_scorecard_components WHERE {cond} "
+        "ORDER BY role, component",
+        params,
+        COMPONENT_COLUMNS,
+    )
+    return None if parts is None else (cards, parts)
