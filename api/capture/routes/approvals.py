@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from api.capture.schemas import ApprovalDecision, ApprovalIn, ApprovalOut, ChecklistItemOut, DeadlineOut
-from api.capture.services import approvals, cases, clocks, legal_checklist, legal_review
+from api.capture.services import approvals, cases, clocks, legal_review
 from api.core import refdata
 from api.core.errors import Invalid, NotFound
 from api.deps import DB, Approver, CurrentUser, Officer, PathId, TxRoute
@@ -56,12 +56,8 @@ def decide(approval_id: PathId, body: ApprovalDecision, request: Request, db: DB
         raise NotFound("APPROVAL_NOT_FOUND", f"审批不存在 / approval {approval_id} not found")
     case = cases.get_visible(db, user, approval.case_id, lock=True)
     checklist = [e.model_dump() for e in body.checklist] if body.checklist is not None else None
-    if approval.kind == "legal_review" and approval.outcome == "pending":
-        approvals.check_decider(db, user, approval, case)
-        items = legal_checklist.checked(approval.kind, body.note, checklist)  # before any document is made
-        root = request.app.state.settings.documents_dir
-        legal_review.conclude(db, user, approval, case, body.outcome, body.conclusion, body.note, root, items)
-    approvals.decide(db, user, approval, case, body.outcome, body.note, checklist)
+    root = request.app.state.settings.documents_dir
+    legal_review.decide(db, user, approval, case, body.outcome, body.conclusion, body.note, root, checklist)
     return approval
 
 

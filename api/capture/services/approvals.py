@@ -96,10 +96,35 @@ def decide(
     checklist: list[dict[str, Any]] | None = None,
 ) -> None:
     """``checklist``: the legal reviewer's items (legal reviews only, then required)."""
+    items = admissible(session, user, approval, case, note, checklist)
+    record_decision(session, user, approval, case, outcome, note, items)
+
+
+def admissible(
+    session: Session,
+    user: User,
+    approval: Approval,
+    case: Case,
+    note: str | None,
+    checklist: list[dict[str, Any]] | None,
+) -> list[dict[str, Any]] | None:
+    """Every check a decision must pass, before anything is written; the checked checklist items."""
     if approval.outcome != "pending":
         raise Conflict("ALREADY_DECIDED", f"该申请已{approval.outcome} / already {approval.outcome}")
     check_decider(session, user, approval, case)
-    items = legal_checklist.checked(approval.kind, note, checklist)
+    return legal_checklist.checked(approval.kind, note, checklist)
+
+
+def record_decision(
+    session: Session,
+    user: User,
+    approval: Approval,
+    case: Case,
+    outcome: str,
+    note: str | None,
+    items: list[dict[str, Any]] | None,
+) -> None:
+    """Write an admissible decision: the approval, its effect on the case, both audited."""
     before_case = audit.snapshot(case)
     before = audit.snapshot(approval)
     approval.outcome, approval.decided_by, approval.decided_at = outcome, user.id, now()

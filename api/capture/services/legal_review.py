@@ -111,6 +111,18 @@ def conclude(
     documents.generate(session, user, case, "legal_review_opinion", root, extra_fields=extra)
 
 
+def decide(
+    session: Session, user: User, approval: Approval, case: Case, outcome: str, conclusion: str | None,
+    note: str | None, root: Path, checklist: list[dict[str, Any]] | None = None,
+) -> None:  # fmt: skip
+    """Decide any approval; a legal review (法制审核) also takes a conclusion and an opinion and generates
+    the 法制审核意见书 — after every check has passed, so a refused decision leaves no document."""
+    items = approvals.admissible(session, user, approval, case, note, checklist)
+    if approval.kind == "legal_review":
+        conclude(session, user, approval, case, outcome, conclusion, note, root, items)
+    approvals.record_decision(session, user, approval, case, outcome, note, items)
+
+
 def record_discussion(
     session: Session,
     user: User,
