@@ -7,7 +7,7 @@ layered on top with :meth:`ReferenceData.with_overrides`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -328,7 +328,7 @@ class ReferenceData:
         return {str(k): _parse_value(v) for k, v in zip(rows["key"], rows["value"], strict=True)}
 
     # documents ---------------------------------------------------------------------------------------
-    def required_documents(self, conditions: set[str]) -> list[str]:
+    def required_documents(self, conditions: Set[str]) -> list[str]:
         """Doc types (filing order) whose ``required_when`` is 'always' or one of ``conditions``."""
 
         def compute() -> list[str]:

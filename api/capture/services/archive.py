@@ -17,7 +17,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.capture.services import approvals
+from api.capture.services import approvals, legal_review
 from api.capture.services.documents import context
 from api.core import refdata
 from api.core.errors import Conflict, NotFound
@@ -27,6 +27,8 @@ from api.platform.services.users import province_of
 from zhifa.clock import as_utc, local_date, now
 from zhifa.documents import build_document, cover_number, lookup, render_pdf
 from zhifa.documents.archive import ArchivePart, ContentsRow, RemarksSheet, assemble
+from zhifa.dossier_conditions import ConditionFacts
+from zhifa.dossier_conditions import conditions as dossier_conditions
 from zhifa.reproducible import normalise_zip
 
 MADE_BY_THE_ARCHIVE = {"cover", "contents", "remarks"}
@@ -48,27 +50,26 @@ class StoredPart:
     issued_at: Any
 
 
-def conditions(session: Session, case: Case) -> set[str]:
-    """The ``required_when`` conditions a case meets (the vocabulary of ref_document_types.csv); the same
-    derivation as the warehouse's int_case_conditions.sql, for the facts the store holds."""
+def conditions(session: Session, case: Case) -> frozenset[str]:
+    """The ``required_when`` conditions a case meets (zhifa/dossier_conditions.py, which the warehouse's
+    int_case_conditions.sql matches), from the facts the store holds."""
     decided = case.decided_at is not None
     province = province_of(session, case.unit_code)
-    hearing = refdata.number("hearing_fine_threshold", province, case.seized_on)
-    closed = case.status in ("closed", "archived")
-    out = {"closed"} if closed else set()
-    if closed and (case.fine_amount or 0) > 0:
-        out.add("fine_paid")  # a fine was imposed and the case closed: the payment receipt belongs in it
-    if approvals.latest(session, case.case_id, "preservation") is not None:
-        out.add("preservation")
-    if decided:
-        out.add("decided")
-        if case.fine_amount is not None and case.fine_amount > hearing:
-            out.add("hearing_right")
-    if (case.extension_days or 0) > 0:
-        out.add("extension")
-    if case.source == "report":
-        out.add("report_source")
-    return out
+    extension = approvals.latest(session, case.case_id, "extension")
+    facts = ConditionFacts(
+        preserved=approvals.latest(session, case.case_id, "preservation") is not None,
+        decided=decided,
+        fine_amount=case.fine_amount,
+        hearing_threshold=refdata.number("hearing_fine_threshold", province, case.seized_on),
+        extension_days=case.extension_days or 0,
+        extension_approved=extension is not None and extension.outcome == "approved",
+        collective_discussion=legal_review.discussion(session, case) is not None,
+        transferred=case.status == "transferred" or case.transferred_to is not None,
+        withdrawn=case.status == "withdrawn",
+        report_source=case.source == "report",
+        closed=case.status in ("closed", "archived") or case.closed_at is not None,
+    )
+    return dossier_conditions(facts)
 
 
 def _documents(session: Session, case: Case) -> list[Document]:

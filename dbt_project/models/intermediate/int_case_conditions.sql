@@ -1,5 +1,6 @@
 -- The dossier conditions of each case (ref_document_types.required_when vocabulary, docs/reference-data.md),
--- derived from the case record, its approvals and its fine.
+-- derived from the case record, its approvals and its fine. The API's archive check asks the same of
+-- zhifa/dossier_conditions.py; int_case_conditions.yml's unit test is replayed through it (parity).
 with c as (
     select
         c.*,
@@ -18,7 +19,8 @@ select
     case_id,
     coalesce(preservation_requested, false) or has_preservation_doc as preserved,
     decided_at is not null as decided,
-    decided_at is not null and fine_amount > hearing_fine_threshold as hearing_right,
+    -- no fine or no threshold: no hearing right (false, not unknown — zhifa/dossier_conditions.py says so too)
+    coalesce(decided_at is not null and fine_amount > hearing_fine_threshold, false) as hearing_right,
     coalesce(extension_days, 0) > 0 and (extension_approval_date is not null or decided_at is not null) as extension,
     decided_at is not null and coalesce(collective_discussion, false) as collective_discussion,
     case_status = 'transferred' or transferred_to is not null as transferred,
