@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 from api.core.errors import Conflict
 
@@ -56,6 +57,7 @@ def case_risk(snapshot: Path, case_ids: Sequence[str]) -> dict[str, float]:
 
 
 FineRow = tuple[str, str, float, float, float, date]  # case, unit, amount, fine, rate, decided on
+FINE_COLUMNS = ("case_id", "unit_code", "computed_amount", "fine_amount", "rate", "decided_on")
 
 
 def similar_fines(
@@ -64,49 +66,32 @@ def similar_fines(
     """Assessed in-range fines of one province, violation and amount band decided since ``since``
     (``marts.fct_case_fines``), newest first; None when there is no readable snapshot (a snapshot being
     replaced, or of an older layout): the caller then answers from the store."""
-    import duckdb
-
-    if not snapshot.exists():
+    rows = _rows(
+        snapshot,
+        """SELECT case_id, unit_code, computed_amount, fine_amount, rate, cast(decided_at AS DATE)
+           FROM marts.fct_case_fines
+           WHERE fine_status = 'ok' AND province_code = ? AND violation_code = ? AND amount_band = ?
+             AND cast(decided_at AS DATE) >= ? AND case_id <> ?
+           ORDER BY decided_at DESC, case_id""",
+        [province, violation_code, band, since, exclude_case],
+        FINE_COLUMNS,
+    )
+    if rows is None:
         return None
-    try:
-        con = duckdb.connect(str(snapshot), read_only=True)
-        try:
-            rows = con.execute(
-                """SELECT case_id, unit_code, computed_amount, fine_amount, rate, cast(decided_at AS DATE)
-                   FROM marts.fct_case_fines
-                   WHERE fine_status = 'ok' AND province_code = ? AND violation_code = ? AND amount_band = ?
-                     AND cast(decided_at AS DATE) >= ? AND case_id <> ?
-                   ORDER BY decided_at DESC, case_id""",
-                [province, violation_code, band, since, exclude_case],
-            ).fetchall()
-        finally:
-            con.close()
-    except duckdb.Error:
-        return None
-    return [(str(c), str(u), a, f, r, d) for c, u, a, f, r, d in rows]
+    return [cast(FineRow, tuple(r[c] for c in FINE_COLUMNS)) for r in rows]
 
 
 def reviewer_calibration(snapshot: Path, year: int | None) -> list[dict[str, object]] | None:
     """Rows of ``marts.fct_reviewer_calibration`` (all years, or one), newest year first; None when there is
     no readable snapshot."""
-    import duckdb
-
-    if not snapshot.exists():
-        return None
     where = "WHERE year = ?" if year is not None else ""
-    try:
-        con = duckdb.connect(str(snapshot), read_only=True)
-        try:
-            rows = con.execute(
-                f"SELECT {', '.join(CALIBRATION_COLUMNS)} FROM marts.fct_reviewer_calibration {where} "
-                "ORDER BY year DESC, reviewer_id",
-                [year] if year is not None else [],
-            ).fetchall()
-        finally:
-            con.close()
-    except duckdb.Error:
-        return None
-    return [dict(zip(CALIBRATION_COLUMNS, row, strict=True)) for row in rows]
+    return _rows(
+        snapshot,
+        f"SELECT {', '.join(CALIBRATION_COLUMNS)} FROM marts.fct_reviewer_calibration {where} "
+        "ORDER BY year DESC, reviewer_id",
+        [year] if year is not None else [],
+        CALIBRATION_COLUMNS,
+    )
 
 
 SCORECARD_COLUMNS = (
