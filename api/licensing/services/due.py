@@ -4,6 +4,7 @@ before expiry, or expired) with no renewal application under way — in the call
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,11 +47,32 @@ def due(session: Session, user: User, on: date, within_days: int) -> list[Licenc
         if a.due_on is not None
     ]
     under_way = {n for n in session.scalars(renewing) if n}
-    notice: dict[str, int] = {}  # per province: the setting is reference data by province and date
-    for lic in session.scalars(licences.where(Licence.licence_no.not_in(under_way))):
-        province = province_of(session, lic.unit_code)
-        days = notice.setdefault(province, refdata.days("licence_renewal_notice_days", province, on))
-        last_day = renewal_due(lic.valid_to, days)
-        if last_day <= on + timedelta(days=within_days):
+    valid = licences.where(Licence.licence_no.not_in(under_way))
+    # the notice is reference data by province and date: ask once per unit, not once per licence, and let
+    # the store skip every licence expiring after the horizon plus its unit's notice
+    units_by_notice: dict[int, list[str]] = {}
+    for unit_code, days in _notice_days(
+        session, session.scalars(valid.with_only_columns(Licence.unit_code).distinct()).all(), on
+    ).items():
+        units_by_notice.setdefault(days, []).append(unit_code)
+    horizon = on + timedelta(days=within_days)
+    for days, unit_codes in units_by_notice.items():
+        expiring = valid.where(
+            Licence.unit_code.in_(unit_codes), Licence.valid_to <= horizon + timedelta(days=days)
+        )
+        for lic in session.scalars(expiring):
+            last_day = renewal_due(lic.valid_to, days)
             out.append(LicenceDue("renewal", lic.licence_no, lic.unit_code, lic.shop_name, last_day))
     return sorted(out, key=lambda d: (d.due_on, d.kind, d.ref))
+
+
+def _notice_days(session: Session, unit_codes: Iterable[str], on: date) -> dict[str, int]:
+    """``licence_renewal_notice_days`` in force on ``on`` for each unit, looked up once per province."""
+    by_province: dict[str, int] = {}
+    out: dict[str, int] = {}
+    for unit_code in unit_codes:
+        province = province_of(session, unit_code)
+        if province not in by_province:
+            by_province[province] = refdata.days("licence_renewal_notice_days", province, on)
+        out[unit_code] = by_province[province]
+    return out
