@@ -85,9 +85,10 @@ LICENSING = Board(
                 "licensing_density",
                 "零售户布局密度（按区划）",
                 lic.RETAILER_DENSITY,
-                "各区划有多少持证零售户？其中多少家与最近零售户的距离低于最小间距？",
+                "各区划有多少持证零售户？按所在市现行布局规则，多少家与最近零售户的距离低于最小间距、"
+                "多少家周边零售户已达数量上限？",
                 x="unit_path",
-                metrics=["n_retailers", "n_too_close"],
+                metrics=["n_retailers", "n_too_close", "n_at_max_count"],
                 horizontal=True,
                 width=6,
             ),

@@ -82,7 +82,8 @@ RETAILER_DENSITY = Dataset(
     label="零售户布局",
     sql=f"""SELECT d.province_code, u.province_name, d.unit_code, u.path AS unit_path, d.retailers_held,
     d.retailers_with_position, d.min_distance_m, d.retailers_closer_than_min, d.share_closer_than_min,
-    d.median_nearest_within_100m, d.data_as_of AS {PERIOD}
+    d.median_nearest_within_100m, d.max_count, d.max_count_distance_m, d.retailers_at_max_count,
+    d.share_at_max_count, d.data_as_of AS {PERIOD}
 FROM marts.fct_retailer_density d{_names("d")}""",
     columns=(
         *NAMES,
@@ -92,11 +93,16 @@ FROM marts.fct_retailer_density d{_names("d")}""",
         Column("retailers_closer_than_min", "INTEGER", "间距不足的零售户数"),
         Column("share_closer_than_min", "DOUBLE", "间距不足占比", fmt=".1%"),
         Column("median_nearest_within_100m", "DOUBLE", "100米内最近零售户距离中位数（米）", fmt=".0f"),
+        Column("max_count", "INTEGER", "范围内零售户数量上限（家）"),
+        Column("max_count_distance_m", "DOUBLE", "数量上限的范围（米）"),
+        Column("retailers_at_max_count", "INTEGER", "周边已达数量上限的零售户数"),
+        Column("share_at_max_count", "DOUBLE", "已达数量上限占比", fmt=".1%"),
         PERIOD_DATE,
     ),
     metrics=(
         _sum("n_retailers", "retailers_held", "持证零售户数"),
         _sum("n_too_close", "retailers_closer_than_min", "间距不足的零售户数"),
+        _sum("n_at_max_count", "retailers_at_max_count", "周边已达数量上限的零售户数"),
         Metric(
             "share_too_close",
             "SUM(retailers_closer_than_min) * 1.0 / NULLIF(SUM(retailers_held), 0)",

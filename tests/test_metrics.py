@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import layout_density_checks
 import pandas as pd
 import pytest
 import scorecard_checks
@@ -156,6 +157,7 @@ def built(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         recognised = _recognise(con, demo_world)
         _add_bad_cases(con)
         moved = scorecard_checks.add_moved_officer(con)
+        layout_density_checks.add_cluster(con)
     finally:
         con.close()
     ok, log = _dbt(["build"], target, {"ZHIFA_HOME": str(home), "ZHIFA_PSEUDONYM_KEY": "test-key-metrics"})
@@ -455,3 +457,9 @@ def test_licensing_signals_find_what_the_world_planted(built: Built) -> None:
     history = built.df("select * from marts.fct_licence_history")
     assert not history.astype(str).isin(set(numbers)).any().any()
     assert set(history["licence_pseudonym"]) == {_licence_pseudonym(n) for n in numbers}
+
+
+def test_retailer_density_judges_each_licence_as_the_on_site_check_would(built: Built) -> None:
+    """Issue 23: the density mart applies each city's layout rules in force (not one province setting), with
+    the same outcomes as zhifa.licensing.layout.evaluate on the city's other held licences."""
+    layout_density_checks.check_density(built.df)

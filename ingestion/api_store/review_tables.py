@@ -11,8 +11,9 @@
 - ``raw.api_dossiers``, ``raw.api_review_tasks`` (with the task's review score),
   ``raw.api_sampling_draws``, ``raw.api_training_assignments`` (training, issue #19 §2; the assigner as
   officer id, else username), ``raw.api_rectifications`` and ``raw.api_rectification_items`` (整改), and
-  ``raw.api_upward_reports`` (备案, 大案报告, 移送 with their clocks and the recipient's record): changed rows
-  after their own watermark.
+  ``raw.api_upward_reports`` (备案, 大案报告, 移送 with their clocks and the recipient's record), and
+  ``raw.api_layout_rule_sets`` (layout rules saved through the API, rules as JSON): changed rows after their
+  own watermark.
 
 Own tables keep the raw layout: typed columns plus ``_load_id``, ``_source_file``, ``_line_no``,
 ``_loaded_at``; one row per key, a changed row replaces the old one, an unchanged one is left alone.
@@ -96,6 +97,7 @@ def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[s
             ("API-U" + sa.cast(up.report_id, sa.String)).label("report_id"),
             *[up[c] for c in OWN_TABLES["api_upward_reports"].column_names[1:]],
         ),
+        "api_layout_rule_sets": sa.select(*_columns_of(store["layout_rule_sets"], "api_layout_rule_sets")),
     }  # fmt: skip
     changed = {
         "api_dossiers": lambda after: d.updated_at > after,
@@ -106,6 +108,7 @@ def own_queries(store: StoreTables, since: dict[str, datetime | None]) -> dict[s
         "api_rectifications": lambda after: store["rectifications"].c.updated_at > after,
         "api_rectification_items": lambda after: store["rectification_items"].c.updated_at > after,
         "api_upward_reports": lambda after: up.updated_at > after,
+        "api_layout_rule_sets": lambda after: store["layout_rule_sets"].c.saved_at > after,
     }
     for name, test in changed.items():
         after = since.get(name)

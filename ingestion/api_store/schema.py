@@ -35,6 +35,7 @@ READ_TABLES = (
     "rectifications",
     "rectification_items",
     "upward_reports",
+    "layout_rule_sets",
 )
 
 

@@ -128,5 +128,14 @@ OWN_TABLES: dict[str, OwnTable] = {
             ("report_id",),
             "updated_at",
         ),
+        OwnTable(  # layout rules saved through the API (合理布局, issue #23); rules a JSON list, never edited
+            "api_layout_rule_sets",
+            _cols(
+                "rule_set_id:BIGINT city_code:VARCHAR valid_from:DATE valid_to:DATE rules:VARCHAR "
+                "saved_at:TIMESTAMPTZ"
+            ),
+            ("rule_set_id",),
+            "saved_at",
+        ),
     )
 }

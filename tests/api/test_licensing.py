@@ -6,6 +6,7 @@ contradictory rule set, a late decision without a reason."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from sqlalchemy import select
 
 from api.models import Message, User
 from api.office.services.reminders import RunReport, write_messages
-from ingestion.api_store.extract import extract_to_warehouse
+from ingestion.api_store.extract import extract_review_tables, extract_to_warehouse
 from ingestion.api_store.licences import licence_frames
 from ingestion.warehouse import connect
 from zhifa.clock import local_now, today
@@ -196,7 +197,7 @@ def test_late_decision_needs_a_reason_and_is_flagged_and_extension_is_once(
 
 @SQLITE_ONLY
 def test_a_contradictory_or_overlapping_rule_set_is_refused(
-    client: TestClient, as_user: Any, backend: str
+    app: Any, client: TestClient, as_user: Any, backend: str, tmp_path: Path
 ) -> None:
     city = as_user("cityboss")
     bad = {
@@ -219,6 +220,18 @@ def test_a_contradictory_or_overlapping_rule_set_is_refused(
     r = client.get("/licensing/layout-rules/410100", params={"on": "2030-02-01"}, headers=city)
     assert r.json()["rules"] == [{"kind": "retailer_min_distance", "distance_m": 80.0}]
     assert client.put("/licensing/layout-rules/410100", json=good, headers=as_user("li")).status_code == 403
+    # the saved set reaches the warehouse, where the density mart applies it (int_layout_rules)
+    con = connect(tmp_path / "warehouse.duckdb")
+    try:
+        assert extract_review_tables(con, app.state.engine)["api_layout_rule_sets"] == 1
+        rows = con.execute(
+            "SELECT city_code, valid_from, valid_to, rules FROM raw.api_layout_rule_sets"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [(c, str(f), t, json.loads(r)) for c, f, t, r in rows] == [
+        ("410100", "2030-01-01", None, good["rules"])
+    ]
 
 
 @SQLITE_ONLY

@@ -151,6 +151,7 @@ def test_review_work_reaches_the_warehouse(
             "api_rectifications": 0,  # none planted here (tests/api/test_rectification_warehouse.py)
             "api_rectification_items": 0,
             "api_upward_reports": 0,  # a small case: no duty towards another unit
+            "api_layout_rule_sets": 0,  # no city saved layout rules: the seed's apply
         }
         reviews = con.execute("select review_id, reviewer_id, mode, total_score from raw.reviews").fetchall()
         assert reviews == [(f"API-H{tasks['pool_review']}", "O410200001", "pool", 90.0)]
@@ -197,6 +198,7 @@ def test_review_work_reaches_the_warehouse(
             "api_rectifications": 0,
             "api_rectification_items": 0,
             "api_upward_reports": 0,
+            "api_layout_rule_sets": 0,
         }
         status = con.execute("select task_id, status from raw.api_review_tasks order by task_id").fetchall()
         assert status == [(f"API-T{tasks['pool']}", "cancelled"), (f"API-T{tasks['re_review']}", "submitted")]
