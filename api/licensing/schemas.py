@@ -136,6 +136,7 @@ class LayoutDataOut(BaseModel):
     rules: list[LayoutRuleOut]
     sites: list[SiteOut]
     place_names: dict[str, str]
+    nearest_kinds: list[str]
 
 
 class OnsiteOut(BaseModel):

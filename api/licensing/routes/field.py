@@ -3,14 +3,13 @@ schools, each rule's outcome), and the signed record with GPS and photos."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import hashlib
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from api.capture.services import uploads
-from api.core.errors import Unsupported
+from api.core.errors import NotFound, Unsupported
 from api.deps import DB, CurrentUser, IdemKey, Officer, TxRoute
 from api.licensing.routes.applications import shape
 from api.licensing.schemas import ApplicationOut, LayoutDataOut, Nearest, OnsiteOut, Outcome, SurveyOut
@@ -93,6 +92,14 @@ def record(
         note=note,
         client_key=idempotency_key,
     )
+    return _out(check)
+
+
+@router.get("/applications/{application_id}/onsite", response_model=OnsiteOut, summary="The on-site record")
+def read_record(application_id: str, db: DB, user: CurrentUser) -> OnsiteOut:
+    check = db.get(OnsiteCheck, applications.get(db, user, application_id).application_id)
+    if check is None:
+        raise NotFound("CHECK_MISSING", "尚无实地核查记录 / no on-site record yet")
     return _out(check)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -29,31 +30,45 @@ def _in_force(
     return city, on, rules.rules if rules else (), layout_data.sites(session, city, on, exclude)
 
 
-def survey(session: Session, unit_code: str, lat: float, lon: float, exclude: str | None) -> dict[str, Any]:
-    """The nearest licensed retailer and school, and each rule's outcome at the point."""
-    city, _, rules, sites = _in_force(session, unit_code, exclude)
+def explain(
+    city: str, rules: Sequence[layout.Rule], sites: Sequence[layout.Site], lat: float, lon: float
+) -> dict[str, Any]:
+    """The nearest licensed retailer and school, and each rule's outcome at the point: what the phone's
+    ``survey`` in web/src/shared/layout.js computes from the layout data (tests/test_layout_parity.py)."""
     outcomes = layout.evaluate(lat, lon, rules, sites)
     nearest = [n for k in NEAREST_KINDS if (n := layout.nearest(lat, lon, sites, k)) is not None]
     return {
         "city_code": city,
-        "nearest": [{**asdict(n), "distance_m": round(n.distance_m, 1)} for n in nearest],
+        "nearest": [asdict(n) for n in nearest],
         "outcomes": [asdict(o) for o in outcomes],
         "passed": all(o.passed for o in outcomes),
     }
 
 
-def layout_for(row: LicenceApplication, session: Session) -> dict[str, Any]:
-    """The data ``survey`` uses for this application, for the phone to explain the rules offline (the
-    phone's copy of ``layout.evaluate`` is tied to it by tests/test_layout_parity.py)."""
-    city, on, rules, sites = _in_force(session, row.unit_code, row.licence_no)
+def survey(session: Session, unit_code: str, lat: float, lon: float, exclude: str | None) -> dict[str, Any]:
+    """``explain`` with the rules in force today; distances kept to the decimetre."""
+    city, _, rules, sites = _in_force(session, unit_code, exclude)
+    out = explain(city, rules, sites, lat, lon)
+    out["nearest"] = [{**n, "distance_m": round(n["distance_m"], 1)} for n in out["nearest"]]
+    return out
+
+
+def phone_data(city: str, rules: Sequence[layout.Rule], sites: Sequence[layout.Site]) -> dict[str, Any]:
+    """What ``explain`` needs, as the phone keeps it to explain the rules offline."""
     return {
-        "application_id": row.application_id,
         "city_code": city,
-        "on": on,
         "rules": [asdict(r) for r in rules],
         "sites": [asdict(s) for s in sites],
         "place_names": layout.PLACE_TYPES,
+        "nearest_kinds": list(NEAREST_KINDS),
     }
+
+
+def layout_for(row: LicenceApplication, session: Session) -> dict[str, Any]:
+    """The data ``survey`` uses for this application today (the phone's copy of ``explain`` is tied to
+    it by tests/test_layout_parity.py)."""
+    city, on, rules, sites = _in_force(session, row.unit_code, row.licence_no)
+    return {"application_id": row.application_id, "on": on, **phone_data(city, rules, sites)}
 
 
 def replay(
