@@ -112,6 +112,33 @@ class SurveyOut(BaseModel):
     passed: bool
 
 
+class LayoutRuleOut(BaseModel):
+    kind: str
+    distance_m: float
+    place_type: str | None
+    max_count: int | None
+
+
+class SiteOut(BaseModel):
+    kind: str
+    name: str
+    lat: float
+    lon: float
+
+
+class LayoutDataOut(BaseModel):
+    """What the phone needs to explain the layout rules at any point with no signal: the rules in force
+    and the sites they measure, as the server would use them for this application today."""
+
+    application_id: str
+    city_code: str
+    on: date
+    rules: list[LayoutRuleOut]
+    sites: list[SiteOut]
+    place_names: dict[str, str]
+    nearest_kinds: list[str]
+
+
 class OnsiteOut(BaseModel):
     nearest: list[Nearest]
     outcomes: list[Outcome]

@@ -79,6 +79,7 @@ class OnsiteCheck(Base):
     signed_by: Mapped[str] = mapped_column(String(120))  # the applicant's signature name on the spot
     checked_by: Mapped[int] = mapped_column(Integer, ForeignKey("users.id"))
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client_key: Mapped[str | None] = mapped_column(String(100))  # the phone's Idempotency-Key
 
 
 class Licence(Base):

@@ -82,14 +82,20 @@ def to_site_check(
 
 
 def onsite(
-    client: Any, who: dict[str, str], app_id: str, at: tuple[float, float] | None, photos: int = 1
+    client: Any,
+    who: dict[str, str],
+    app_id: str,
+    at: tuple[float, float] | None,
+    photos: int = 1,
+    key: str | None = None,
 ) -> Any:
     data: dict[str, Any] = {"signed_by": "张三", "accuracy_m": "8"}
     if at:
         data |= {"lat": str(at[0]), "lon": str(at[1])}
     files = [("photos", (f"p{i}.png", png(), "image/png")) for i in range(photos)]
+    headers = who | ({"Idempotency-Key": key} if key else {})
     return client.post(
-        f"/licensing/applications/{app_id}/onsite", data=data, files=files or None, headers=who
+        f"/licensing/applications/{app_id}/onsite", data=data, files=files or None, headers=headers
     )
 
 

@@ -27,12 +27,14 @@ from licence_support import (
 )
 from sqlalchemy import select
 
+from api.licensing.services import onsite as onsite_service
 from api.models import Message, User
 from api.office.services.reminders import RunReport, write_messages
 from ingestion.api_store.extract import extract_review_tables, extract_to_warehouse
 from ingestion.api_store.licences import licence_frames
 from ingestion.warehouse import connect
 from zhifa.clock import local_now, today
+from zhifa.licensing import layout
 
 # store-independent rules run on SQLite only; the whole flow runs on both stores
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
@@ -165,6 +167,49 @@ def test_licence_flow_from_counter_to_capture(
         assert con.execute("SELECT count(*) FROM raw.licence_applications").fetchone() == (3,)
     finally:
         con.close()
+
+
+@SQLITE_ONLY
+def test_phone_gets_the_layout_data_and_a_retried_record_is_stored_once(
+    client: TestClient, as_user: Any, backend: str
+) -> None:
+    li, wang, head = as_user("li"), as_user("wang"), as_user("head")
+    neighbour = licensed_neighbour(client, li, head, wang)
+    app_id = to_site_check(client, li, head, body("中牟县青年路5号", north(23.4)))
+    data = client.get(f"/licensing/applications/{app_id}/layout-data", headers=wang).json()
+    seeded = seed("ref_layout_rules.csv", city_code="410100")
+    assert data["city_code"] == "410100" and data["on"] == today().isoformat()
+    assert [(r["kind"], r["place_type"], r["distance_m"]) for r in data["rules"]] == [
+        (r["kind"], r["place_type"] or None, float(r["distance_m"])) for r in seeded
+    ]
+    shops = [(s["kind"], s["lat"], s["lon"]) for s in data["sites"] if neighbour in s["name"]]
+    assert shops == [("retailer", SHOP[0], SHOP[1])]
+    # another unit's officer sees no such application
+    assert (
+        client.get(f"/licensing/applications/{app_id}/layout-data", headers=as_user("kaifeng")).status_code
+        == 404
+    )
+
+    record = f"/licensing/applications/{app_id}/onsite"
+    assert client.get(record, headers=head).json()["code"] == "CHECK_MISSING"
+    # the answer was lost: the phone sends the same record under the same key and gets the first answer
+    first = onsite(client, wang, app_id, north(23.4), key="k-1")
+    again = onsite(client, wang, app_id, north(23.4), key="k-1")
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json() == client.get(record, headers=head).json()
+    assert client.get(record, headers=as_user("kaifeng")).status_code == 404
+    # the data the phone kept explains the point as the server's record does (the phone's copy of explain
+    # is tied to it by tests/test_layout_parity.py)
+    rules = [layout.Rule(**r) for r in data["rules"]]
+    sites = [layout.Site(**s) for s in data["sites"]]
+    assert data["nearest_kinds"] == list(onsite_service.NEAREST_KINDS)
+    kept = onsite_service.explain(data["city_code"], rules, sites, *north(23.4))
+    assert kept["outcomes"] == first.json()["outcomes"] and kept["passed"] is first.json()["passed"] is False
+    # the same key for another position is refused; a second record under a new key is a conflict
+    moved = onsite(client, wang, app_id, north(40), key="k-1")
+    assert moved.status_code == 422 and moved.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    other = onsite(client, li, app_id, north(23.4), key="k-2")
+    assert other.status_code == 409 and other.json()["code"] == "CHECK_RECORDED"
 
 
 @SQLITE_ONLY

@@ -3,16 +3,18 @@ schools, each rule's outcome), and the signed record with GPS and photos."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from api.capture.services import uploads
-from api.core.errors import Unsupported
-from api.deps import DB, CurrentUser, Officer, TxRoute
+from api.core.errors import NotFound, Unsupported
+from api.deps import DB, CurrentUser, IdemKey, Officer, TxRoute
 from api.licensing.routes.applications import shape
-from api.licensing.schemas import ApplicationOut, Nearest, OnsiteOut, Outcome, SurveyOut
+from api.licensing.schemas import ApplicationOut, LayoutDataOut, Nearest, OnsiteOut, Outcome, SurveyOut
 from api.licensing.services import applications, onsite
+from api.models import OnsiteCheck
 from api.platform.services import storage
 
 router = APIRouter(prefix="/licensing", tags=["licensing"], route_class=TxRoute)
@@ -34,6 +36,15 @@ def survey(
     return SurveyOut(**onsite.survey(db, user.unit_code, lat, lon, None))
 
 
+@router.get(
+    "/applications/{application_id}/layout-data",
+    response_model=LayoutDataOut,
+    summary="The layout rules and sites for an on-site check, kept on the phone for offline use",
+)
+def layout_data(application_id: str, db: DB, user: Officer) -> LayoutDataOut:
+    return LayoutDataOut(**onsite.layout_for(applications.get(db, user, application_id), db))
+
+
 @router.post("/applications/{application_id}/onsite", response_model=OnsiteOut, status_code=201)
 def record(
     application_id: str,
@@ -46,11 +57,18 @@ def record(
     accuracy_m: Annotated[float | None, Form(ge=0, le=100_000)] = None,
     note: Annotated[str | None, Form(max_length=1000)] = None,
     photos: Annotated[list[UploadFile] | None, File(max_length=MAX_PHOTOS)] = None,
+    idempotency_key: IdemKey = None,
 ) -> OnsiteOut:
-    """Refused without GPS (GPS_REQUIRED) or without a photo (PHOTOS_REQUIRED); nothing is stored then."""
+    """Refused without GPS (GPS_REQUIRED) or without a photo (PHOTOS_REQUIRED); nothing is stored then.
+    With an Idempotency-Key a retry answers the record stored the first time."""
     row = applications.get(db, user, application_id, lock=True)
     limit = request.app.state.api_settings.max_upload_bytes
     blobs = [uploads.read_limited(p.file, limit) for p in (photos or [])[:MAX_PHOTOS]]
+    earlier = onsite.replay(
+        db, user, row, idempotency_key, lat, [hashlib.sha256(b).hexdigest() for b in blobs]
+    )
+    if earlier is not None:
+        return _out(earlier)
     media = []
     for data in blobs:
         sniffed = uploads.sniff(data[:4096])
@@ -63,8 +81,29 @@ def record(
         for b, m in zip(blobs, media, strict=True)
     ]
     check = onsite.record(
-        db, user, row, lat=lat, lon=lon, accuracy_m=accuracy_m, photos=shas, signed_by=signed_by, note=note
+        db,
+        user,
+        row,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+        photos=shas,
+        signed_by=signed_by,
+        note=note,
+        client_key=idempotency_key,
     )
+    return _out(check)
+
+
+@router.get("/applications/{application_id}/onsite", response_model=OnsiteOut, summary="The on-site record")
+def read_record(application_id: str, db: DB, user: CurrentUser) -> OnsiteOut:
+    check = db.get(OnsiteCheck, applications.get(db, user, application_id).application_id)
+    if check is None:
+        raise NotFound("CHECK_MISSING", "尚无实地核查记录 / no on-site record yet")
+    return _out(check)
+
+
+def _out(check: OnsiteCheck) -> OnsiteOut:
     return OnsiteOut(
         application_id=check.application_id,
         lat=check.lat,

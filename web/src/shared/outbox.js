@@ -1,7 +1,8 @@
-// The offline queue: every capture write (new case, a line of goods, a photo) is stored here first with
-// its own Idempotency-Key, then sent in order. The server replays a key it has seen, so a send whose
-// answer was lost is never written twice. A refusal stays in the queue with the server's reason until
-// the officer retries or discards it; a lost session stops syncing but never empties the queue.
+// The offline queue: every write made in the field (new case, a line of goods, a photo; a licence's
+// on-site check record) is stored here first with its own Idempotency-Key, then sent in order. The server
+// replays a key it has seen, so a send whose answer was lost is never written twice. A refusal stays in the
+// queue with the server's reason until the officer retries or discards it; a lost session stops syncing but
+// never empties the queue.
 import { reactive } from 'vue'
 import { ApiError, request } from './api.js'
 import { resumableUpload } from './resumable.js'
@@ -59,6 +60,18 @@ export async function queuePhoto(localId, blob, name, description) {
   return enqueue({ kind: 'upload', localId, payload: { name, description }, blob, label: name })
 }
 
+/**
+ * A licence's on-site check record (实地核查): the form's fields and the photos, sent as one multipart
+ * POST. The draft keeps the phone's own layout outcomes (preview) and the server's answer once stored (result).
+ */
+export async function queueOnsite(applicationId, title, fields, photos, preview) {
+  const localId = `l-${applicationId}`
+  const d = await db()
+  await d.put('drafts', { localId, caseId: null, applicationId, title, preview, createdAt: new Date().toISOString() })
+  const blobs = photos.map((f) => ({ name: f.name, blob: f }))
+  return enqueue({ kind: 'onsite', localId, payload: { applicationId, fields }, blobs, label: `现场照片 ${blobs.length} 张` })
+}
+
 async function enqueue(op) {
   const d = await db()
   const user = auth.user?.username || ''
@@ -81,10 +94,26 @@ export async function retry(id) {
   return sync()
 }
 
+function sendOnsite(op, headers) {
+  const form = new FormData()
+  for (const [k, v] of Object.entries(op.payload.fields)) if (v !== null && v !== undefined) form.append(k, v)
+  for (const p of op.blobs) form.append('photos', p.blob, p.name)
+  return request('POST', `/licensing/applications/${op.payload.applicationId}/onsite`, { form, headers })
+}
+
+// ops that write into a case wait until the case exists on the server (its create op has synced)
+const NEEDS_CASE = new Set(['add_item', 'upload'])
+// what a synced op leaves on its draft: the new case's id, the on-site record as the server stored it
+const DONE = {
+  create_case: (out) => ({ caseId: out.case_id }),
+  onsite: (out) => ({ result: out }),
+}
+
 async function send(op, caseId) {
   const headers = { 'Idempotency-Key': op.key }
   if (op.kind === 'create_case') return request('POST', '/cases', { json: op.payload, headers })
   if (op.kind === 'add_item') return request('POST', `/cases/${caseId}/items`, { json: op.payload, headers })
+  if (op.kind === 'onsite') return sendOnsite(op, headers)
   const onProgress = (share) => {
     outbox.progress[op.id] = share
   }
@@ -124,13 +153,13 @@ async function run() {
       }
       if (blocked.has(op.localId)) continue
       const draft = await d.get('drafts', op.localId)
-      if (op.kind !== 'create_case' && !draft?.caseId) {
+      if (NEEDS_CASE.has(op.kind) && !draft?.caseId) {
         blocked.add(op.localId)
         continue
       }
       try {
         const out = await send(op, draft?.caseId)
-        if (op.kind === 'create_case') await d.put('drafts', { ...draft, caseId: out.case_id })
+        if (DONE[op.kind]) await d.put('drafts', { ...draft, ...DONE[op.kind](out) })
         await d.delete('ops', op.id)
         outbox.lastError = ''
         backoff = 1000

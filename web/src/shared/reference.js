@@ -4,7 +4,8 @@ import { ApiError, api } from './api.js'
 import { cacheGet, cachePut } from './store.js'
 import { checkEan13 } from './barcode.js'
 
-async function cached(name, path) {
+/** GET path, keeping the answer in IndexedDB; offline (or the server down) the kept copy answers. */
+export async function cached(name, path) {
   try {
     const value = await api.get(path)
     await cachePut(name, value)

@@ -1,6 +1,7 @@
 // The phone's local database (IndexedDB through idb). Stores:
-//   drafts — cases being captured: {localId, caseId|null, body, title, createdAt}
-//   ops    — the outbox, synced in order: {id, key, kind, localId, payload, blob, state, error, createdAt}
+//   drafts — cases being captured: {localId, caseId|null, body, title, createdAt}; an on-site check:
+//            {localId: 'l-<application>', applicationId, title, result (the server's record, once synced)}
+//   ops    — the outbox, synced in order: {id, key, kind, localId, payload, blob|blobs, state, error, createdAt}
 //   cache  — reference data and the catalog: {name, value, savedAt}
 import { openDB } from 'idb'
 
