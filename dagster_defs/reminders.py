@@ -17,7 +17,10 @@ class RemindersConfig(dg.Config):
     database_url: str = ""  # empty: the platform's API store
 
 
-@dg.op(description="Write the day's digest and due-soon messages, then copy them to the configured webhook.")
+@dg.op(
+    description="Write the day's digest and due-soon messages and the licence holders' renewal notices, then "
+    "send them to the configured webhook."
+)
 def send_reminders(context: dg.OpExecutionContext, config: RemindersConfig) -> dg.Output[None]:
     from api.core.config import NotifySettings
     from api.db import make_engine, make_sessionmaker
@@ -35,6 +38,13 @@ def send_reminders(context: dg.OpExecutionContext, config: RemindersConfig) -> d
         engine.dispose()
     if report.failed:
         context.log.warning(f"undelivered messages (kept in-app, retried next run): {report.failed}")
+    holders = report.holders
+    if holders.failed:
+        context.log.warning(f"undelivered licence holder notices (retried next run): {holders.failed}")
+    if holders.without_phone:
+        context.log.warning(
+            f"licences in their renewal window without a contact phone: {holders.without_phone}"
+        )
     return dg.Output(
         None,
         metadata={
@@ -43,6 +53,10 @@ def send_reminders(context: dg.OpExecutionContext, config: RemindersConfig) -> d
             "already": report.already,
             "delivered": report.delivered,
             "undelivered": len(report.failed),
+            "holder_notices_written": holders.written,
+            "holder_notices_delivered": holders.delivered,
+            "holder_notices_undelivered": len(holders.failed),
+            "licences_without_phone": len(holders.without_phone),
         },
     )
 

@@ -24,6 +24,7 @@ from api.models.capture import (
     User,
 )
 from api.models.licensing import (
+    HolderNotice,
     LayoutPlace,
     LayoutRuleSet,
     Licence,
@@ -62,6 +63,7 @@ __all__ = [
     "Document",
     "Dossier",
     "DossierFile",
+    "HolderNotice",
     "HumanReview",
     "HumanReviewItem",
     "IdempotencyKey",

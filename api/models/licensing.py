@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models.capture import Base
@@ -98,6 +109,24 @@ class Licence(Base):
     valid_to: Mapped[date] = mapped_column(Date)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class HolderNotice(Base):
+    """A reminder to a licence's holder (by SMS through the bureau's gateway): one per licence period, kept
+    with its delivery so that a gateway down today sends it on a later run."""
+
+    __tablename__ = "licence_holder_notices"
+    __table_args__ = (UniqueConstraint("licence_no", "kind", "valid_to", name="uq_holder_notice_period"),)
+    notice_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    licence_no: Mapped[str] = mapped_column(String(12), ForeignKey("licences.licence_no"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # renewal
+    valid_to: Mapped[date] = mapped_column(Date)  # the period the notice is about
+    phone: Mapped[str] = mapped_column(String(30))
+    body: Mapped[str] = mapped_column(Text)
+    created_on: Mapped[date] = mapped_column(Date)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class LayoutPlace(Base):

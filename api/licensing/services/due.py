@@ -4,7 +4,7 @@ before expiry, or expired) with no renewal application under way — in the call
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -34,45 +34,46 @@ def due(session: Session, user: User, on: date, within_days: int) -> list[Licenc
     apps = select(LicenceApplication).where(
         LicenceApplication.status == "accepted", LicenceApplication.due_on <= on + timedelta(days=within_days)
     )
-    licences = select(Licence).where(Licence.status == "valid")
-    renewing = select(LicenceApplication.licence_no).where(
-        LicenceApplication.kind == "renewal", LicenceApplication.status.in_(OPEN_APPLICATION)
-    )
     if units is not None:
         apps = apps.where(LicenceApplication.unit_code.in_(units))
-        licences = licences.where(Licence.unit_code.in_(units))
     out = [
         LicenceDue("decision", a.application_id, a.unit_code, a.shop_name, a.due_on)
         for a in session.scalars(apps)
         if a.due_on is not None
     ]
-    under_way = {n for n in session.scalars(renewing) if n}
-    valid = licences.where(Licence.licence_no.not_in(under_way))
-    # the notice is reference data by province and date: ask once per unit, not once per licence, and let
-    # the store skip every licence expiring after the horizon plus its unit's notice
-    units_by_notice: dict[int, list[str]] = {}
-    for unit_code, days in _notice_days(
-        session, session.scalars(valid.with_only_columns(Licence.unit_code).distinct()).all(), on
-    ).items():
-        units_by_notice.setdefault(days, []).append(unit_code)
-    horizon = on + timedelta(days=within_days)
-    for days, unit_codes in units_by_notice.items():
-        expiring = valid.where(
-            Licence.unit_code.in_(unit_codes), Licence.valid_to <= horizon + timedelta(days=days)
-        )
-        for lic in session.scalars(expiring):
-            last_day = renewal_due(lic.valid_to, days)
-            out.append(LicenceDue("renewal", lic.licence_no, lic.unit_code, lic.shop_name, last_day))
+    for lic, last_day in renewals(session, units, on, lambda _province: within_days):
+        out.append(LicenceDue("renewal", lic.licence_no, lic.unit_code, lic.shop_name, last_day))
     return sorted(out, key=lambda d: (d.due_on, d.kind, d.ref))
 
 
-def _notice_days(session: Session, unit_codes: Iterable[str], on: date) -> dict[str, int]:
-    """``licence_renewal_notice_days`` in force on ``on`` for each unit, looked up once per province."""
-    by_province: dict[str, int] = {}
-    out: dict[str, int] = {}
-    for unit_code in unit_codes:
+def renewals(
+    session: Session, units: set[str] | None, on: date, within_days: Callable[[str], int]
+) -> list[tuple[Licence, date]]:
+    """Valid licences of ``units`` (None = all) with no renewal under way whose last day to apply for renewal
+    falls within ``within_days(province)`` of ``on`` or has passed, with that last day."""
+    licences = select(Licence).where(Licence.status == "valid")
+    if units is not None:
+        licences = licences.where(Licence.unit_code.in_(units))
+    renewing = select(LicenceApplication.licence_no).where(
+        LicenceApplication.kind == "renewal", LicenceApplication.status.in_(OPEN_APPLICATION)
+    )
+    under_way = {n for n in session.scalars(renewing) if n}
+    valid = licences.where(Licence.licence_no.not_in(under_way))
+    # the settings are reference data by province and date: asked once per province, not once per licence,
+    # and the store skips every licence whose last day lies past the province's horizon
+    groups: dict[tuple[int, int], list[str]] = {}
+    provinces: dict[str, tuple[int, int]] = {}
+    for unit_code in session.scalars(valid.with_only_columns(Licence.unit_code).distinct()).all():
         province = province_of(session, unit_code)
-        if province not in by_province:
-            by_province[province] = refdata.days("licence_renewal_notice_days", province, on)
-        out[unit_code] = by_province[province]
+        if province not in provinces:
+            notice = refdata.days("licence_renewal_notice_days", province, on)
+            provinces[province] = (notice, within_days(province))
+        groups.setdefault(provinces[province], []).append(unit_code)
+    out: list[tuple[Licence, date]] = []
+    for (notice, within), unit_codes in groups.items():
+        horizon = on + timedelta(days=within + notice)
+        for lic in session.scalars(
+            valid.where(Licence.unit_code.in_(unit_codes), Licence.valid_to <= horizon)
+        ):
+            out.append((lic, renewal_due(lic.valid_to, notice)))
     return out

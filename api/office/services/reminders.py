@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.capture.services import clocks
 from api.core import refdata
 from api.licensing.services import due as licensing_due
+from api.licensing.services import holder_notices
 from api.models import Case, Message, MessageDelivery, User
 from api.office.services import office
 from api.office.services.notifiers import Notifier
@@ -34,6 +35,7 @@ class RunReport:
     already: int = 0  # messages of this day that existed (an earlier run)
     delivered: int = 0
     failed: list[int] = field(default_factory=list)  # message ids still undelivered after this run
+    holders: holder_notices.HolderReport = field(default_factory=holder_notices.HolderReport)
 
 
 def _item(d: clocks.Deadline, on: date, case_nos: dict[str, str | None]) -> dict[str, Any]:
@@ -181,11 +183,14 @@ def deliver(session: Session, notifier: Notifier, on: date, report: RunReport) -
 
 
 def run(factory: sessionmaker[Session], on: date, notifiers: list[Notifier]) -> RunReport:
-    """Write the day's in-app messages (committed first), then hand each to every outside channel."""
+    """Write the day's in-app messages and the licence holders' notices (committed first), then hand each to
+    every outside channel."""
     report = RunReport(on)
     with factory() as session:
         write_messages(session, on, report)
+        holder_notices.write(session, on, report.holders)
         session.commit()
         for notifier in notifiers:
             deliver(session, notifier, on, report)
+            holder_notices.deliver(session, notifier, on, report.holders)
     return report
