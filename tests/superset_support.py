@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from dagster_defs.runner import run_pipeline
 from dashboards.bootstrap import prepare, publish
 from dashboards.client import ChartResult, SupersetClient
 from dashboards.service import Instance, SupersetSettings, running
+from generator import get_scale
 from zhifa import clock
 
 SSO_KEY = "dashboards-test-sso-key-0123456789"  # Superset and the tests' API app share it
@@ -64,13 +65,20 @@ PLANTED_TASKS = (
     ("pool", "submitted", 3),  # claimed an hour after publication, submitted FINISH_HOURS later
 )
 FINISH_HOURS = 3.0
+# training planted in the API store for the 执法考评 effect table: every other officer (by id) completed the
+# dossier course in the middle of the demo world's span, so that its rules are checked before and after
+TRAINED_COURSE = "TC01"
+_SPAN = get_scale("demo")  # the world conftest.demo_world generates
+_MIDDLE = _SPAN.start_date + (_SPAN.end_date - _SPAN.start_date) / 2
+TRAINED_AT = datetime.combine(_MIDDLE, time(10), clock.LOCAL)
 BACKLOG_BANDS = {0.5: "1天内", 2: "1–3天", 5: "3–7天", 10: "7天以上"}  # written out here, not read from spec
 
 
 def _api_store_with_tasks(home: Path, world: Path) -> tuple[str, list[tuple[str, str, float]]]:
     """An SQLite API store (the real app's schema and catalog) holding dossiers of three world cases and
-    review tasks on them, written through the ORM as the tasks endpoints would. Returns its URL and the
-    (unit_code, mode·status, age in days) of each task."""
+    review tasks on them, written through the ORM as the tasks endpoints would, and the planted training
+    completions (TRAINED_COURSE). Returns its URL and the (unit_code, mode·status, age in days) of each
+    task."""
     from api import models as m
     from api.capture.services.catalog import load_catalog
     from api.main import create_app
@@ -138,6 +146,20 @@ def _api_store_with_tasks(home: Path, world: Path) -> tuple[str, list[tuple[str,
                     )
                 )
             planted.append((dossier.unit_code, f"{mode}·{status}", days))
+        for officer in session.scalars(select(m.Officer).order_by(m.Officer.officer_id)).all()[::2]:
+            session.add(
+                m.TrainingAssignment(
+                    course_id=TRAINED_COURSE,
+                    officer_id=officer.officer_id,
+                    unit_code=officer.unit_code,
+                    assigned_by=user.id,
+                    assigned_at=TRAINED_AT - timedelta(days=30),
+                    due_date=TRAINED_AT.date(),
+                    status="completed",
+                    completed_at=TRAINED_AT,
+                    updated_at=TRAINED_AT,
+                )
+            )
         session.commit()
     app.state.engine.dispose()
     return url, planted

@@ -15,14 +15,17 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, sync_playwright
-from superset_support import API_SECRET, SSO_KEY, Served
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+from superset_support import API_SECRET, SSO_KEY, TRAINED_COURSE, Served
 from typer.testing import CliRunner
 
 from api.main import create_app
-from api.models import Unit
+from api.models import TrainingAssignment, Unit
 from api.platform.services.users import create_user
 from cli.dashboards import sync_users
 from cli.main import app as cli_app
+from dashboards.assessment import ASSESSMENT
 from dashboards.boards import BOARDS
 from dashboards.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
 from dashboards.bundle import read_bundle
@@ -30,7 +33,9 @@ from dashboards.client import SupersetClient
 from dashboards.service import SupersetError
 from zhifa.dashboard_links import BOARDS as LINKED_BOARDS
 from zhifa.dashboard_links import unit_display_path
-from zhifa.settings import Settings, get_settings
+from zhifa.reference import load_reference, read_seed
+from zhifa.settings import SEEDS_DIR, Settings, get_settings
+from zhifa.training_effect import OBSERVATIONAL, SMALL_SAMPLE
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct-horse-9"
@@ -176,6 +181,73 @@ def test_province_staff_see_both_counties(world: World) -> None:
             assert result.chart_id is not None
             units |= _units_seen(client, result.chart_id)
     assert {world.county_a, world.county_b} <= units
+
+
+def _units_with_trained_officers(served: Served) -> dict[str, str]:
+    """Unit code → path of every unit with, in its subtree, an officer who completed TRAINED_COURSE in the
+    API store (as planted, read back from the store) and who worked on cases (the effect compares officers'
+    cases); units and officers from the world's staging tables, the subtree walked here up to the province."""
+    engine = create_engine(served.api_url)
+    try:
+        with Session(engine) as session:
+            trained = set(
+                session.scalars(
+                    select(TrainingAssignment.officer_id)
+                    .where(TrainingAssignment.course_id == TRAINED_COURSE)
+                    .where(TrainingAssignment.status == "completed")
+                )
+            )
+    finally:
+        engine.dispose()
+    build = duckdb.connect(str(served.build), read_only=True)
+    try:
+        officer_units = dict(
+            build.execute("SELECT officer_id, unit_code FROM staging.stg_officers").fetchall()
+        )
+        on_cases = {
+            r[0]
+            for r in build.execute("SELECT DISTINCT officer_id FROM staging.stg_case_officers").fetchall()
+        }
+        units = {
+            code: (parent, depth, path)
+            for code, parent, depth, path in build.execute(
+                "SELECT unit_code, parent_code, depth, path FROM marts.dim_units"
+            ).fetchall()
+        }
+    finally:
+        build.close()
+    found: dict[str, str] = {}
+    for officer in trained & on_cases:
+        unit: str | None = officer_units[officer]
+        while unit is not None:
+            parent, depth, path = units[unit]
+            found[unit] = path
+            unit = parent if depth > 0 else None
+    return found
+
+
+def test_the_training_effect_table_is_per_unit_and_scoped(world: World) -> None:
+    """The 执法考评 effect table over the planted training (superset_support: every other officer completed
+    TRAINED_COURSE): a row per unit subtree with a trained officer, small groups labelled as such; county A's
+    manager gets county A's row, as the province sees it, and no row of county B or above."""
+    expected = _units_with_trained_officers(world.served)
+    assert {world.county_a, world.county_b, world.province} <= set(expected)
+    title = next(c.title for c in ASSESSMENT.charts if c.key == "assess_training_effect")
+    chart_id = world.served.results[title].chart_id
+    assert chart_id is not None
+    with world.superset("province_mgr") as province, world.superset("county_a") as county:
+        rows, error = province.chart_data(chart_id)
+        own, own_error = county.chart_data(chart_id)
+    assert error is None and own_error is None, (error, own_error)
+    assert sorted(r["unit_path"] for r in rows) == sorted(expected.values())
+    courses = read_seed(SEEDS_DIR / "ref_training_courses.csv").set_index("course_id")
+    assert {r["course_title"] for r in rows} == {courses.loc[TRAINED_COURSE, "title_zh"]}
+    min_group = float(load_reference().setting("training_effect_min_group"))
+    for r in rows:
+        small = min(r["n_trained"], r["n_comparison"]) < min_group
+        assert (r["caveat"] == SMALL_SAMPLE) == small and (r["conclusion"] == SMALL_SAMPLE) == small, r
+    assert {r["caveat"] for r in rows} == {SMALL_SAMPLE, OBSERVATIONAL}  # the province pools enough officers
+    assert own == [r for r in rows if r["unit_path"] == expected[world.county_a]]
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 an officer failing the valuation rule family is recommended the valuation course (and so is their unit);
 a course after which the trained officers' rate fell while similar untrained officers' did not shows an
 improvement with its interval below 0; a course without any effect is a null (interval covering 0); a
-course with too few trained officers is labelled as such."""
+course with too few trained officers is labelled as such. Per unit subtree (fct_training_effect_units), the
+improvement shows in the units that have it and a null in the city whose trained officers did not improve."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ingestion.raw_schema import ensure_schema
 from ingestion.warehouse import connect
 from zhifa.reference import read_seed
 from zhifa.settings import DBT_PROJECT_DIR, SEEDS_DIR
-from zhifa.training_effect import FELL, NO_DIFFERENCE, SMALL_SAMPLE
+from zhifa.training_effect import FELL, NO_DIFFERENCE, OBSERVATIONAL, SMALL_SAMPLE
 
 PROVINCE, BASE = "410000", 0.02
 RULES = ("R001", "R034", "R035", "R041", "R045", "R047", "R048")
@@ -30,7 +31,17 @@ COMPLETED = date(2025, 7, 1)
 MODELS = (
     "ref_training_courses ref_training_course_map ref_risk_signals stg_api_training_assignments "
     "int_training_needs fct_training_recommendations int_training_effect_panel int_training_effect "
-    "fct_training_effect"
+    "fct_training_effect int_unit_ancestors int_training_effect_unit_panel int_training_effect_units "
+    "fct_training_effect_units"
+)
+# unit tree: province › two cities; the improvement is planted in 410101 (city 410100), a null in 410201
+UNITS = (
+    ("410000", "province", None),
+    ("410100", "city", "410000"),
+    ("410101", "county", "410100"),
+    ("410102", "county", "410100"),
+    ("410200", "city", "410000"),
+    ("410201", "county", "410200"),
 )
 
 # officer -> (unit, {rules: (rate before COMPLETED, rate after)}); every other rule fails at BASE
@@ -41,8 +52,12 @@ OFFICERS: dict[str, tuple[str, dict[tuple[str, ...], tuple[float, float]]]] = {
     **{f"C7_{i:02}": ("410101", {("R047", "R048"): (0.4, 0.4)}) for i in range(20)},
     **{f"T5_{i:02}": ("410101", {("R041", "R045"): (0.3, 0.3)}) for i in range(12)},  # trained: no effect
     **{f"C5_{i:02}": ("410101", {("R041", "R045"): (0.3, 0.3)}) for i in range(20)},
+    # the same course in the other city: its trained officers do not improve (a null there)
+    **{f"N7_{i:02}": ("410201", {("R047", "R048"): (0.4, 0.4)}) for i in range(12)},
+    **{f"D7_{i:02}": ("410201", {("R047", "R048"): (0.4, 0.4)}) for i in range(20)},
 }
 COMPLETIONS = [("TC07", f"T7_{i:02}") for i in range(12)] + [("TC05", f"T5_{i:02}") for i in range(12)]
+COMPLETIONS += [("TC07", f"N7_{i:02}") for i in range(12)]
 COMPLETIONS += [("TC08", "O2_01"), ("TC08", "O2_02")]  # two officers only
 OPEN = [("TC07", "O2_00")]  # assigned, not done: in neither group
 
@@ -91,6 +106,10 @@ def _world(con: duckdb.DuckDBPyConnection) -> None:
             cases, columns=["case_id", "province_code", "unit_code", "decided_at", "discovered_date"]
         ),
         "staging.stg_case_officers": pd.DataFrame(officers, columns=["case_id", "officer_id", "role"]),
+        "staging.stg_units": pd.DataFrame(
+            [(u, f"{u}局", level, parent, u) for u, level, parent in UNITS],
+            columns=["unit_code", "unit_name", "level", "parent_code", "abbreviation"],
+        ),
         "staging.stg_officers": pd.DataFrame(
             [(o, u) for o, (u, _) in OFFICERS.items()], columns=["officer_id", "unit_code"]
         ),
@@ -171,10 +190,42 @@ def test_the_effect_recovers_an_improvement_a_null_and_labels_a_small_group(
     by = effect.set_index("course_id")
     assert list(by.index) == ["TC05", "TC07", "TC08"]
     improved = by.loc["TC07"]
-    # planted: trained 0.4 → 0.1, comparison 0.4 → 0.4, so −0.3; unmatched officers (BASE) are left out
-    assert (improved["n_trained"], improved["n_comparison"]) == (12, 20)
-    assert improved["estimate_low"] < -0.3 < improved["estimate_high"] < 0
-    assert improved["conclusion"] == FELL
+    # planted: half the trained fall 0.4 → 0.1 (410101), half stay at 0.4 (410201), comparison 0.4 → 0.4: so
+    # −0.15 over the country, between the two cities' effects; unmatched officers (BASE) are left out
+    assert (improved["n_trained"], improved["n_comparison"]) == (24, 40)
+    assert -0.3 < improved["estimate_low"] < -0.15 < improved["estimate_high"]
+    assert -0.3 < improved["estimate"] < 0
     null = by.loc["TC05"]
     assert null["estimate_low"] < 0 < null["estimate_high"] and null["conclusion"] == NO_DIFFERENCE
     assert (by.loc["TC08", "conclusion"], bool(by.loc["TC08", "small_sample"])) == (SMALL_SAMPLE, True)
+
+
+def test_per_unit_the_improvement_shows_where_it_was_planted_and_a_null_elsewhere(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    units = warehouse.execute("SELECT * FROM marts.fct_training_effect_units").df()
+    by = units.set_index(["course_id", "unit_code"])
+    # a row per unit above a trained officer (county, city, province), none where nobody was trained
+    assert set(by.index) == {
+        *(("TC07", u) for u in ("410101", "410100", "410201", "410200", "410000")),
+        *(("TC05", u) for u in ("410101", "410100", "410000")),
+        *(("TC08", u) for u in ("410102", "410100", "410000")),
+    }
+    assert set(units["period"].dt.date) == {COMPLETED}
+    for unit in ("410101", "410100"):  # the county of the improvement and its city: −0.3, an improvement
+        row = by.loc[("TC07", unit)]
+        assert (row["n_trained"], row["n_comparison"]) == (12, 20), unit
+        assert row["estimate_low"] < -0.3 < row["estimate_high"] < 0 and row["conclusion"] == FELL
+        assert row["evidence"] == OBSERVATIONAL
+    for unit in ("410201", "410200"):  # the other city's trained officers did not improve: a null there
+        row = by.loc[("TC07", unit)]
+        assert (row["n_trained"], row["n_comparison"]) == (12, 20), unit
+        assert row["estimate_low"] < 0 < row["estimate_high"] and row["conclusion"] == NO_DIFFERENCE
+    for unit in ("410101", "410100", "410000"):
+        assert by.loc[("TC05", unit), "conclusion"] == NO_DIFFERENCE, unit
+    for unit in ("410102", "410100", "410000"):  # two trained officers: labelled, whatever the estimate
+        assert by.loc[("TC08", unit), "evidence"] == SMALL_SAMPLE, unit
+    # the province holds every officer of this one-province world: its rows are the national ones
+    national = warehouse.execute("SELECT * FROM marts.fct_training_effect").df().set_index("course_id")
+    province = units[units["unit_code"] == PROVINCE].set_index("course_id")[national.columns]
+    pd.testing.assert_frame_equal(province.sort_index(), national.sort_index())

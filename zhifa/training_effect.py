@@ -10,7 +10,8 @@ trained officer's pre-rate (similar starting point). The estimate is
 negative = the trained officers' rate fell more than the comparison's. The interval is a percentile
 bootstrap over officers (each group resampled on its own, a fixed seed: a rebuild gives the same answer).
 Groups smaller than ``min_group`` are labelled 样本过小，仅供参考; every estimate is an observational
-comparison, never proof (docs/metrics.md, "Training"). Used by the dbt model ``int_training_effect``.
+comparison, never proof (docs/metrics.md, "Training"). Used by the dbt models ``int_training_effect`` (per
+course) and ``int_training_effect_units`` (per unit subtree and course: :func:`effect_from_panel`).
 """
 
 from __future__ import annotations
@@ -25,12 +26,23 @@ SMALL_SAMPLE = "样本过小，仅供参考"
 FELL = "培训后扣分率相对下降（区间不含0）"
 ROSE = "培训后扣分率相对上升（区间不含0）"
 NO_DIFFERENCE = "未见差异（区间含0）"
+OBSERVATIONAL = "观察性比较，非因果证明"  # the evidence label of a result with groups large enough
 
 INPUT_COLUMNS = ("officer_id", "trained", "pre_checked", "pre_failed", "post_checked", "post_failed")
 RESULT_COLUMNS = (
     "n_trained", "n_comparison", "pre_rate_trained", "post_rate_trained", "pre_rate_comparison",
     "post_rate_comparison", "estimate", "estimate_low", "estimate_high", "small_sample", "conclusion",
+    "evidence",
 )  # fmt: skip
+# the panel's columns carrying the settings (int_training_effect_panel, from ref_settings)
+SETTING_COLUMNS = ("min_group", "caliper", "n_boot")
+_TYPES = {
+    "small_sample": "bool",
+    "conclusion": "str",
+    "evidence": "str",
+    "n_trained": "int64",
+    "n_comparison": "int64",
+}
 
 
 @dataclass(frozen=True)
@@ -107,13 +119,39 @@ def did_effect(frame: pd.DataFrame, settings: EffectSettings | None = None) -> d
         "estimate_high": high,
         "small_sample": bool(small),
         "conclusion": conclusion,
+        "evidence": SMALL_SAMPLE if conclusion == SMALL_SAMPLE else OBSERVATIONAL,
     }
+
+
+def effect_by(
+    frame: pd.DataFrame, keys: tuple[str, ...], settings: EffectSettings | None = None
+) -> pd.DataFrame:
+    """:func:`did_effect` per group of ``keys`` (e.g. course, or unit and course) of officer rows."""
+    rows = [
+        {
+            **dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)),
+            **did_effect(group, settings),
+        }
+        for key, group in frame.groupby(list(keys), sort=True)
+    ]
+    return pd.DataFrame(rows, columns=[*keys, *RESULT_COLUMNS])
 
 
 def effect_by_course(frame: pd.DataFrame, settings: EffectSettings | None = None) -> pd.DataFrame:
     """:func:`did_effect` per ``course_id`` of ``frame`` (officer rows with a ``course_id`` column)."""
-    rows = [
-        {"course_id": course, **did_effect(group, settings)}
-        for course, group in frame.groupby("course_id", sort=True)
-    ]
-    return pd.DataFrame(rows, columns=["course_id", *RESULT_COLUMNS])
+    return effect_by(frame, ("course_id",), settings)
+
+
+def effect_from_panel(panel: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`effect_by` over a dbt panel whose rows carry the settings (:data:`SETTING_COLUMNS`); an empty
+    panel (no course completed yet) gives the empty table with the columns' types."""
+    if panel.empty:
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=_TYPES.get(c, "str" if c in keys else "float"))
+                for c in [*keys, *RESULT_COLUMNS]
+            }
+        )
+    min_group, caliper, n_boot = (panel.iloc[0][c] for c in SETTING_COLUMNS)
+    settings = EffectSettings(min_group=int(min_group), caliper=float(caliper), n_boot=int(n_boot))
+    return effect_by(panel, keys, settings)
