@@ -8,7 +8,6 @@ say) gets no notice and is counted, so the unit can complete its register."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.core import refdata
 from api.licensing.services.due import renewals
 from api.models import HolderNotice, LicenceApplication, Unit
-from api.office.services.notifiers import Notifier
+from api.office.services.notifiers import Notifier, Outcome, send_with_retries
 from zhifa.clock import now
 
 KIND = "renewal"
@@ -98,17 +97,15 @@ def deliver(session: Session, notifier: Notifier, on: date, report: HolderReport
             "licence_no": notice.licence_no,
             "body": notice.body,
         }
-        for attempt in range(1, notifier.attempts + 1):
-            if attempt > 1:
-                time.sleep(notifier.backoff_seconds * 2 ** (attempt - 2))
-            outcome = notifier.send(payload)
+
+        def record(_attempt: int, outcome: Outcome, notice: HolderNotice = notice) -> None:
             notice.attempts += 1
             notice.last_error = None if outcome.ok else (outcome.error or f"HTTP {outcome.status_code}")[:300]
             if outcome.ok:
                 notice.delivered_at = now()
             session.commit()
-            if outcome.ok:
-                report.delivered += 1
-                break
+
+        if send_with_retries(notifier, payload, record):
+            report.delivered += 1
         else:
             report.failed.append(notice.notice_id)

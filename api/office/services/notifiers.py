@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,6 +37,21 @@ class Notifier(Protocol):
     backoff_seconds: float
 
     def send(self, payload: dict[str, Any]) -> Outcome: ...
+
+
+def send_with_retries(
+    notifier: Notifier, payload: dict[str, Any], record: Callable[[int, Outcome], None]
+) -> bool:
+    """Up to ``notifier.attempts`` tries with exponential back-off; ``record(attempt, outcome)`` after each
+    (it commits, so a crash loses no attempt). True once one is taken."""
+    for attempt in range(1, notifier.attempts + 1):
+        if attempt > 1:
+            time.sleep(notifier.backoff_seconds * 2 ** (attempt - 2))
+        outcome = notifier.send(payload)
+        record(attempt, outcome)
+        if outcome.ok:
+            return True
+    return False
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

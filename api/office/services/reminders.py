@@ -7,7 +7,6 @@ not sent again: the job run twice the same day sends once. "Today" is the projec
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,7 +21,7 @@ from api.licensing.services import due as licensing_due
 from api.licensing.services import holder_notices
 from api.models import Case, Message, MessageDelivery, User
 from api.office.services import office
-from api.office.services.notifiers import Notifier
+from api.office.services.notifiers import Notifier, Outcome, send_with_retries
 from api.platform.services.users import province_of, visible_units
 from api.review.services import review_tasks
 from zhifa.clock import now
@@ -159,13 +158,11 @@ def deliver(session: Session, notifier: Notifier, on: date, report: RunReport) -
     ).tuples()
     for message, username in rows.all():
         payload = _wire(message, username)
-        for attempt in range(1, notifier.attempts + 1):
-            if attempt > 1:
-                time.sleep(notifier.backoff_seconds * 2 ** (attempt - 2))
-            outcome = notifier.send(payload)
+
+        def record(attempt: int, outcome: Outcome, message_id: int = message.message_id) -> None:
             session.add(
                 MessageDelivery(
-                    message_id=message.message_id,
+                    message_id=message_id,
                     channel=notifier.channel,
                     attempt=attempt,
                     at=now(),
@@ -175,9 +172,9 @@ def deliver(session: Session, notifier: Notifier, on: date, report: RunReport) -
                 )
             )
             session.commit()
-            if outcome.ok:
-                report.delivered += 1
-                break
+
+        if send_with_retries(notifier, payload, record):
+            report.delivered += 1
         else:
             report.failed.append(message.message_id)
 
