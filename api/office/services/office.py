@@ -149,7 +149,9 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
         .all()
     )
     due_soon = refdata.days("deadline_due_soon_days", province_of(session, user.unit_code), on)
-    deadlines = clocks.due(session, user, on, within_days=due_soon)
+    # the stored deadlines, by index: the most urgent ``deadline_limit`` listed, all counted
+    deadlines = clocks.due(session, user, on, within_days=due_soon, limit=deadline_limit)
+    n_deadlines, n_overdue = clocks.due_counts(session, user, on, within_days=due_soon)
     at = now()
     reports = [
         InboxUpward.model_validate(r).model_copy(update={"overdue": as_utc(r.due_at) < at})
@@ -158,8 +160,7 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
     todo = InboxTodo(
         approvals=[_approval_item(*row) for row in todo_rows],
         review_tasks=held_tasks(session, user),
-        # most urgent first; the counts cover all
-        deadlines=[clocks.deadline_out(d, on) for d in deadlines[:deadline_limit]],
+        deadlines=[clocks.deadline_out(d, on) for d in deadlines],
         rectifications=todo_rectifications(session, user, on),
         upward_reports=reports,
         licences=[
@@ -174,8 +175,8 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
         counts=InboxCounts(
             approvals=len(todo.approvals),
             review_tasks=len(todo.review_tasks),
-            deadlines=len(deadlines),
-            overdue=sum(d.days_left(on) < 0 for d in deadlines),
+            deadlines=n_deadlines,
+            overdue=n_overdue,
             rectifications=len(todo.rectifications),
             rectifications_overdue=sum(r.overdue for r in todo.rectifications),
             upward_reports=len(reports),
