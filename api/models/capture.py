@@ -127,8 +127,8 @@ class Case(Base):
     facts: Mapped[str | None] = mapped_column(Text)
     prior_offences_3y: Mapped[int] = mapped_column(Integer, default=0)
     circumstance_tier: Mapped[str | None] = mapped_column(String(40))
-    illegal_amount: Mapped[Decimal | None] = mapped_column(Money)
-    fine_amount: Mapped[Decimal | None] = mapped_column(Money)
+    illegal_amount: Mapped[Decimal | None] = mapped_column(Money, index=True)  # search order
+    fine_amount: Mapped[Decimal | None] = mapped_column(Money, index=True)  # search order
     deviation_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="filed", index=True)
     filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

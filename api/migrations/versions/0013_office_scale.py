@@ -1,4 +1,5 @@
-"""office scale: the stored procedural deadlines, their rules' fingerprint, the search's date index
+"""office scale: the stored procedural deadlines, their rules' fingerprint, the search's date and amount
+indexes
 
 Revision ID: 0013_office_scale
 Revises: 0012_licensing
@@ -38,10 +39,14 @@ def upgrade() -> None:
     op.bulk_insert(rules, [{"name": "deadlines", "fingerprint": ""}])
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_discovered_at"), ["discovered_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cases_illegal_amount"), ["illegal_amount"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cases_fine_amount"), ["fine_amount"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cases_fine_amount"))
+        batch_op.drop_index(batch_op.f("ix_cases_illegal_amount"))
         batch_op.drop_index(batch_op.f("ix_cases_discovered_at"))
     op.drop_table("clock_rules")
     with op.batch_alter_table("case_deadlines", schema=None) as batch_op:
