@@ -105,8 +105,18 @@ class Retailer(Base):
     unit_code: Mapped[str | None] = mapped_column(String(12))
 
 
+def _trigram(name: str, column: str) -> Index:
+    """A PostgreSQL trigram index: the search's ``LIKE '%…%'`` on a party's name or licence by index (three
+    characters or more); on SQLite a plain index that the search does not use."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = (
+        _trigram("ix_cases_party_trgm", "party_name"),
+        _trigram("ix_cases_licence_trgm", "licence_no"),
+    )
     case_id: Mapped[str] = mapped_column(String(30), primary_key=True)
     case_no: Mapped[str | None] = mapped_column(String(60), unique=True)
     filing_year: Mapped[int | None] = mapped_column(Integer)

@@ -1,5 +1,5 @@
-"""office scale: the stored procedural deadlines, their rules' fingerprint, the search's date and amount
-indexes
+"""office scale: the stored procedural deadlines, their rules' fingerprint, the search's date, amount
+and trigram indexes
 
 Revision ID: 0013_office_scale
 Revises: 0012_licensing
@@ -41,9 +41,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cases_discovered_at"), ["discovered_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_illegal_amount"), ["illegal_amount"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_fine_amount"), ["fine_amount"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":  # trusted since PostgreSQL 13: a database owner may
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for name, column in (("ix_cases_party_trgm", "party_name"), ("ix_cases_licence_trgm", "licence_no")):
+        op.create_index(
+            name, "cases", [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+        )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_licence_trgm", table_name="cases")
+    op.drop_index("ix_cases_party_trgm", table_name="cases")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_fine_amount"))
         batch_op.drop_index(batch_op.f("ix_cases_illegal_amount"))

@@ -55,9 +55,11 @@ def inbox(
     user: CurrentUser,
     done_limit: Annotated[int, Query(ge=1, le=500)] = 50,
     deadline_limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    approval_limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> InboxOut:
-    """Counts cover everything; the lists are bounded (deadlines: the most urgent ``deadline_limit``)."""
-    return office.inbox(db, user, today(), done_limit, deadline_limit)
+    """Counts cover everything; the lists are bounded (deadlines: the most urgent ``deadline_limit``;
+    approvals to decide: the ``approval_limit`` oldest requests)."""
+    return office.inbox(db, user, today(), done_limit, deadline_limit, approval_limit)
 
 
 @router.get("/cases/{case_id}/similar", response_model=SimilarOut, summary="Similar decided cases")
