@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import Engine, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.capture.services import clocks
 from api.core import refdata
+from api.db import make_sessionmaker
 from api.models import Approval, Case, CaseDeadline, ClockRules
 
 CLOCK_ATTRS = ("unit_code", "status", "discovered_at", "filed_at", "decided_at", "extension_days")
@@ -95,6 +97,16 @@ def ensure_current(session: Session) -> None:
         session.add(ClockRules(name="deadlines", fingerprint=wanted))
     else:
         row.fingerprint = wanted
+
+
+def session_factory(
+    engine: Engine, audit_secret: str | None = None, audit_checkpoints: Path | None = None
+) -> sessionmaker[Session]:
+    """The store's sessions (``api.db.make_sessionmaker``) that also keep the stored deadlines current: the
+    app's, the CLI's and the jobs' (only the audit verification, which writes nothing, goes without)."""
+    factory = make_sessionmaker(engine, audit_secret, audit_checkpoints)
+    install(factory)
+    return factory
 
 
 def install(factory: sessionmaker[Session]) -> None:
