@@ -78,7 +78,8 @@ def make_sessionmaker(
     engine: Engine, audit_secret: str | None = None, audit_checkpoints: Path | None = None
 ) -> sessionmaker[Session]:
     """Sessions carry the audit chain's key and checkpoint file in ``Session.info``
-    (api.platform.services.audit); without a file no checkpoints are written or compared."""
+    (api.platform.services.audit); without a file no checkpoints are written or compared. Sessions that
+    write cases come from ``clock_store.session_factory``, which also keeps the stored deadlines current."""
     from api.platform.services import audit_checkpoints as checkpoints
 
     info = {"audit_secret": audit_secret, checkpoints.PATH_KEY: audit_checkpoints}

@@ -6,11 +6,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from api.capture.services import clock_store
 from api.core.config import ApiSettings, get_api_settings
 from api.core.errors import DomainError
 from api.core.handlers import install_handlers
 from api.core.limits import BodyLimit
-from api.db import make_engine, make_sessionmaker, upgrade
+from api.db import make_engine, session_scope, upgrade
 from api.platform.web import mount_web
 from zhifa.settings import Settings, get_settings
 
@@ -36,7 +37,11 @@ def create_app(
     if migrate:
         upgrade(engine)
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine, settings.audit_secret, settings.audit_checkpoints_path)
+    app.state.sessionmaker = clock_store.session_factory(
+        engine, settings.audit_secret, settings.audit_checkpoints_path
+    )
+    with session_scope(app.state.sessionmaker) as session:
+        clock_store.ensure_current(session)  # new clock settings: the stored deadlines recomputed once
     app.state.settings = settings
     app.state.api_settings = api_settings
     app.state.secret_key = settings.secret_key

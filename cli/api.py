@@ -30,14 +30,15 @@ def require_audit_key() -> None:
 @contextmanager
 def api_session() -> Iterator[Session]:
     """A migrated session on the API store (ZHIFA_DATABASE_URL, default SQLite under ZHIFA_HOME)."""
-    from api.db import make_engine, make_sessionmaker, upgrade
+    from api.capture.services.clock_store import session_factory
+    from api.db import make_engine, upgrade
 
     settings = get_settings()
     require_audit_key()
     engine = make_engine(settings.api_database_url, pool_size=1)
     try:
         upgrade(engine)
-        with make_sessionmaker(engine, settings.audit_secret, settings.audit_checkpoints_path)() as session:
+        with session_factory(engine, settings.audit_secret, settings.audit_checkpoints_path)() as session:
             yield session
     finally:
         engine.dispose()

@@ -22,8 +22,9 @@ class RemindersConfig(dg.Config):
     "send them to the configured webhook."
 )
 def send_reminders(context: dg.OpExecutionContext, config: RemindersConfig) -> dg.Output[None]:
+    from api.capture.services.clock_store import session_factory
     from api.core.config import NotifySettings
-    from api.db import make_engine, make_sessionmaker
+    from api.db import make_engine
     from api.office.services import notifiers, reminders
 
     settings = get_settings()
@@ -32,7 +33,7 @@ def send_reminders(context: dg.OpExecutionContext, config: RemindersConfig) -> d
         return dg.Output(None, metadata={"note": "no API store yet"})
     engine = make_engine(url, pool_size=1)
     try:
-        factory = make_sessionmaker(engine, settings.audit_secret, settings.audit_checkpoints_path)
+        factory = session_factory(engine, settings.audit_secret, settings.audit_checkpoints_path)
         report = reminders.run(factory, today(), notifiers.configured(NotifySettings()))
     finally:
         engine.dispose()

@@ -47,6 +47,12 @@ class ApiSettings(BaseSettings):
     export_max_rows: int = Field(
         default=20_000, description="most rows one XLSX export of the office case search may hold"
     )
+    search_count_limit: int = Field(
+        default=1_000,
+        ge=1,
+        description="the office case search counts its matches up to this many (50 pages of 20): past "
+        "that the page says to narrow the filters; each counted match is a row read",
+    )
     # dossier upload (issue #7): limits that keep a hostile zip from filling memory or disk
     dossier_max_files: int = Field(default=300, description="most files one dossier upload may unpack")
     dossier_max_unpacked_bytes: int = Field(

@@ -105,8 +105,18 @@ class Retailer(Base):
     unit_code: Mapped[str | None] = mapped_column(String(12))
 
 
+def _trigram(name: str, column: str) -> Index:
+    """A PostgreSQL trigram index: the search's ``LIKE '%…%'`` on a party's name or licence by index (three
+    characters or more); on SQLite a plain index that the search does not use."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = (
+        _trigram("ix_cases_party_trgm", "party_name"),
+        _trigram("ix_cases_licence_trgm", "licence_no"),
+    )
     case_id: Mapped[str] = mapped_column(String(30), primary_key=True)
     case_no: Mapped[str | None] = mapped_column(String(60), unique=True)
     filing_year: Mapped[int | None] = mapped_column(Integer)
@@ -115,7 +125,7 @@ class Case(Base):
     violation_code: Mapped[str] = mapped_column(String(40))
     cause: Mapped[str | None] = mapped_column(String(200))  # 案由, starts with 涉嫌
     source: Mapped[str] = mapped_column(String(20), default="inspection")
-    discovered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    discovered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # search order
     seized_on: Mapped[date] = mapped_column(Date)  # prices valid on this date value the goods
     place: Mapped[str | None] = mapped_column(String(200))
     party_type: Mapped[str | None] = mapped_column(String(12))
@@ -127,8 +137,8 @@ class Case(Base):
     facts: Mapped[str | None] = mapped_column(Text)
     prior_offences_3y: Mapped[int] = mapped_column(Integer, default=0)
     circumstance_tier: Mapped[str | None] = mapped_column(String(40))
-    illegal_amount: Mapped[Decimal | None] = mapped_column(Money)
-    fine_amount: Mapped[Decimal | None] = mapped_column(Money)
+    illegal_amount: Mapped[Decimal | None] = mapped_column(Money, index=True)  # search order
+    fine_amount: Mapped[Decimal | None] = mapped_column(Money, index=True)  # search order
     deviation_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="filed", index=True)
     filed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -188,6 +198,31 @@ class Approval(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     decision_note: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class CaseDeadline(Base):
+    """A case's procedural deadlines as ``clocks.case_deadlines`` computes them, rewritten in the same
+    transaction by every clock-changing write (``api.capture.services.clock_store``): the inbox and
+    ``/deadlines`` read them by index instead of recomputing every open case's clocks."""
+
+    __tablename__ = "case_deadlines"
+    __table_args__ = (Index("ix_case_deadlines_unit_due", "unit_code", "due_on"),)
+    case_id: Mapped[str] = mapped_column(
+        String(30), ForeignKey("cases.case_id", ondelete="CASCADE"), primary_key=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)  # order within the case's deadlines
+    unit_code: Mapped[str] = mapped_column(String(12))
+    what: Mapped[str] = mapped_column(String(60))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class ClockRules(Base):
+    """The fingerprint of the clock settings the stored deadlines were computed with: new reference data
+    (another version of a time limit) makes the store recompute them all once."""
+
+    __tablename__ = "clock_rules"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
 
 
 class Counter(Base):

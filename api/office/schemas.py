@@ -148,7 +148,8 @@ class CaseRow(Orm):
 
 
 class CaseSearchOut(BaseModel):
-    total: int
+    total: int  # counted up to the search_count_limit setting
+    more: bool = False  # more cases match than ``total`` says: narrow the filters
     rows: list[CaseRow]
 
 

@@ -124,3 +124,45 @@ def test_bad_search_input_never_5xx(client: TestClient, as_user: Any, params: di
         assert r.status_code in (200, 422), (path, r.status_code, r.text)
         if r.status_code == 422:
             assert r.json()["code"]
+
+
+def test_count_stops_at_the_limit_and_says_more(
+    app: Any, client: TestClient, as_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    li, boss = as_user("li"), as_user("cityboss")
+    made = [deviation_case(client, li, days_ago=n)["case_id"] for n in range(3)]  # newest first
+    monkeypatch.setattr(app.state.api_settings, "search_count_limit", 2)
+    out = find(client, boss, limit=1, offset=2)
+    assert (out["total"], out["more"]) == (2, True)  # counted to the limit, the pages still reach all
+    assert [r["case_id"] for r in out["rows"]] == [made[2]]
+    exact = find(client, boss, party="no such party")
+    assert (exact["total"], exact["more"]) == (0, False)
+    monkeypatch.setattr(app.state.api_settings, "search_count_limit", 3)
+    assert (find(client, boss)["total"], find(client, boss)["more"]) == (3, False)
+
+
+def test_empty_values_sort_last_either_way_across_pages(app: Any, client: TestClient, as_user: Any) -> None:
+    """Sorting by a column some cases leave empty: every page, in both directions, is the slice of one
+    order computed here — values in order, ties by id, then the empty ones by id."""
+    from sqlalchemy import update
+
+    from api.models import Case
+
+    li, boss = as_user("li"), as_user("cityboss")
+    ids = [deviation_case(client, li, days_ago=n)["case_id"] for n in range(4)]
+    fines = dict(zip(ids, [None, Decimal(100), Decimal(300), Decimal(300)], strict=True))  # a tie at 300
+    with app.state.sessionmaker() as s:
+        for case_id, fine in fines.items():
+            s.execute(update(Case).where(Case.case_id == case_id).values(fine_amount=fine))
+        s.commit()
+    for desc in (False, True):
+        filled = sorted((c for c in ids if fines[c] is not None), key=lambda c: c)
+        filled.sort(key=lambda c: fines[c] or 0, reverse=desc)  # stable: ties stay by id
+        truth = filled + sorted(c for c in ids if fines[c] is None)
+        for limit in (1, 3):
+            pages = [
+                r["case_id"]
+                for offset in range(0, 4, limit)
+                for r in find(client, boss, sort="fine_amount", desc=desc, limit=limit, offset=offset)["rows"]
+            ]
+            assert pages == truth, (desc, limit)

@@ -212,7 +212,7 @@ def test_similar_cases_from_the_published_snapshot(app: Any, client: TestClient,
     ) == ["W1", "W2", "W3"]
 
 
-def test_deadline_list_is_bounded_counts_are_not(client: TestClient, as_user: Any) -> None:
+def test_deadline_and_approval_lists_are_bounded_counts_are_not(client: TestClient, as_user: Any) -> None:
     li = as_user("li")
     late = setting("filing_days_after_discovery") + 3
     made = [deviation_case(client, li, days_ago=late + n)["case_id"] for n in range(3)]  # oldest is made last
@@ -221,6 +221,10 @@ def test_deadline_list_is_bounded_counts_are_not(client: TestClient, as_user: An
     box = r.json()
     assert box["counts"]["deadlines"] == 3 and box["counts"]["overdue"] == 3
     assert [d["case_id"] for d in box["todo"]["deadlines"]] == [made[2], made[1]]  # the most overdue first
+    r = client.get("/office/inbox", params={"approval_limit": 2}, headers=as_user("head"))
+    box = r.json()  # the three deviation approvals: all counted, the two oldest requests listed
+    assert box["counts"]["approvals"] == 3
+    assert [a["case_id"] for a in box["todo"]["approvals"]] == made[:2]
     assert (
         client.get("/office/inbox", params={"deadline_limit": 0}, headers=as_user("head")).status_code == 422
     )

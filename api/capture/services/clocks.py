@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from api.capture.schemas import DeadlineOut
 from api.core import refdata
-from api.models import Approval, Case, User
+from api.models import Approval, Case, CaseDeadline, User
 from api.platform.services.users import province_of, visible_units
-from zhifa.clock import local_date, today
+from zhifa.clock import local_date
 
 OPEN = ("filed", "investigating", "decided")
+PRESERVATION_KINDS = ("preservation", "preservation_handling")
 
 
 @dataclass
@@ -82,28 +84,27 @@ def case_deadlines(
     return out
 
 
-def _approved_preservations(session: Session, units: set[str] | None) -> dict[tuple[str, str], Approval]:
-    """The latest preservation and preservation-handling approval of every open case in scope, kept when
+def _approved_preservations(
+    session: Session, where: Sequence[ColumnElement[bool]]
+) -> dict[tuple[str, str], Approval]:
+    """The latest preservation and preservation-handling approval of every open case selected, kept when
     approved — ``approvals.approved`` for all cases in one query instead of two per case."""
     stmt = (
         select(Approval)
         .join(Case, Case.case_id == Approval.case_id)
-        .where(Case.status.in_(OPEN), Approval.kind.in_(("preservation", "preservation_handling")))
+        .where(Case.status.in_(OPEN), Approval.kind.in_(PRESERVATION_KINDS), *where)
         .order_by(Approval.approval_id)
     )
-    if units is not None:
-        stmt = stmt.where(Case.unit_code.in_(units))
     latest = {(a.case_id, a.kind): a for a in session.scalars(stmt)}
     return {key: a for key, a in latest.items() if a.outcome == "approved"}
 
 
-def deadlines(session: Session, units: set[str] | None, on: date | None = None) -> list[Deadline]:
-    on = on or today()
+def computed(session: Session, where: Sequence[ColumnElement[bool]]) -> list[Deadline]:
+    """The deadlines of the open cases matching ``where``, from the cases and approvals themselves, each
+    case's in rule order (the stored ``ordinal``)."""
     # the clocks' columns only: no ORM objects (nor their officers and goods) for every open case
-    stmt = select(*CLOCK_COLUMNS).where(Case.status.in_(OPEN))
-    if units is not None:
-        stmt = stmt.where(Case.unit_code.in_(units))
-    approved = _approved_preservations(session, units)
+    stmt = select(*CLOCK_COLUMNS).where(Case.status.in_(OPEN), *where)
+    approved = _approved_preservations(session, where)
     provinces: dict[str, str] = {}
     out: list[Deadline] = []
     for case in session.execute(stmt):
@@ -115,20 +116,53 @@ def deadlines(session: Session, units: set[str] | None, on: date | None = None) 
             approved.get((case.case_id, "preservation")),
             approved.get((case.case_id, "preservation_handling")),
         )
-    return sorted(out, key=lambda d: (d.due_on, d.case_id))
+    return out
+
+
+def deadlines(session: Session, units: set[str] | None, on: date | None = None) -> list[Deadline]:
+    """Computed from scratch for every open case in ``units`` (all when None), most urgent first."""
+    where = [] if units is None else [Case.unit_code.in_(units)]
+    return sorted(computed(session, where), key=lambda d: (d.due_on, d.case_id))
+
+
+def _stored(
+    units: set[str] | None, on: date, within_days: int | None, overdue_only: bool
+) -> Select[CaseDeadline]:
+    stmt = select(CaseDeadline)
+    if units is not None:
+        stmt = stmt.where(CaseDeadline.unit_code.in_(units))
+    if overdue_only:
+        stmt = stmt.where(CaseDeadline.due_on < on)
+    if within_days is not None:
+        stmt = stmt.where(CaseDeadline.due_on <= on + timedelta(days=within_days))
+    return stmt
 
 
 def due(
-    session: Session, user: User, on: date, *, within_days: int | None = None, overdue_only: bool = False
+    session: Session,
+    user: User,
+    on: date,
+    *,
+    within_days: int | None = None,
+    overdue_only: bool = False,
+    limit: int | None = None,
 ) -> list[Deadline]:
-    """Due and overdue procedural steps in the caller's scope, most urgent first."""
-    out = []
-    for d in deadlines(session, visible_units(session, user), on):
-        left = d.days_left(on)
-        if (overdue_only and left >= 0) or (within_days is not None and left > within_days):
-            continue
-        out.append(d)
-    return out
+    """Due and overdue procedural steps in the caller's scope, most urgent first (the stored deadlines,
+    which ``clock_store`` keeps equal to ``deadlines``)."""
+    stmt = _stored(visible_units(session, user), on, within_days, overdue_only)
+    rows = session.scalars(
+        stmt.order_by(CaseDeadline.due_on, CaseDeadline.case_id, CaseDeadline.ordinal).limit(limit)
+    )
+    return [Deadline(r.case_id, r.unit_code, r.what, r.due_on) for r in rows]
+
+
+def due_counts(session: Session, user: User, on: date, *, within_days: int) -> tuple[int, int]:
+    """How many deadlines ``due`` would list, and how many of them are overdue — counted by the store."""
+    rows = _stored(visible_units(session, user), on, within_days, False).subquery()
+    total, overdue = session.execute(
+        select(func.count(), func.count().filter(rows.c.due_on < on)).select_from(rows)
+    ).one()
+    return int(total), int(overdue)
 
 
 def deadline_out(d: Deadline, on: date) -> DeadlineOut:

@@ -55,9 +55,11 @@ def inbox(
     user: CurrentUser,
     done_limit: Annotated[int, Query(ge=1, le=500)] = 50,
     deadline_limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    approval_limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> InboxOut:
-    """Counts cover everything; the lists are bounded (deadlines: the most urgent ``deadline_limit``)."""
-    return office.inbox(db, user, today(), done_limit, deadline_limit)
+    """Counts cover everything; the lists are bounded (deadlines: the most urgent ``deadline_limit``;
+    approvals to decide: the ``approval_limit`` oldest requests)."""
+    return office.inbox(db, user, today(), done_limit, deadline_limit, approval_limit)
 
 
 @router.get("/cases/{case_id}/similar", response_model=SimilarOut, summary="Similar decided cases")
@@ -80,6 +82,7 @@ def units(db: DB, user: CurrentUser) -> list[Unit]:
 
 @router.get("/office/cases", response_model=CaseSearchOut, summary="Search cases in my unit subtree")
 def search(
+    request: Request,
     db: DB,
     user: Searcher,
     f: Search,
@@ -88,8 +91,10 @@ def search(
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     offset: Annotated[int, Query(ge=0, le=10**7)] = 0,
 ) -> CaseSearchOut:
-    total, rows = case_search.search(db, user, f, sort, desc, limit, offset)
-    return CaseSearchOut(total=total, rows=[CaseRow.model_validate(c) for c in rows])
+    """``total`` counts up to the ``search_count_limit`` setting; ``more`` says there are more."""
+    count_limit = request.app.state.api_settings.search_count_limit
+    total, more, rows = case_search.search(db, user, f, sort, desc, limit, offset, count_limit)
+    return CaseSearchOut(total=total, more=more, rows=[CaseRow.model_validate(c) for c in rows])
 
 
 @router.get(

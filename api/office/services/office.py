@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from api.capture.services import clocks, upward
 from api.capture.services.approvals import DECIDER_ROLE, KINDS
@@ -45,6 +45,7 @@ def _approvals(session: Session, user: User) -> Select[Approval, Case, str]:
     requester = aliased(User)
     stmt = (
         select(Approval, Case, requester.username)
+        .options(lazyload(Case.items), lazyload(Case.officers))  # a few columns read: no goods, no officers
         .join(Case, Case.case_id == Approval.case_id)
         .join(requester, requester.id == Approval.requested_by)
     )
@@ -94,17 +95,32 @@ def _tasks(session: Session, user: User, statuses: tuple[str, ...], limit: int) 
     ]
 
 
-def todo_approvals(session: Session, user: User) -> Sequence[tuple[Approval, Case, str]]:
+def _pending(session: Session, user: User) -> Select[Approval, Case, str] | None:
     """Pending approvals the user may decide: their decider role, their subtree, never their own request."""
     kinds = decidable_kinds(user)
     if not kinds:
-        return []
-    stmt = (
-        _approvals(session, user)
-        .where(Approval.outcome == "pending", Approval.kind.in_(kinds), Approval.requested_by != user.id)
-        .order_by(Approval.requested_at, Approval.approval_id)
+        return None
+    return _approvals(session, user).where(
+        Approval.outcome == "pending", Approval.kind.in_(kinds), Approval.requested_by != user.id
     )
+
+
+def todo_approvals(
+    session: Session, user: User, limit: int | None = None
+) -> Sequence[tuple[Approval, Case, str]]:
+    """The pending approvals the user may decide, oldest request first (the first ``limit``)."""
+    stmt = _pending(session, user)
+    if stmt is None:
+        return []
+    stmt = stmt.order_by(Approval.requested_at, Approval.approval_id).limit(limit)
     return session.execute(stmt).tuples().all()
+
+
+def todo_approval_count(session: Session, user: User) -> int:
+    stmt = _pending(session, user)
+    if stmt is None:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
 def held_tasks(session: Session, user: User, limit: int = 10_000) -> list[InboxTask]:
@@ -135,9 +151,11 @@ def todo_rectifications(session: Session, user: User, on: date) -> list[InboxRec
     return sorted(out, key=lambda x: (not x.overdue, x.due_date, x.rectification_id))
 
 
-def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limit: int) -> InboxOut:
+def inbox(
+    session: Session, user: User, on: date, done_limit: int, deadline_limit: int, approval_limit: int
+) -> InboxOut:
     review_tasks.expire_leases(session)  # a lapsed claim is no longer the caller's to do
-    todo_rows = todo_approvals(session, user)
+    todo_rows = todo_approvals(session, user, approval_limit)
     done_rows = (
         session.execute(
             _approvals(session, user)
@@ -149,7 +167,9 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
         .all()
     )
     due_soon = refdata.days("deadline_due_soon_days", province_of(session, user.unit_code), on)
-    deadlines = clocks.due(session, user, on, within_days=due_soon)
+    # the stored deadlines, by index: the most urgent ``deadline_limit`` listed, all counted
+    deadlines = clocks.due(session, user, on, within_days=due_soon, limit=deadline_limit)
+    n_deadlines, n_overdue = clocks.due_counts(session, user, on, within_days=due_soon)
     at = now()
     reports = [
         InboxUpward.model_validate(r).model_copy(update={"overdue": as_utc(r.due_at) < at})
@@ -158,8 +178,7 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
     todo = InboxTodo(
         approvals=[_approval_item(*row) for row in todo_rows],
         review_tasks=held_tasks(session, user),
-        # most urgent first; the counts cover all
-        deadlines=[clocks.deadline_out(d, on) for d in deadlines[:deadline_limit]],
+        deadlines=[clocks.deadline_out(d, on) for d in deadlines],
         rectifications=todo_rectifications(session, user, on),
         upward_reports=reports,
         licences=[
@@ -172,10 +191,10 @@ def inbox(session: Session, user: User, on: date, done_limit: int, deadline_limi
         unit_name=unit.name if unit else user.unit_code,
         due_soon_days=due_soon,
         counts=InboxCounts(
-            approvals=len(todo.approvals),
+            approvals=todo_approval_count(session, user),
             review_tasks=len(todo.review_tasks),
-            deadlines=len(deadlines),
-            overdue=sum(d.days_left(on) < 0 for d in deadlines),
+            deadlines=n_deadlines,
+            overdue=n_overdue,
             rectifications=len(todo.rectifications),
             rectifications_overdue=sum(r.overdue for r in todo.rectifications),
             upward_reports=len(reports),

@@ -1,0 +1,141 @@
+"""The stored procedural deadlines (``case_deadlines``) equal the ones computed from scratch after every kind
+of clock-changing write — generated sequences of case and approval events, some rolled back — and after
+new clock settings (``ensure_current``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from api.capture.services import clock_store, clocks
+from api.db import session_scope
+from api.models import Approval, Case, CaseDeadline, ClockRules, User
+from zhifa.clock import now, today
+
+UNITS = ("410122", "410100", "410200")
+day = st.integers(min_value=0, max_value=120)
+pick = st.integers(min_value=0, max_value=3)  # which case: 0 the newest, 1 the one before, …
+EVENTS = st.one_of(
+    st.tuples(st.just("open"), day, st.sampled_from(UNITS)),
+    st.tuples(st.just("file"), pick, day),
+    st.tuples(st.just("extend"), pick, st.integers(min_value=0, max_value=60)),
+    st.tuples(st.just("decide"), pick, day),
+    st.tuples(st.just("status"), pick, st.sampled_from(("filed", "investigating", "served", "closed"))),
+    st.tuples(st.just("transfer"), pick, st.sampled_from(UNITS)),
+    st.tuples(st.just("request"), pick, st.sampled_from(clocks.PRESERVATION_KINDS)),
+    st.tuples(st.just("answer"), pick, st.sampled_from(("approved", "rejected")), day),
+    st.tuples(st.just("party"), pick, st.text(max_size=5)),  # no clock column: nothing may change
+)
+
+# every example starts with an open, a filed and a preserved case, so each event finds a clock to move
+PRELUDE = [
+    ("open", 3, "410122"),
+    ("open", 40, "410100"),
+    ("open", 20, "410122"),
+    ("file", 1, 100),
+    ("request", 2, "preservation"),
+    ("answer", 2, "approved", 4),
+]
+
+
+def _apply(s: Session, event: tuple[Any, ...], user_id: int, serial: int) -> None:
+    t = now()
+    if event[0] == "open":
+        _, ago, unit = event
+        at = t - timedelta(days=ago)
+        s.add(
+            Case(
+                case_id=f"PROP{serial:06d}", unit_code=unit, violation_code="NON_DESIGNATED_SOURCE",
+                discovered_at=at, seized_on=at.date(), created_by=user_id, created_at=t, updated_at=t,
+            )
+        )  # fmt: skip
+        return
+    ids = list(s.scalars(select(Case.case_id).where(Case.case_id.like("PROP%")).order_by(Case.case_id)))
+    if not ids:
+        return
+    case = s.get_one(Case, ids[-1 - event[1] % min(len(ids), 4)])
+    match event:
+        case ("file", _, ago):
+            case.filed_at, case.status = t - timedelta(days=ago), "investigating"
+        case ("extend", _, days):
+            case.extension_days = days
+        case ("decide", _, ago):
+            case.decided_at, case.status = t - timedelta(days=ago), "decided"
+        case ("status", _, status):
+            case.status = status
+        case ("transfer", _, unit):
+            case.unit_code = unit
+        case ("request", _, kind):
+            s.add(Approval(case_id=case.case_id, kind=kind, requested_by=user_id, requested_at=t))
+        case ("answer", _, outcome, ago):
+            latest = s.scalars(
+                select(Approval)
+                .where(Approval.case_id == case.case_id, Approval.outcome == "pending")
+                .order_by(Approval.approval_id.desc())
+            ).first()
+            if latest is not None:
+                latest.outcome, latest.decided_by = outcome, user_id
+                latest.decided_at = t - timedelta(days=ago)
+        case ("party", _, name):
+            case.party_name = name
+
+
+def _stored_equals_computed(s: Session) -> None:
+    admin = s.scalars(select(User).where(User.username == "admin")).one()
+    computed = clocks.deadlines(s, None)
+    assert clocks.due(s, admin, today()) == computed
+    soon = 7
+    expected = [d for d in computed if d.days_left(today()) <= soon]
+    assert clocks.due_counts(s, admin, today(), within_days=soon) == (
+        len(expected),
+        sum(d.days_left(today()) < 0 for d in expected),
+    )
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=st.lists(st.tuples(EVENTS, st.booleans()), min_size=1, max_size=8))
+def test_stored_deadlines_equal_computed_after_any_events(app: Any, events: list[Any]) -> None:
+    factory = app.state.sessionmaker
+    with factory() as s:
+        user_id = s.scalars(select(User.id).where(User.username == "li")).one()
+        mine = select(Case.case_id).where(Case.case_id.like("PROP%"))
+        serial = s.scalar(mine.order_by(Case.case_id.desc()))
+    start = int(serial[4:]) + 1 if serial else 0
+    for n, (event, roll_back) in enumerate([*((e, False) for e in PRELUDE), *events]):
+        s = factory()
+        try:
+            _apply(s, event, user_id, start + n)
+            s.flush()  # the hook runs on flush: a rolled-back flush must leave nothing behind
+            if roll_back:
+                s.rollback()
+            else:
+                s.commit()
+        finally:
+            s.close()
+        with factory() as check:
+            _stored_equals_computed(check)
+
+
+def test_new_clock_settings_recompute_once(app: Any, monkeypatch: Any) -> None:
+    factory = app.state.sessionmaker
+    with session_scope(factory) as s:
+        user_id = s.scalars(select(User.id).where(User.username == "li")).one()
+        for n, event in enumerate([("open", 30, "410122"), ("open", 2, "410100"), ("file", 1, 95)]):
+            _apply(s, event, user_id, n)
+            s.flush()
+    with session_scope(factory) as s:
+        s.execute(update(CaseDeadline).values(due_on=today()))  # a stale store …
+        clock_store.ensure_current(s)  # … kept while the clock settings are the same
+        assert set(s.scalars(select(CaseDeadline.due_on))) == {today()}
+    monkeypatch.setattr(clock_store, "fingerprint", lambda: "other settings")
+    with session_scope(factory) as s:
+        clock_store.ensure_current(s)
+        assert s.get_one(ClockRules, "deadlines").fingerprint == "other settings"
+    with factory() as s:
+        assert len(clocks.deadlines(s, None)) == 2  # filing of one case, decision of the other
+        _stored_equals_computed(s)
