@@ -1,16 +1,16 @@
 """office scale: the stored procedural deadlines, their rules' fingerprint, the search's date, amount
 and trigram indexes
 
-Revision ID: 0013_office_scale
-Revises: 0012_licensing
+Revision ID: 0015_office_scale
+Revises: 0014_licence_holder_notices
 Create Date: 2026-12-07 07:20:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_office_scale"
-down_revision = "0012_licensing"
+revision = "0015_office_scale"
+down_revision = "0014_licence_holder_notices"
 branch_labels = None
 depends_on = None
 
