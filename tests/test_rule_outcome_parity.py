@@ -1,9 +1,10 @@
 """The warehouse and the API give the same outcome for the same facts, unknown facts included.
 
 Warehouse: the dbt Python model ``int_rule_results`` (run here with a stand-in ``dbt`` object over the same
-rules, document types and settings, in an in-memory DuckDB) over a typed facts frame. API: ``machine_review.findings_for`` over the
-facts as the API stores them (JSON: dates as ISO text). Both must agree rule by rule on the outcome — the
-API's words (a rule that does not apply is "not checked") — and on the unknown facts named.
+rules, document types and settings, in an in-memory DuckDB) over a typed facts frame. API:
+``machine_review.findings_for`` over the facts as the API stores them (JSON: dates as ISO text). Both must
+agree rule by rule on the outcome — the API's words (a rule that does not apply is "not checked") — and on
+the unknown facts named.
 """
 
 from __future__ import annotations
