@@ -2,12 +2,16 @@
 
     uv run python benchmarks/bench_metrics.py --world /path/to/world [--work DIR]
     uv run python benchmarks/bench_metrics.py --warehouse /path/to/loaded.duckdb   # raw tables already loaded
+    … --repeat 3 [--vars '{rule_backend: python}']   # median of 3 builds, each with its floor; dbt --vars
 
 1. load the world into a fresh warehouse (``ingestion.warehouse.load_folder``; not part of the figure);
 2. ``dbt build`` (seeds, models, data and unit tests) in a child process: wall time and peak RSS;
 3. the floor: every SQL model's compiled SELECT run in dependency order in one DuckDB connection on a copy of
    the built warehouse (``CREATE OR REPLACE TABLE/VIEW``); the Python models are not re-run — their time
    inside dbt is reported separately from dbt's run_results.json.
+
+With ``--repeat N`` steps 2–3 run N times on the same warehouse (dbt does not touch the raw tables) and the
+medians are reported with every run and the load average before each (the machine is shared).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,9 +46,11 @@ def _load(world: Path, home: Path) -> float:
     return time.perf_counter() - started
 
 
-def _dbt_build(home: Path, target: Path) -> dict[str, Any]:
+def _dbt_build(home: Path, target: Path, dbt_vars: str | None = None) -> dict[str, Any]:
     dbt = Path(sys.executable).with_name("dbt")
     args = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(target)]
+    if dbt_vars:
+        args += ["--vars", dbt_vars]
     started = time.perf_counter()
     done = subprocess.run(
         ["/usr/bin/time", "-v", str(dbt), "build", *args, "--log-path", str(target / "logs")],
@@ -123,21 +130,40 @@ def main() -> None:
     source.add_argument("--world", type=Path, help="a generated world folder to load first")
     source.add_argument("--warehouse", type=Path, help="a warehouse whose raw tables are loaded (copied)")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="builds (each with its floor); medians reported"
+    )
+    parser.add_argument("--vars", default=None, help="passed to dbt build --vars")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="zhifa-bench-metrics-"))
     home, target = work / "home", work / "target"
     home.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"source": str(args.world or args.warehouse)}
+    report: dict[str, Any] = {"source": str(args.world or args.warehouse), "vars": args.vars}
     if args.world:
         report["load_s"] = round(_load(args.world, home), 1)
     else:
         shutil.copy(args.warehouse, home / "warehouse.duckdb")
-    report["dbt_build"] = _dbt_build(home, target)
-    floor = _floor(home, target)
-    report["floor_sql_s"] = round(floor, 1)
-    sql_part = report["dbt_build"]["wall_s"] - report["dbt_build"]["python_models_s"]
-    report["ratio_build_to_floor"] = round(report["dbt_build"]["wall_s"] / floor, 2) if floor else None
-    report["ratio_build_sql_part_to_floor"] = round(sql_part / floor, 2) if floor else None
+    runs = []
+    for _ in range(args.repeat):
+        load = [round(x, 2) for x in os.getloadavg()]
+        build = _dbt_build(home, target, args.vars)
+        floor = round(_floor(home, target), 1)
+        runs.append({"loadavg_before": load, **build, "floor_sql_s": floor})
+        print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
+    report["runs"] = runs
+    report["all_ok"] = all(r["ok"] for r in runs)
+    for key in ("wall_s", "peak_rss_mb", "python_models_s", "floor_sql_s"):
+        report[f"median_{key}"] = statistics.median(r[key] for r in runs)
+    # the ratio of each run to the floor measured just after it, then the median (not a ratio of medians)
+    report["median_ratio_build_to_floor"] = round(
+        statistics.median(r["wall_s"] / r["floor_sql_s"] for r in runs if r["floor_sql_s"]), 2
+    )
+    report["median_ratio_build_sql_part_to_floor"] = round(
+        statistics.median(
+            (r["wall_s"] - r["python_models_s"]) / r["floor_sql_s"] for r in runs if r["floor_sql_s"]
+        ),
+        2,
+    )
     print(json.dumps(report, indent=2))
 
 

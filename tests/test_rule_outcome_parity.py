@@ -1,9 +1,10 @@
 """The warehouse and the API give the same outcome for the same facts, unknown facts included.
 
 Warehouse: the dbt Python model ``int_rule_results`` (run here with a stand-in ``dbt`` object over the same
-rules, document types and settings) over a typed facts frame. API: ``machine_review.findings_for`` over the
-facts as the API stores them (JSON: dates as ISO text). Both must agree rule by rule on the outcome — the
-API's words (a rule that does not apply is "not checked") — and on the unknown facts named.
+rules, document types and settings, in an in-memory DuckDB) over a typed facts frame. API:
+``machine_review.findings_for`` over the facts as the API stores them (JSON: dates as ISO text). Both must
+agree rule by rule on the outcome — the API's words (a rule that does not apply is "not checked") — and on
+the unknown facts named.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from types import ModuleType
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pytest
 from test_rules import HENAN, _good_dossier
@@ -34,25 +36,24 @@ def _model() -> ModuleType:
     return module
 
 
-class _Rel:
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
+class _Config:
+    def __call__(self, **_: Any) -> None:
+        return None
 
-    def df(self) -> pd.DataFrame:
-        return self.frame
+    def get(self, key: str) -> str:
+        assert key == "rule_backend"
+        return "sql"  # the warehouse's default back-end (its parity with the reference: test_rule_backends)
 
 
 class _Dbt:
-    """What int_rule_results asks of dbt: config() and ref(name).df()."""
+    """What int_rule_results asks of dbt: config(), config.get(key) and ref(name) as DuckDB relations."""
 
     def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
-        self.tables = tables
+        self.con = duckdb.connect(":memory:")
+        self.tables, self.config = tables, _Config()
 
-    def config(self, **_: Any) -> None:
-        return None
-
-    def ref(self, name: str) -> _Rel:
-        return _Rel(self.tables[name])
+    def ref(self, name: str) -> duckdb.DuckDBPyRelation:
+        return self.con.from_df(self.tables[name])
 
 
 def _rows() -> list[dict[str, Any]]:
@@ -92,7 +93,8 @@ def warehouse() -> dict[tuple[str, str], tuple[str, list[str]]]:
             "int_settings_versions": versions,
         }
     )
-    out = _model().model(dbt, None)
+    out = _model().model(dbt, dbt.con).df()
+    dbt.con.close()
     return {
         (str(r["case_id"]), str(r["rule_id"])): (
             r["outcome"] if r["outcome"] in ("passed", "failed") else "not_checked",
