@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -157,14 +158,18 @@ def main() -> None:
         generate_world(world, get_scale(args.scale), args.seed, mixed=False)
         print(f"generated {args.scale} world in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     sizes = sum(p.stat().st_size for p in world.iterdir() if p.is_file())
-    report = {
+    report: dict[str, object] = {
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "world": str(world),
         "table_bytes": sizes,
         "import": _child("import", world, work),
         "floor": _child("floor", world, work),
         "incremental": _child("incremental", world, work),
     }
-    report["ratio_import_to_floor"] = round(report["import"]["wall_s"] / report["floor"]["wall_s"], 1)
+    imported, floor = report["import"], report["floor"]
+    assert isinstance(imported, dict) and isinstance(floor, dict)
+    report["ratio_import_to_floor"] = round(imported["wall_s"] / floor["wall_s"], 1)
+    report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(report, indent=1))
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)

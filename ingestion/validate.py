@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.contract import CONTRACT, REFERENCED_KEYS, Column, LogicalType, Table
 from ingestion.parsing import BAD_CODE, clean_text, parse_column
@@ -69,21 +71,45 @@ def _add_bad_value(column: Column, text: pd.Series, bad: np.ndarray, issues: Iss
         issues.add(bad, BAD_CODE[column.type], detail, detail)
 
 
+class _ParentKeys:
+    """The parent key sets of a table's foreign keys, each turned into one Arrow array on first use:
+    pandas' ``isin`` on Arrow-backed text converts every key to an Arrow scalar on each call, which
+    took a third of the national import (200k case ids, for every chunk of every child table)."""
+
+    def __init__(self, known_keys: Mapping[str, set[Any]]) -> None:
+        self.known = known_keys
+        self._arrays: dict[str, pa.Array] = {}
+
+    def isin(self, values: pd.Series, key: str) -> np.ndarray:
+        """``values.isin(known[key])`` as a numpy array, for the present values (callers mask the
+        nulls: for them the answer may differ)."""
+        if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+            return values.isin(self.known[key]).to_numpy()
+        if key not in self._arrays:  # like pandas: only text keys can equal a text value
+            self._arrays[key] = pa.array(
+                [k for k in self.known[key] if isinstance(k, str)], pa.large_string()
+            )
+        column = values.array.__arrow_array__()
+        found = pc.is_in(column, value_set=self._arrays[key].cast(column.type))
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _check_foreign_keys(
     table: Table,
     typed: dict[str, pd.Series],
-    known_keys: Mapping[str, set[Any]],
+    parents: _ParentKeys,
     issues: Issues,
     candidate: np.ndarray,
 ) -> np.ndarray:
     """Flag references to unknown parents; returns the rows still good afterwards."""
+    known_keys = parents.known
     for fk in table.foreign_keys:
         values = typed[fk.column]
         detail = quoted(values, fk.column) + f" → {fk.key}"
         if fk.ref_table != table.name:
             if fk.key not in known_keys:
                 continue  # parent neither in this import nor supplied: cannot be checked here
-            bad = values.notna().to_numpy() & ~values.isin(known_keys[fk.key]).to_numpy()
+            bad = values.notna().to_numpy() & ~parents.isin(values, fk.key)
             issues.add(bad, "unknown_fk", detail, detail)
             candidate = candidate & ~bad
             continue
@@ -143,7 +169,14 @@ def _drop_duplicates(
     parsed again and compared exactly (same first line, same reasons)."""
     rows = np.flatnonzero(candidate)
     _, inverse, counts = np.unique(hashes[rows], return_inverse=True, return_counts=True)
-    suspects = rows[counts[inverse] > 1]
+    return drop_duplicate_suspects(table, raw, rows[counts[inverse] > 1], candidate, issues)
+
+
+def drop_duplicate_suspects(
+    table: Table, raw: RawTable, suspects: np.ndarray, candidate: np.ndarray, issues: Issues
+) -> np.ndarray:
+    """The exact duplicate check on ``suspects``: every good row whose key may repeat (all the rows
+    of such a key), in table order."""
     if not len(suspects):
         return candidate
     typed = {}
@@ -179,15 +212,32 @@ def _chunk_size(table: Table, n: int, chunk_rows: int | None) -> int:
     return max(chunk_rows, 1)
 
 
+class Screen(Protocol):
+    """A fast check in front of the row-wise checks that stages the rows it is sure of itself
+    (``ingestion.sql_screen``); duplicate suspects and good keys then come from its stage."""
+
+    def check(self, part: pd.DataFrame, lines: np.ndarray) -> np.ndarray:
+        """Stage the surely-good rows of a chunk; return the positions (in it) of the others."""
+        ...
+
+    def duplicate_lines(self) -> np.ndarray: ...
+
+    def unstage(self, lines: np.ndarray) -> None: ...
+
+    def good_keys(self, columns: list[str]) -> dict[str, set[Any]]: ...
+
+
 def _check_rows(
     table: Table,
     raw: RawTable,
     known_keys: Mapping[str, set[Any]],
     chunk_rows: int | None,
-    emit: Callable[[dict[str, pd.Series], int, np.ndarray], None],
+    emit: Callable[[dict[str, pd.Series], np.ndarray, np.ndarray], None],
+    screen: Screen | None = None,
 ) -> _Checked:
     """Type and foreign-key checks, ``chunk_rows`` rows at a time (each row on its own, so chunking
-    changes nothing); ``emit(typed, start, candidate)`` receives every chunk's typed columns."""
+    changes nothing); ``emit(typed, rows, candidate)`` receives every chunk's typed columns (``rows``:
+    their positions). With a ``screen``, only the rows it leaves are checked here (no key hashes then)."""
     n = len(raw.data)
     step = _chunk_size(table, n, chunk_rows)
     kept: dict[str, list[pd.Series]] = {c: [] for c in referenced_columns(table.name)}
@@ -196,8 +246,17 @@ def _check_rows(
     hashes = np.zeros(n, dtype=np.uint64)
     aliases: Counter[str] = Counter()
     kinds = load_kinds()
+    parents = _ParentKeys(known_keys)
     for start in range(0, max(n, 1), step):
-        part = raw.data.iloc[start : start + step].reset_index(drop=True)
+        part = raw.data.iloc[start : start + step]
+        rows = np.arange(start, start + len(part))
+        if screen is not None:
+            left = screen.check(part, raw.line_no[rows])
+            candidate[rows] = True
+            part, rows = part.iloc[left], rows[left]
+            if not len(rows):
+                continue
+        part = part.reset_index(drop=True)
         size = len(part)
         null = pd.Series(np.nan, index=range(size), dtype="str")
         texts = {c: clean_text(part[c]) if c in part.columns else null for c in table.column_names}
@@ -207,15 +266,18 @@ def _check_rows(
         typed = _check_columns(table, texts, local)
         del texts
         check_row_rules(table, typed, local)
-        good = _check_foreign_keys(table, typed, known_keys, local, ~local.bad_rows(size))
-        issues.extend(local, start)
-        candidate[start : start + size] = good
-        hashes[start : start + size] = _key_hashes(table, typed)
-        for column, parts in kept.items():
-            parts.append(typed[column])
-        emit(typed, start, good)
+        good = _check_foreign_keys(table, typed, parents, local, ~local.bad_rows(size))
+        issues.extend(local, rows)
+        candidate[rows] = good
+        if screen is None:
+            hashes[rows] = _key_hashes(table, typed)
+            for column, parts in kept.items():
+                parts.append(typed[column])
+        emit(typed, rows, good)
     whole = {
-        c: pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] for c, parts in kept.items()
+        c: pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        for c, parts in kept.items()
+        if parts
     }
     return _Checked(issues, candidate, hashes, whole, aliases)
 
@@ -235,7 +297,7 @@ def validate_table(
     """
     table = CONTRACT[name]
     frames: list[dict[str, pd.Series]] = []
-    checked = _check_rows(table, raw, known_keys or {}, None, lambda typed, _s, _c: frames.append(typed))
+    checked = _check_rows(table, raw, known_keys or {}, None, lambda typed, _r, _c: frames.append(typed))
     candidate = _drop_duplicates(table, raw, checked.hashes, checked.candidate, checked.issues)
     candidate = drop_overlaps(table, raw, candidate, checked.issues)
     good = pd.DataFrame(frames[0])
@@ -272,27 +334,39 @@ def stream_table(
     *,
     known_keys: Mapping[str, set[Any]] | None = None,
     chunk_rows: int = 250_000,
+    screen: Screen | None = None,
 ) -> StreamedValidation:
     """``validate_table`` for big files: the same rejects (same lines, codes and reasons), but the
     good rows are handed to ``sink`` ``chunk_rows`` at a time (typed columns plus ``_line_no``)
     instead of being held as one frame. Duplicate keys are only known once every chunk was seen:
-    the later copies come back as ``dropped_lines``."""
+    the later copies come back as ``dropped_lines``. A ``screen`` stages the rows it is sure of itself
+    (``ingestion.sql_screen``): the rejects and the staged rows are the same as without it."""
     table = CONTRACT[name]
 
-    def emit(typed: dict[str, pd.Series], start: int, good: np.ndarray) -> None:
-        frame = pd.DataFrame(typed)[good].reset_index(drop=True)
-        frame["_line_no"] = raw.line_no[start : start + len(good)][good]
-        sink(frame)
+    def emit(typed: dict[str, pd.Series], rows: np.ndarray, good: np.ndarray) -> None:
+        if good.any():
+            frame = pd.DataFrame(typed)[good].reset_index(drop=True)
+            frame["_line_no"] = raw.line_no[rows][good]
+            sink(frame)
 
-    checked = _check_rows(table, raw, known_keys or {}, chunk_rows, emit)
-    final = _drop_duplicates(table, raw, checked.hashes, checked.candidate, checked.issues)
+    checked = _check_rows(table, raw, known_keys or {}, chunk_rows, emit, screen)
+    if screen is None:
+        final = _drop_duplicates(table, raw, checked.hashes, checked.candidate, checked.issues)
+    else:
+        suspects = np.searchsorted(raw.line_no, screen.duplicate_lines())
+        final = drop_duplicate_suspects(table, raw, suspects, checked.candidate, checked.issues)
     final = drop_overlaps(table, raw, final, checked.issues)
-    good_keys = {c: set(values[final].dropna().tolist()) for c, values in checked.referenced.items()}
+    dropped = raw.line_no[checked.candidate & ~final]
+    if screen is None:
+        good_keys = {c: set(values[final].dropna().tolist()) for c, values in checked.referenced.items()}
+    else:
+        screen.unstage(dropped)
+        good_keys = screen.good_keys(referenced_columns(name))
     return StreamedValidation(
         table=name,
         source_file=raw.source,
         rows_good=int(final.sum()),
-        dropped_lines=raw.line_no[checked.candidate & ~final],
+        dropped_lines=dropped,
         rejects=build_rejects(raw, checked.issues),
         good_keys=good_keys,
         aliases=dict(checked.aliases),

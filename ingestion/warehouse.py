@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ingestion.contract import REFERENCED_KEYS
+from ingestion.contract import CONTRACT, REFERENCED_KEYS
 from ingestion.folders import FileError, KeySets, open_folder
 from ingestion.raw_schema import STATUS_REJECTED, LoadSummary, TableSummary, ensure_schema
 from ingestion.readers import RawTable
@@ -34,6 +34,9 @@ STREAM_CHUNK_ROWS = 250_000
 # DuckDB's own memory during a load (it spills the staged rows to ``<warehouse>.tmp`` beyond this);
 # without a cap it keeps ~80% of RAM for itself. A tuning value like the one above.
 LOAD_MEMORY_LIMIT = "1GB"
+# Check the usual rows in DuckDB SQL and only the rest in Python (ingestion.sql_screen); False keeps the
+# Python validator alone, the reference the screen is tested against.
+SQL_SCREEN = True
 
 
 class BadShareError(Exception):
@@ -187,6 +190,8 @@ def _loader(
     con: duckdb.DuckDBPyConnection, folder: Path, summary: LoadSummary, now: datetime
 ) -> Callable[[str, RawTable, Mapping[str, set[Any]]], tuple[TableSummary, KeySets]]:
     """The per-table step of ``load_folder``: stream-validate into ``_stage``, merge, quarantine."""
+    from ingestion.refcodes import load_kinds
+    from ingestion.sql_screen import SqlScreen, screenable
     from ingestion.upsert import insert_quarantine, merge_stage, stage_rows, start_stage, unstage_lines
 
     def load(name: str, raw: RawTable, keys: Mapping[str, set[Any]]) -> tuple[TableSummary, KeySets]:
@@ -196,7 +201,16 @@ def _loader(
         def sink(rows: pd.DataFrame) -> None:
             stage_rows(con, name, rows, summary.load_id, source_file, now)
 
-        streamed = stream_table(name, raw, sink, known_keys=keys, chunk_rows=STREAM_CHUNK_ROWS)
+        screen = None
+        if SQL_SCREEN and screenable(CONTRACT[name]):
+            screen = SqlScreen(con, name, keys, load_kinds(), (summary.load_id, source_file, now))
+        try:
+            streamed = stream_table(
+                name, raw, sink, known_keys=keys, chunk_rows=STREAM_CHUNK_ROWS, screen=screen
+            )
+        finally:
+            if screen is not None:
+                screen.close()
         unstage_lines(con, streamed.dropped_lines.tolist())
         streamed.rejects["source_file"] = source_file
         table = summary.tables[name] = _table_summary(streamed, source_file)
