@@ -1,23 +1,30 @@
 """Engines and sessions for the operational store (SQLite in WAL mode, or PostgreSQL).
 
 SQLite: every transaction starts with ``BEGIN IMMEDIATE`` so two writers never both read a
-counter or chain head and then collide; WAL lets readers go on meanwhile.
+counter or chain head and then collide; WAL lets readers go on meanwhile. Inside one process the
+writers queue on a lock before that BEGIN (see ``_WriterQueue``); a transaction opened with the
+``READ_ONLY`` execution option only reads and starts with a plain, deferred BEGIN.
 PostgreSQL: row locks (``SELECT … FOR UPDATE``) and unique constraints do the same job.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhifa.private import private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+BUSY_SECONDS = 60  # how long a writer waits for the store before the request is answered 503
+READ_ONLY: Final = "zhifa_read_only"  # execution option: this transaction only reads (SQLite: no writer lock)
 
 
 def normalise_url(url: str) -> str:
@@ -36,7 +43,7 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
             private_file(Path(path))  # 0600 before SQLite writes a byte; its -wal and -shm files inherit it
         engine = create_engine(
             url,
-            connect_args={"timeout": 60, "check_same_thread": False},
+            connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False},
             pool_size=pool_size,
             max_overflow=pool_size * 2,
         )
@@ -53,6 +60,65 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
     )
 
 
+class _WriterQueue:
+    """One SQLite writer at a time in this process, waiting on a lock rather than in SQLite.
+
+    A ``BEGIN IMMEDIATE`` that finds the store locked sleeps in SQLite's busy handler (1, 2, 5, 10 … up
+    to 100 ms a try) and does not wake when the lock is freed: under 50 concurrent creates that polling,
+    not the work, set the p95 (docs/benchmarks.md, issue 22). Here a writer takes the lock before its
+    BEGIN and gives it back once its COMMIT or ROLLBACK has run, so the next one starts at once. Other
+    processes on the same file still meet SQLite's own lock and its busy timeout."""
+
+    FLAG = "zhifa_writer"  # in the pooled connection's info: this connection holds the lock
+
+    def __init__(self, engine: Engine) -> None:
+        self.lock = threading.Lock()
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_conn: Any) -> None:
+            try:
+                commit(dbapi_conn)
+            finally:
+                self.release(dbapi_conn)
+
+        def do_rollback(dbapi_conn: Any) -> None:
+            try:
+                rollback(dbapi_conn)
+            finally:
+                self.release(dbapi_conn)
+
+        # instance attributes: this engine's dialect only (the pool's reset on check-in also rolls back)
+        dialect.do_commit = do_commit  # type: ignore[method-assign, assignment]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign, assignment]
+        event.listen(engine, "begin", self.begin)
+        event.listen(engine, "invalidate", lambda _c, record, _e: self.release(record))
+
+    def begin(self, conn: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not conn.info.get(self.FLAG):
+            if not self.lock.acquire(timeout=BUSY_SECONDS):
+                busy = sqlite3.OperationalError("database is locked")
+                raise OperationalError("BEGIN IMMEDIATE", None, busy)
+            conn.info[self.FLAG] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.release(conn)
+            raise
+
+    def release(self, conn: Any) -> None:
+        """Give the lock back if ``conn`` (pooled connection, its record, or a Connection) holds it."""
+        try:
+            info = conn.info
+        except NotImplementedError:  # the dialect's first-connect probe: never a writer
+            return
+        if info.pop(self.FLAG, False):
+            self.lock.release()
+
+
 def _sqlite_events(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -61,12 +127,10 @@ def _sqlite_events(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    _WriterQueue(engine)
 
 
 def is_postgres(session_or_engine: Session | Engine) -> bool:

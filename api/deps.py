@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, Unauthenticated
 from api.core.security import ID_MAX, read_token
+from api.db import READ_ONLY
 from api.models import User
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -67,6 +68,7 @@ def current_user(request: Request, db: DB, token: Annotated[str | None, Depends(
     if not token:
         raise Unauthenticated("UNAUTHENTICATED", "需要登录令牌 / bearer token required")
     user_id = read_token(request.app.state.secret_key, token)
+    db.connection(execution_options={READ_ONLY: True})  # a read: it need not queue behind writers
     user = db.get(User, user_id)
     db.commit()  # end this read now: the handler runs in another thread call (see _transactional)
     if user is None or not user.active:

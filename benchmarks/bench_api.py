@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from PIL import Image
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 50
@@ -184,6 +185,45 @@ def case_create(url: str, support: Any, args: Any) -> dict:
     return measure_burst(url, "/cases", request, args)
 
 
+def profile_create(home: Path, support: Any, n: int = 300) -> None:
+    """``--profile``: ``n`` creates in this process under cProfile, through the route's own pieces (the
+    token's user read, ``create_case``, the commit with its audit checkpoint, the response model) — where
+    one create's time goes, without the server and the client sharing the two cores."""
+    import cProfile
+    import pstats
+
+    from api.capture.schemas import CaseCreate, CaseOut
+    from api.capture.services import cases
+    from api.main import create_app
+    from api.models import User
+    from zhifa.settings import Settings
+
+    url = f"sqlite:///{home / 'api.sqlite3'}"
+    app = create_app(Settings(home=home, database_url=url, secret_key=support.SECRET))
+    body, factory = support.case_body(), app.state.sessionmaker
+    with factory() as session:
+        user_id = session.scalars(select(User.id).where(User.username == "li")).one()
+
+    def one(key: str) -> None:
+        with factory() as session:
+            user = session.get(User, user_id)
+            session.commit()
+            case, _ = cases.create_case(session, user, CaseCreate.model_validate(body), key)
+            session.commit()
+            CaseOut.model_validate(case).model_dump(mode="json")
+
+    for i in range(20):
+        one(f"warm-{i}")
+    profiler, start = cProfile.Profile(), time.perf_counter()
+    profiler.enable()
+    for i in range(n):
+        one(f"profile-{i}")
+    profiler.disable()
+    print(f"\n--profile: {n} creates in process, {1000 * (time.perf_counter() - start) / n:.2f} ms each")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    app.state.engine.dispose()
+
+
 # --- (2) POST /scan per 1-megapixel photo ---------------------------------------------------------------
 def photos(support: Any) -> list[tuple[Path, str]]:
     found = sorted(support.BARCODES.glob("*/*.png"))
@@ -230,6 +270,7 @@ def main() -> None:
         help="open loop: aggregate req/s offered by the 50 clients (0 = closed)",
     )
     parser.add_argument("--create-only", action="store_true", help="skip the scan and decode measurements")
+    parser.add_argument("--profile", action="store_true", help="only profile creates in process, no servers")
     args = parser.parse_args()
     support, conftest = _test_helpers()
     print(f"nproc {os.cpu_count()}, load average at start {os.getloadavg()}")
@@ -239,6 +280,9 @@ def main() -> None:
         conftest._seed(f"sqlite:///{home / 'api.sqlite3'}", home)  # migrate, catalog, users
         env = {"ZHIFA_HOME": str(home), "ZHIFA_SECRET_KEY": support.SECRET}
         os.environ.pop("ZHIFA_DATABASE_URL", None)  # the server must use the SQLite store under home
+        if args.profile:
+            profile_create(home, support)
+            return
 
         with uvicorn_server("bench_api:baseline_app", {}, app_dir=ROOT / "benchmarks") as url:
             body = support.case_body()

@@ -316,15 +316,11 @@ UNIT_RISK = Dataset(
     table="v_unit_risk",
     label="单位风险",
     # month renamed, not aliased by a calculated column: the time grain must wrap a real column.
-    # The unit tree: city_path is the city-level bureau's path (a county rolls up into it); the three
-    # *_short columns are the treemap's levels.
-    sql=f"""SELECT r.unit_code, r.province_code, {NAME_COLUMNS}, COALESCE(c.path, u.path) AS city_path,
-    p.short_name AS province_short, COALESCE(c.short_name, '（省局直属）') AS city_short,
-    u.short_name AS unit_short, r.month AS {PERIOD}, r.n_cases, r.n_signals, r.n_cases_with_signals,
-    r.risk_index
-FROM marts.fct_unit_risk r{_names("r")}
-LEFT JOIN marts.dim_units c ON c.unit_code = u.city_code
-LEFT JOIN marts.dim_units p ON p.unit_code = u.province_code""",
+    # The unit tree's names come pre-joined (city_path: a county rolls up into its city; the three *_short
+    # columns are the treemap's levels): joined here they were most of the heatmap's query time.
+    sql=f"""SELECT unit_code, province_code, province_name, unit_path, city_path, province_short, city_short,
+    unit_short, month AS {PERIOD}, n_cases, n_signals, n_cases_with_signals, risk_index
+FROM marts.fct_unit_risk_tree""",
     columns=(
         *NAMES,
         Column("city_path", "VARCHAR", "地市"),

@@ -119,7 +119,8 @@ LICENCE_SIGNALS = Dataset(
     s.signal_code, s.signal_name, s.legal_basis, s.subject_kind, s.subject_id, s.detail,
     s.signal_date AS {PERIOD}
 FROM marts.fct_licence_signals s{_names("s")}
-LEFT JOIN marts.fct_case_overview o ON s.subject_kind = 'case' AND o.case_id = s.subject_id""",
+LEFT JOIN marts.fct_case_overview o
+    ON o.case_id = CASE WHEN s.subject_kind = 'case' THEN s.subject_id END""",
     columns=(
         *NAMES,
         VIOLATION,

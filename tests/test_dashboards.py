@@ -219,6 +219,57 @@ def _unit_names(build: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit_code", "province_name", "unit_path"])
 
 
+def _city_risk(served: Served) -> dict[str, float]:
+    """City path → risk index over all months (case-weighted mean of its units'), cities worked out here
+    from raw.units: a county rolls up into its city, a province's own unit stands for itself."""
+    con = duckdb.connect(str(served.build), read_only=True)
+    try:
+        units = {
+            c: (lvl, parent)
+            for c, lvl, parent in con.execute(
+                "SELECT unit_code, level, parent_code FROM raw.units"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    paths = dict(zip(*_unit_names(served.build)[["unit_code", "unit_path"]].values.T, strict=True))
+
+    def city(code: str) -> str:
+        chain = [code]
+        while units[chain[-1]][1]:
+            chain.append(units[chain[-1]][1])
+        return paths[next((c for c in chain if units[c][0] == "city"), code)]
+
+    con = duckdb.connect(str(served.snapshot), read_only=True)
+    try:
+        rows = con.execute("SELECT unit_code, risk_index, n_cases FROM marts.fct_unit_risk").fetchall()
+    finally:
+        con.close()
+    weighted: dict[str, list[float]] = {}
+    for code, index, n in rows:
+        acc = weighted.setdefault(city(code), [0.0, 0.0])
+        acc[0] += float(index) * n
+        acc[1] += n
+    return {path: total / n for path, (total, n) in weighted.items() if n}
+
+
+def test_risk_heatmap_rows_are_the_cities_with_the_highest_risk_index(served: Served) -> None:
+    """The heatmap answers for its top cities only (issue 22): every city while they are fewer than its
+    limit, and with a smaller limit exactly the cities whose index over the period is highest."""
+    expected = _city_risk(served)
+    title = next(t for t in served.results if t.startswith("风险指数：风险最高的"))
+    assert {r["city_path"] for r in served.results[title].rows} == set(expected)
+    ranked = sorted(expected.values(), reverse=True)
+    assert len(ranked) >= 2, "the test world needs two cities to rank"
+    k = next(k for k in range(len(ranked) - 1, 0, -1) if ranked[k - 1] > ranked[k])  # no tie at the cut
+    with served.client() as client:
+        context = client.query_context(served.results[title].chart_id or 0)
+        context["queries"][0]["series_limit"] = k
+        rows, error = client.query(context)
+    assert error is None
+    assert {r["city_path"] for r in rows} == {p for p, v in expected.items() if v >= ranked[k - 1]}
+
+
 def test_native_filter_values_narrow_every_dashboard_like_duckdb(served: Served) -> None:
     """A province, a unit and a violation type picked in the filters, sent with the charts' queries as the
     dashboard sends them; the answers equal DuckDB over the snapshot joined to names made here."""

@@ -58,17 +58,27 @@ def _check_dates(discovered: datetime, seized_on: Any) -> None:
             raise Invalid("DATES_OUT_OF_ORDER", "扣押日期早于发现日期 / seized_on before discovered_at")
 
 
-def _set_officers(session: Session, case: Case, links: list[Any]) -> None:
+def _checked_officers(session: Session, unit_code: str, links: list[Any]) -> list[CaseOfficer]:
+    """New link rows for ``links``: each officer listed once and of the case's unit (one query)."""
     ids = [x.officer_id for x in links]
     if len(set(ids)) != len(ids):
         raise Invalid("DUPLICATE_OFFICER", "执法人员重复 / an officer is listed twice")
-    for link in links:
-        officer = session.get(Officer, link.officer_id)
-        if officer is None or officer.unit_code != case.unit_code:
-            raise Invalid("UNKNOWN_OFFICER", f"本单位无此执法人员 / no officer {link.officer_id} in unit")
+    known = set(
+        session.scalars(
+            select(Officer.officer_id).where(Officer.officer_id.in_(ids), Officer.unit_code == unit_code)
+        )
+    )
+    for officer_id in ids:
+        if officer_id not in known:
+            raise Invalid("UNKNOWN_OFFICER", f"本单位无此执法人员 / no officer {officer_id} in unit")
+    return [CaseOfficer(officer_id=x.officer_id, role=x.role) for x in links]
+
+
+def _set_officers(session: Session, case: Case, links: list[Any]) -> None:
+    officers = _checked_officers(session, case.unit_code, links)
     case.officers.clear()
     session.flush()  # delete the old links before inserting new ones with the same keys
-    case.officers.extend(CaseOfficer(officer_id=x.officer_id, role=x.role) for x in links)
+    case.officers.extend(officers)
 
 
 def _remember_retailer(session: Session, case: Case) -> None:
@@ -146,13 +156,15 @@ def _insert_case(
         updated_at=at,
         extension_days=0,
         legal_review_done=False,
+        # a new case's collections, given: no load of them now nor when the answer is serialised
+        officers=_checked_officers(session, unit_code, body.officers),
+        items=[],
         **fields,
     )
     if not case.cause:
         case.cause = "涉嫌" + str(refdata.reference().violation(body.violation_code)["name_zh"])
     session.add(case)
     session.flush()
-    _set_officers(session, case, body.officers)
     _remember_retailer(session, case)
     return case
 
