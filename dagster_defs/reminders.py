@@ -25,7 +25,8 @@ def send_reminders(context: dg.OpExecutionContext, config: RemindersConfig) -> d
     from api.capture.services.clock_store import session_factory
     from api.core.config import NotifySettings
     from api.db import make_engine
-    from api.office.services import notifiers, reminders
+    from api.office.services import reminders
+    from api.platform.services import notifiers
 
     settings = get_settings()
     url = config.database_url or settings.api_database_url

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from api.licensing.services.holder_notices import WIRE_KIND
 from api.models import HolderNotice, Licence, LicenceApplication
 from api.office.services import reminders
-from api.office.services.notifiers import WebhookNotifier
+from api.platform.services.notifiers import WebhookNotifier
 
 
 def _setting(key: str) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from api.models import Message, MessageDelivery, User
 from api.office.services import reminders
-from api.office.services.notifiers import WebhookNotifier
+from api.platform.services.notifiers import WebhookNotifier
 from zhifa.clock import LOCAL, today
 from zhifa.settings import SEEDS_DIR
 
@@ -212,7 +212,7 @@ def test_the_dagster_job_runs_the_same_once_a_day(
 def test_the_webhook_needs_its_secret() -> None:
     from api.core.config import NotifySettings
     from api.core.errors import Misconfigured
-    from api.office.services.notifiers import configured
+    from api.platform.services.notifiers import configured
 
     assert configured(NotifySettings(webhook_url=None)) == []  # in-app only
     with pytest.raises(Misconfigured):

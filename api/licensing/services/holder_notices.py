@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.core import refdata
 from api.licensing.services.due import renewals
 from api.models import HolderNotice, LicenceApplication, Unit
-from api.office.services.notifiers import Notifier, Outcome, send_with_retries
+from api.platform.services.notifiers import Notifier, Outcome, send_with_retries
 from zhifa.clock import now
 
 KIND = "renewal"

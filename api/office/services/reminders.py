@@ -21,7 +21,7 @@ from api.licensing.services import due as licensing_due
 from api.licensing.services import holder_notices
 from api.models import Case, Message, MessageDelivery, User
 from api.office.services import office
-from api.office.services.notifiers import Notifier, Outcome, send_with_retries
+from api.platform.services.notifiers import Notifier, Outcome, send_with_retries
 from api.platform.services.users import province_of, visible_units
 from api.review.services import review_tasks
 from zhifa.clock import now
