@@ -12,6 +12,7 @@ both ways).
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import sys
@@ -52,7 +53,15 @@ class _Dbt:
 
 
 def main() -> None:
-    backend, db = sys.argv[1], sys.argv[2]
+    parser = argparse.ArgumentParser(
+        description="int_rule_results alone with one back-end, on a built warehouse"
+    )
+    parser.add_argument(
+        "backend", choices=["sql", "python"], help="sql (the warehouse's) | python (reference)"
+    )
+    parser.add_argument("warehouse", help="a built warehouse (DuckDB file), opened read-only")
+    args = parser.parse_args()
+    backend, db = args.backend, args.warehouse
     spec = importlib.util.spec_from_file_location("int_rule_results", MODEL)
     assert spec is not None and spec.loader is not None
     model = importlib.util.module_from_spec(spec)
