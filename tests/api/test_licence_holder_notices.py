@@ -24,13 +24,19 @@ def _setting(key: str) -> int:
     return int(seed("ref_settings.csv", key=key, province_code="")[0]["value"])
 
 
+def _licensed(client: TestClient, as_user: Any) -> tuple[str, date]:
+    """A licence issued through the whole path: its number and last valid day."""
+    li = as_user("li")
+    number = licensed_neighbour(client, li, as_user("head"), li)
+    licence = client.get(f"/licensing/licences/{number}", headers=li).json()
+    return number, date.fromisoformat(licence["valid_to"])
+
+
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_the_holder_is_texted_once_per_period_and_again_after_a_refusal(
     app: Any, client: TestClient, as_user: Any, backend: str
 ) -> None:
-    li, head = as_user("li"), as_user("head")
-    number = licensed_neighbour(client, li, head, li)
-    valid_to = date.fromisoformat(client.get(f"/licensing/licences/{number}", headers=li).json()["valid_to"])
+    number, valid_to = _licensed(client, as_user)
     last_day = valid_to - timedelta(days=_setting("licence_renewal_notice_days"))
     first_day = last_day - timedelta(days=_setting("licence_holder_notice_days"))
     phone = body("x", (0.0, 0.0))["applicant_phone"]
@@ -73,9 +79,8 @@ def test_the_holder_is_texted_once_per_period_and_again_after_a_refusal(
 def test_a_renewal_under_way_or_no_phone_means_no_text(
     app: Any, client: TestClient, as_user: Any, backend: str
 ) -> None:
-    li, head = as_user("li"), as_user("head")
-    number = licensed_neighbour(client, li, head, li)
-    valid_to = date.fromisoformat(client.get(f"/licensing/licences/{number}", headers=li).json()["valid_to"])
+    li = as_user("li")
+    number, valid_to = _licensed(client, as_user)
     day = valid_to - timedelta(days=_setting("licence_renewal_notice_days"))  # the last day to apply
 
     with app.state.sessionmaker() as session:  # a register without a contact phone
