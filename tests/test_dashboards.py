@@ -489,7 +489,9 @@ def test_each_dashboard_renders_in_chromium_without_chart_errors(served: Served,
     for report in reports:
         assert report.charts == expected[report.slug], report
         assert report.errors == [], report
-        assert report.screenshot.stat().st_size > 50_000
+        # not a blank page (a few KB); the charts and errors above are the real check — 50 KB failed once
+        # on a fully rendered review board (46 KB: its charts are small tables)
+        assert report.screenshot.stat().st_size > 30_000
         # native filters in Chinese: period, and province, unit and violation type where the board's data has
         # the column (scorecards and licences have no violation type)
         board = next(b for b in BOARDS if b.slug == report.slug)
