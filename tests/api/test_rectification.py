@@ -18,7 +18,7 @@ import time_machine
 from fastapi.testclient import TestClient
 from rectification_support import ADDED, expected_points, module_app, reviewed
 from review_support import Finding, add_dossier, add_users, bearer, seed_rules, seed_setting
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from api.models import AuditEntry, Rectification
 from zhifa import clock
@@ -257,3 +257,34 @@ def test_quality_accepts_machine_findings(app: Any, client: TestClient, ids: dic
         client.post("/rectifications", json={"dossier_id": dossier}, headers=bearer(ids["r_kf"])).status_code
         == 403
     )
+
+
+def _inbox_statements(app: Any, client: TestClient, who: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """The SQL statements one 待办 call sends, and its answer."""
+    sent: list[str] = []
+
+    def count(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(app.state.engine, "before_cursor_execute", count)
+    try:
+        r = client.get("/office/inbox", headers=who)
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", count)
+    assert r.status_code == 200, r.text
+    return len(sent), r.json()
+
+
+def test_inbox_statements_do_not_grow_with_its_rectifications(
+    app: Any, client: TestClient, ids: dict[str, int], as_user: Any
+) -> None:
+    li = as_user("li")
+    reviewed(app, client, ids, li, Decimal(3))
+    n_before, box = _inbox_statements(app, client, li)
+    listed = len(box["todo"]["rectifications"])
+    for _ in range(3):
+        reviewed(app, client, ids, li, Decimal(3))
+    n_after, box = _inbox_statements(app, client, li)
+    assert len(box["todo"]["rectifications"]) == listed + 3
+    assert all(e["n_items"] > 0 for e in box["todo"]["rectifications"])
+    assert n_after == n_before  # one query for the items of all, the unit tree walked once

@@ -119,14 +119,14 @@ def computed(session: Session, where: Sequence[ColumnElement[bool]]) -> list[Dea
     return out
 
 
-def deadlines(session: Session, units: set[str] | None, on: date | None = None) -> list[Deadline]:
+def deadlines(session: Session, units: frozenset[str] | None, on: date | None = None) -> list[Deadline]:
     """Computed from scratch for every open case in ``units`` (all when None), most urgent first."""
     where = [] if units is None else [Case.unit_code.in_(units)]
     return sorted(computed(session, where), key=lambda d: (d.due_on, d.case_id))
 
 
 def _stored(
-    units: set[str] | None, on: date, within_days: int | None, overdue_only: bool
+    units: frozenset[str] | None, on: date, within_days: int | None, overdue_only: bool
 ) -> Select[CaseDeadline]:
     stmt = select(CaseDeadline)
     if units is not None:

@@ -47,7 +47,7 @@ def due(session: Session, user: User, on: date, within_days: int) -> list[Licenc
 
 
 def renewals(
-    session: Session, units: set[str] | None, on: date, within_days: Callable[[str], int]
+    session: Session, units: frozenset[str] | None, on: date, within_days: Callable[[str], int]
 ) -> list[tuple[Licence, date]]:
     """Valid licences of ``units`` (None = all) with no renewal under way whose last day to apply for renewal
     falls within ``within_days(province)`` of ``on`` or has passed, with that last day."""

@@ -29,7 +29,7 @@ from api.office.schemas import (
     InboxTodo,
     InboxUpward,
 )
-from api.platform.services.users import province_of, visible_units
+from api.platform.services.users import province_of, remembered_scope, visible_units
 from api.review.services import rectifications, review_tasks
 from zhifa.clock import as_utc, now
 
@@ -132,7 +132,9 @@ def todo_rectifications(session: Session, user: User, on: date) -> list[InboxRec
     """Rectifications the unit must answer (open, returned — overdue ones included) and answers the
     caller re-checks; overdue and earliest due first."""
     out = []
-    for r in rectifications.visible(session, user):
+    visible = rectifications.visible(session, user)
+    n_items = rectifications.item_counts(session, [r.rectification_id for r in visible])
+    for r in visible:
         answer = r.status in ("open", "returned") and rectifications.unit_side(session, user, r)
         check = r.status == "answered" and rectifications.checker(session, user, r)
         if answer or check:
@@ -145,13 +147,20 @@ def todo_rectifications(session: Session, user: User, on: date) -> list[InboxRec
                     due_date=r.due_date,
                     overdue=rectifications.overdue(r, on),
                     action="answer" if answer else "recheck",
-                    n_items=len(rectifications.items_of(session, r.rectification_id)),
+                    n_items=n_items.get(r.rectification_id, 0),
                 )
             )
     return sorted(out, key=lambda x: (not x.overdue, x.due_date, x.rectification_id))
 
 
 def inbox(
+    session: Session, user: User, on: date, done_limit: int, deadline_limit: int, approval_limit: int
+) -> InboxOut:
+    with remembered_scope(session):  # nine parts ask for the caller's units: the tree is walked once
+        return _inbox(session, user, on, done_limit, deadline_limit, approval_limit)
+
+
+def _inbox(
     session: Session, user: User, on: date, done_limit: int, deadline_limit: int, approval_limit: int
 ) -> InboxOut:
     review_tasks.expire_leases(session)  # a lapsed claim is no longer the caller's to do

@@ -29,7 +29,7 @@ def _with_components(cards: Rows, parts: Rows) -> Rows:
     ]
 
 
-def _in(units: set[str] | None, rows: Rows) -> Rows:
+def _in(units: frozenset[str] | None, rows: Rows) -> Rows:
     return [r for r in rows if units is None or r["unit_code"] in units]
 
 

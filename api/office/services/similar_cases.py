@@ -91,7 +91,9 @@ def _from_store(session: Session, case: Case, province: str, band: int, since: d
     return out
 
 
-def similar(session: Session, case: Case, snapshot: Path, on: date, visible: set[str] | None) -> SimilarOut:
+def similar(
+    session: Session, case: Case, snapshot: Path, on: date, visible: frozenset[str] | None
+) -> SimilarOut:
     """The statistics cover the province; the example rows only cases of units the caller may see."""
     province = province_of(session, case.unit_code)
     since = _years_back(on, refdata.days("similar_case_years", province, on))

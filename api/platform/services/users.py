@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol, TypeVar, get_args
 
 from sqlalchemy import select
@@ -102,15 +103,40 @@ def unit_path(session: Session, unit_code: str) -> str:
     return unit.path if unit else f"/{unit_code}/"
 
 
-def visible_units(session: Session, user: User) -> set[str] | None:
+_SCOPE_MEMO = "visible_units"  # session.info key, present only inside ``remembered_scope``
+
+
+@contextmanager
+def remembered_scope(session: Session) -> Iterator[None]:
+    """Inside the block each user's visible units are looked up once: a read of many parts (the 待办
+    inbox asks in nine places) need not walk the unit tree nine times. Only around reads: a unit or a role
+    changed inside the block would not be seen."""
+    session.info[_SCOPE_MEMO] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_SCOPE_MEMO, None)
+
+
+def visible_units(session: Session, user: User) -> frozenset[str] | None:
     """Unit codes whose cases the user sees; ``None`` means every unit (admin)."""
+    memo: dict[int, frozenset[str] | None] | None = session.info.get(_SCOPE_MEMO)
+    if memo is not None and user.id in memo:
+        return memo[user.id]
+    units = _visible_units(session, user)
+    if memo is not None:
+        memo[user.id] = units
+    return units
+
+
+def _visible_units(session: Session, user: User) -> frozenset[str] | None:
     roles = user.role_set
     if "admin" in roles:
         return None
     if roles & SUBTREE_ROLES:
         prefix = unit_path(session, user.unit_code)
-        return set(session.scalars(select(Unit.unit_code).where(Unit.path.startswith(prefix))))
-    return {user.unit_code}
+        return frozenset(session.scalars(select(Unit.unit_code).where(Unit.path.startswith(prefix))))
+    return frozenset({user.unit_code})
 
 
 def can_see_unit(session: Session, user: User, unit_code: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from api.core import refdata
@@ -85,11 +85,23 @@ def items_of(session: Session, rectification_id: int) -> list[RectificationItem]
     return list(session.scalars(stmt.order_by(RectificationItem.item_id)))
 
 
+def item_counts(session: Session, rectification_ids: Sequence[int]) -> dict[int, int]:
+    """How many items each of the rectifications has, in one query."""
+    if not rectification_ids:
+        return {}
+    stmt = (
+        select(RectificationItem.rectification_id, func.count())
+        .where(RectificationItem.rectification_id.in_(rectification_ids))
+        .group_by(RectificationItem.rectification_id)
+    )
+    return {rid: int(n) for rid, n in session.execute(stmt).tuples()}
+
+
 def visible(session: Session, user: User, status: str | None = None) -> list[Rectification]:
     """The caller's tasks: their units' (unit side), those they re-check, their subtree's (quality)."""
     stmt = select(Rectification)
     if "admin" not in user.role_set:
-        units = visible_units(session, user) or set()
+        units = visible_units(session, user) or frozenset()
         wide = (UNIT_ROLES | CHECK_ROLES) & user.role_set
         stmt = stmt.where(
             or_(Rectification.reviewer_id == user.id, Rectification.unit_code.in_(units if wide else set()))
