@@ -116,6 +116,8 @@ class Case(Base):
     __table_args__ = (
         _trigram("ix_cases_party_trgm", "party_name"),
         _trigram("ix_cases_licence_trgm", "licence_no"),
+        # case numbers begin with the unit's code: the search reads a unit's page in number order from here
+        Index("ix_cases_unit_case_no", "unit_code", "case_no"),
     )
     case_id: Mapped[str] = mapped_column(String(30), primary_key=True)
     case_no: Mapped[str | None] = mapped_column(String(60), unique=True)

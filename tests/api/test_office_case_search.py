@@ -166,3 +166,43 @@ def test_empty_values_sort_last_either_way_across_pages(app: Any, client: TestCl
                 for r in find(client, boss, sort="fine_amount", desc=desc, limit=limit, offset=offset)["rows"]
             ]
             assert pages == truth, (desc, limit)
+
+
+@pytest.mark.parametrize("count_limit", [2, 1000])  # broad: read unit by unit; narrow: the matches sorted
+def test_case_number_order_across_units_and_pages(
+    app: Any, client: TestClient, as_user: Any, monkeypatch: pytest.MonkeyPatch, count_limit: int
+) -> None:
+    """Sorting by case number over several units of the caller's subtree: every page, both directions,
+    is the slice of the order computed here, whichever way the search reads it."""
+    from sqlalchemy import update
+
+    from api.models import Case
+
+    li, boss = as_user("li"), as_user("cityboss")
+    ids = [deviation_case(client, li, days_ago=n)["case_id"] for n in range(5)]
+    placed = {  # numbers that begin with the unit, as the bureaus' do; one case not numbered yet
+        ids[0]: ("410122", "410122-2026-000002"),
+        ids[1]: ("410100", "410100-2026-000007"),
+        ids[2]: ("410122", "410122-2025-000031"),
+        ids[3]: ("410100", None),
+        ids[4]: ("410100", "410100-2026-000001"),
+    }
+    with app.state.sessionmaker() as s:
+        for case_id, (unit, number) in placed.items():
+            s.execute(update(Case).where(Case.case_id == case_id).values(unit_code=unit, case_no=number))
+        s.commit()
+    monkeypatch.setattr(app.state.api_settings, "search_count_limit", count_limit)
+    for who, units in ((boss, {"410100", "410122"}), (as_user("head"), {"410122"})):
+        mine = [c for c in ids if placed[c][0] in units]
+        for desc in (False, True):
+            numbered = sorted(
+                (c for c in mine if placed[c][1]), key=lambda c: str(placed[c][1]), reverse=desc
+            )
+            truth = numbered + sorted(c for c in mine if placed[c][1] is None)
+            for limit in (1, 2):
+                pages = [
+                    r["case_id"]
+                    for offset in range(0, len(mine), limit)
+                    for r in find(client, who, sort="case_no", desc=desc, limit=limit, offset=offset)["rows"]
+                ]
+                assert pages == truth, (desc, limit, count_limit)
