@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhifa.private import private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK_KEY: Final = 0x7A68_6966_6101  # pg_advisory_xact_lock key of the migrations ("zhifa" + 1)
 BUSY_SECONDS = 60  # how long a writer waits for the store before the request is answered 503
 READ_ONLY: Final = "zhifa_read_only"  # execution option: this transaction only reads (SQLite: no writer lock)
 
@@ -173,6 +174,9 @@ def upgrade(engine: Engine) -> None:
 
     cfg = Config(str(MIGRATIONS_DIR.parent / "alembic.ini"))
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # on SQLite a BEGIN IMMEDIATE: one migrator at a time
+        if conn.dialect.name == "postgresql":
+            # the server's workers start together: one migrates, the others wait here and find the head
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
