@@ -40,9 +40,9 @@ def test_workers_starting_together_migrate_once(postgres_server: str) -> None:
 
     name = f"t_race_{threading.get_ident()}"
     plain = postgres_server.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(f"{plain}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
     engines = [make_engine(f"{postgres_server}/{name}", pool_size=1) for _ in range(4)]
     start, errors = threading.Barrier(len(engines)), []
 
