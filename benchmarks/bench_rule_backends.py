@@ -13,43 +13,23 @@ both ways).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-MODEL = ROOT / "dbt_project" / "models" / "intermediate" / "int_rule_results.py"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from dbt_model_support import StandInDbt, load_model
+
 SCHEMA = {
     "int_dossier_facts": "intermediate",
     "int_review_rules": "intermediate",
     "ref_document_types": "ref",
     "int_settings_versions": "intermediate",
 }
-
-
-class _Config:
-    def __init__(self, backend: str) -> None:
-        self.backend = backend
-
-    def __call__(self, **_: Any) -> None:
-        return None
-
-    def get(self, key: str) -> str:
-        return self.backend
-
-
-class _Dbt:
-    def __init__(self, con: duckdb.DuckDBPyConnection, backend: str) -> None:
-        self.con, self.config = con, _Config(backend)
-
-    def ref(self, name: str) -> duckdb.DuckDBPyRelation:
-        return self.con.sql(f'select * from "{SCHEMA[name]}"."{name}"')
 
 
 def main() -> None:
@@ -62,15 +42,18 @@ def main() -> None:
     parser.add_argument("warehouse", help="a built warehouse (DuckDB file), opened read-only")
     args = parser.parse_args()
     backend, db = args.backend, args.warehouse
-    spec = importlib.util.spec_from_file_location("int_rule_results", MODEL)
-    assert spec is not None and spec.loader is not None
-    model = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(model)
+    model = load_model("intermediate/int_rule_results.py")
     con = duckdb.connect(db, read_only=True)
+
+    def dbt(backend: str) -> StandInDbt:
+        return StandInDbt(
+            lambda name: con.sql(f'select * from "{SCHEMA[name]}"."{name}"'), {"rule_backend": backend}
+        )
+
     con.execute("set memory_limit = '2GB'")
     print("loadavg", os.getloadavg(), flush=True)
     started = time.perf_counter()
-    out = model.model(_Dbt(con, backend), con)
+    out = model.model(dbt(backend), con)
     if backend == "sql":
         rows = con.execute(
             "select count(*) from out where hash(case_id, rule_id, passed, deducted_points, veto, outcome, "
@@ -81,7 +64,7 @@ def main() -> None:
     print(backend, f"{time.perf_counter() - started:.1f} s", rows, "rows", flush=True)
     if backend == "python":
         ref = out  # noqa: F841 — read by name below
-        compiled = model.model(_Dbt(con, "sql"), con)  # noqa: F841
+        compiled = model.model(dbt("sql"), con)  # noqa: F841
         only_ref = con.execute(
             "select count(*) from (select * from ref except all select * from compiled)"
         ).fetchall()[0][0]

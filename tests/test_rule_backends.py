@@ -10,59 +10,29 @@ built both ways are compared in tests/test_metrics.py.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, timedelta
-from types import ModuleType
 from typing import Any
 
 import duckdb
 import pandas as pd
+from dbt_model_support import StandInDbt, load_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zhifa.reference import load_reference
 
 REF = load_reference()
-MODEL = "dbt_project/models/intermediate/int_rule_results.py"
 VERSIONS = ("410000@2020-01-01", "410000@2024-01-01", "320000@2020-01-01")
 NUM = {"fine_amount": "DOUBLE", "n_officers": "INTEGER", "extension_days": "INTEGER"}
 DATES = ("filing_date", "decision_date", "discovered_date")
 BOOLS = ("has_deviation_reason", "preserved")
 STATUS = ("closed", "decided", "filed")
 OWN_SETTINGS = ("s_amount", "s_days")
+MODEL_MODULE = load_model("intermediate/int_rule_results.py")
 
 
-def _model() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("int_rule_results", MODEL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MODEL_MODULE = _model()
-
-
-class _Config:
-    def __init__(self, backend: str) -> None:
-        self.backend = backend
-
-    def __call__(self, **_: Any) -> None:
-        return None
-
-    def get(self, key: str) -> str:
-        assert key == "rule_backend"
-        return self.backend
-
-
-class _Dbt:
-    """What int_rule_results asks of dbt: config(), config.get('rule_backend') and ref(name) relations."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, backend: str) -> None:
-        self.con, self.config = con, _Config(backend)
-
-    def ref(self, name: str) -> duckdb.DuckDBPyRelation:
-        return self.con.table(name)
+def _dbt(con: duckdb.DuckDBPyConnection, backend: str) -> StandInDbt:
+    return StandInDbt(con.table, {"rule_backend": backend})
 
 
 # --- generated rules -----------------------------------------------------------------------------------
@@ -169,8 +139,8 @@ def _canonical(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
 
 
 def _both(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    reference = MODEL_MODULE.model(_Dbt(con, "python"), con)
-    compiled = MODEL_MODULE.model(_Dbt(con, "sql"), con).df()
+    reference = MODEL_MODULE.model(_dbt(con, "python"), con)
+    compiled = MODEL_MODULE.model(_dbt(con, "sql"), con).df()
     return reference, compiled
 
 

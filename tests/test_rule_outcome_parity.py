@@ -9,14 +9,13 @@ the unknown facts named.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
-from types import ModuleType
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
+from dbt_model_support import StandInDbt, load_model
 from test_rules import HENAN, _good_dossier
 
 from api.review.services.machine_review import findings_for
@@ -25,35 +24,6 @@ from zhifa.rules import validate_condition
 
 REF = load_reference()
 ON = date(2024, 4, 25)
-MODEL = "dbt_project/models/intermediate/int_rule_results.py"
-
-
-def _model() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("int_rule_results", MODEL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class _Config:
-    def __call__(self, **_: Any) -> None:
-        return None
-
-    def get(self, key: str) -> str:
-        assert key == "rule_backend"
-        return "sql"  # the warehouse's default back-end (its parity with the reference: test_rule_backends)
-
-
-class _Dbt:
-    """What int_rule_results asks of dbt: config(), config.get(key) and ref(name) as DuckDB relations."""
-
-    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
-        self.con = duckdb.connect(":memory:")
-        self.tables, self.config = tables, _Config()
-
-    def ref(self, name: str) -> duckdb.DuckDBPyRelation:
-        return self.con.from_df(self.tables[name])
 
 
 def _rows() -> list[dict[str, Any]]:
@@ -85,16 +55,17 @@ def warehouse() -> dict[tuple[str, str], tuple[str, list[str]]]:
     versions = pd.DataFrame(
         {"settings_version": "v1", "key": list(settings), "value": [str(v) for v in settings.values()]}
     )
-    dbt = _Dbt(
-        {
-            "int_dossier_facts": facts,
-            "int_review_rules": REF.review_rules,
-            "ref_document_types": REF.document_types,
-            "int_settings_versions": versions,
-        }
-    )
-    out = _model().model(dbt, dbt.con).df()
-    dbt.con.close()
+    tables = {
+        "int_dossier_facts": facts,
+        "int_review_rules": REF.review_rules,
+        "ref_document_types": REF.document_types,
+        "int_settings_versions": versions,
+    }
+    con = duckdb.connect(":memory:")
+    # the warehouse's default back-end (its parity with the reference: test_rule_backends)
+    dbt = StandInDbt(lambda name: con.from_df(tables[name]), {"rule_backend": "sql"})
+    out = load_model("intermediate/int_rule_results.py").model(dbt, con).df()
+    con.close()
     return {
         (str(r["case_id"]), str(r["rule_id"])): (
             r["outcome"] if r["outcome"] in ("passed", "failed") else "not_checked",
