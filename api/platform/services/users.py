@@ -98,12 +98,16 @@ def set_active(session: Session, username: str, active: bool, actor: User | None
     return _change(session, username, actor, "enable" if active else "disable", active=active)
 
 
+_SCOPE_MEMO = "visible_units"  # session.info keys, present only inside ``remembered_scope``
+_UNITS_HELD = "units_held"
+
+
 def unit_path(session: Session, unit_code: str) -> str:
     unit = session.get(Unit, unit_code)
+    held = session.info.get(_UNITS_HELD)
+    if held is not None and unit is not None:
+        held[unit_code] = unit  # the identity map keeps units weakly: asked again, it would read them again
     return unit.path if unit else f"/{unit_code}/"
-
-
-_SCOPE_MEMO = "visible_units"  # session.info key, present only inside ``remembered_scope``
 
 
 @contextmanager
@@ -111,11 +115,12 @@ def remembered_scope(session: Session) -> Iterator[None]:
     """Inside the block each user's visible units are looked up once: a read of many parts (the 待办
     inbox asks in nine places) need not walk the unit tree nine times. Only around reads: a unit or a role
     changed inside the block would not be seen."""
-    session.info[_SCOPE_MEMO] = {}
+    session.info[_SCOPE_MEMO], session.info[_UNITS_HELD] = {}, {}
     try:
         yield
     finally:
         session.info.pop(_SCOPE_MEMO, None)
+        session.info.pop(_UNITS_HELD, None)
 
 
 def visible_units(session: Session, user: User) -> frozenset[str] | None:
