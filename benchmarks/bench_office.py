@@ -12,8 +12,9 @@ over the last 90 days; the open cases' stored deadlines are computed by the API'
 and 400 filing approvals wait. The real API (uvicorn, ``--workers``) serves it on 127.0.0.1. Each run
 offers R requests/s (each R in turn) for S seconds as seeded Poisson arrivals; each arrival picks an
 endpoint (a quarter each: SELECT 1, floor, inbox, search — the search one of several filter/sort/page
-shapes) and a user (province, city or county managers); at most 200 are in flight, the rest wait in the
-client, and a request's latency counts from its scheduled arrival, so a slow server cannot hide queueing.
+shapes) and a user (a province manager, two city managers, a county approver and the manager of the
+county numbered last); at most 200 are in flight, the rest wait in the client, and a request's latency
+counts from its scheduled arrival, so a slow server cannot hide queueing.
 Prints p50/p95/p99 per endpoint, the median over K runs, the ratio to the floor and the load average.
 """
 
@@ -147,15 +148,12 @@ def _copy_cases(conn: Any, n: int, counties: list[str], creator: int, seed: int 
         copy.write(buf.getvalue())
 
 
-def build(base: str, home: Path, n: int) -> tuple[str, dict[str, int]]:
-    """Migrate and seed a database, add the units and N cases, store their deadlines; (url, user ids)."""
+def build(base: str, home: Path, n: int) -> str:
+    """Migrate and seed a database, add the units and N cases, store their deadlines; its URL."""
     import psycopg
-    from sqlalchemy import select
 
     from api.capture.services import clock_store
     from api.db import make_engine, make_sessionmaker
-    from api.models import User
-    from api.platform.services.users import create_user
     from zhifa.clock import now
 
     support, conftest = _test_helpers()
@@ -180,14 +178,10 @@ def build(base: str, home: Path, n: int) -> tuple[str, dict[str, int]]:
     engine = make_engine(url, pool_size=2)
     factory = make_sessionmaker(engine, support.SECRET)
     with factory() as s:
-        create_user(s, "provboss", support.PASSWORD, "410000", ["manager", "approver"], None)
-        create_user(s, "cityboss2", support.PASSWORD, "410300", ["manager", "approver"], None)
-        s.commit()
         started = time.perf_counter()
         done = clock_store.rebuild(s)
         s.commit()
         print(f"  deadlines of {done} open cases stored in {time.perf_counter() - started:.0f} s", flush=True)
-        ids = {u.username: u.id for u in s.scalars(select(User))}
     with psycopg.connect(f"{plain}/office") as c:
         t = now()
         pending = c.execute(
@@ -202,7 +196,33 @@ def build(base: str, home: Path, n: int) -> tuple[str, dict[str, int]]:
     with psycopg.connect(f"{plain}/office", autocommit=True) as c:
         c.execute("VACUUM ANALYZE")
     engine.dispose()
-    return url, ids
+    return url
+
+
+# the benchmark's managers beside the API tests' (cityboss 410100, head 410122): a province, a second city
+# and a county numbered last — a sort by case number once walked every earlier unit's cases to reach it
+MANAGERS = {"provboss": "410000", "cityboss2": "410300", "lastcounty": "411810"}
+
+
+def users(url: str) -> dict[str, int]:
+    """The benchmark's managers (added to a kept world that lacks one); every login's id by name."""
+    from sqlalchemy import select
+
+    from api.db import make_engine, make_sessionmaker
+    from api.models import User
+    from api.platform.services.users import create_user
+
+    support, _ = _test_helpers()
+    engine = make_engine(url, pool_size=1)
+    with make_sessionmaker(engine, support.SECRET)() as s:
+        have = set(s.scalars(select(User.username)))
+        for name, unit in MANAGERS.items():
+            if name not in have:
+                create_user(s, name, support.PASSWORD, unit, ["manager", "approver"], None)
+        s.commit()
+        ids = {u.username: u.id for u in s.scalars(select(User))}
+    engine.dispose()
+    return ids
 
 
 # --- the load ----------------------------------------------------------------------------------------------
@@ -227,7 +247,13 @@ def _requests(users: dict[str, dict[str, str]], n: int, seed: int) -> list[tuple
     rng = random.Random(seed)
     d0 = today()
     fill = {"m1": (d0 - timedelta(days=30)).isoformat(), "m0": d0.isoformat()}
-    scopes = {"provboss": "410101", "cityboss": "410122", "cityboss2": "410305", "head": "410122"}
+    scopes = {
+        "provboss": "410101",
+        "cityboss": "410122",
+        "cityboss2": "410305",
+        "head": "410122",
+        "lastcounty": "411810",
+    }
     out: list[tuple[str, str, dict[str, str]]] = []
     for _ in range(n):
         user = rng.choice(list(users))
@@ -323,23 +349,24 @@ def main() -> None:
         home.mkdir(parents=True, exist_ok=True)
         built = args.root / f"built-{args.cases}.json"  # a kept world of the same size is reused
         if built.exists():
-            url, ids = base + "/office", json.loads(built.read_text())
+            url = base + "/office"
         else:
-            url, ids = build(base, home, args.cases)
+            url = build(base, home, args.cases)
             if args.keep:
-                built.write_text(json.dumps(ids))
-        users = {
+                built.write_text(json.dumps({"cases": args.cases}))
+        ids = users(url)
+        logins = {
             u: {"Authorization": f"Bearer {create_token(support.SECRET, ids[u], 3600)}"}
-            for u in ("provboss", "cityboss", "cityboss2", "head")
+            for u in ("provboss", "cityboss", "cityboss2", "head", "lastcounty")
         }
         env = {"ZHIFA_HOME": str(home), "ZHIFA_SECRET_KEY": support.SECRET, "ZHIFA_DATABASE_URL": url}
         with uvicorn_server("api.main:create_app", env, workers=args.workers) as api:
-            asyncio.run(_open_loop(api, _requests(users, 200, seed=99), 20.0, seed=99))  # warm-up
+            asyncio.run(_open_loop(api, _requests(logins, 200, seed=99), 20.0, seed=99))  # warm-up
             by_rate = {}
             for rate in args.rate:
                 n = max(1, round(rate * args.seconds))
                 by_rate[rate] = [
-                    asyncio.run(_open_loop(api, _requests(users, n, seed=k), rate, seed=k))
+                    asyncio.run(_open_loop(api, _requests(logins, n, seed=k), rate, seed=k))
                     for k in range(args.runs)
                 ]
     for rate, runs in by_rate.items():
