@@ -139,3 +139,31 @@ def test_new_clock_settings_recompute_once(app: Any, monkeypatch: Any) -> None:
     with factory() as s:
         assert len(clocks.deadlines(s, None)) == 2  # filing of one case, decision of the other
         _stored_equals_computed(s)
+
+
+# Where a store session factory may be made without the deadline hooks: its definition, the factory that
+# adds them, and the audit verification (it reads, never writes a case).
+PLAIN_FACTORIES = {"api/db.py", "api/capture/services/clock_store.py", "api/platform/services/audit.py"}
+
+
+def test_every_writer_of_the_store_keeps_the_deadlines() -> None:
+    """A new entry point that opened the store with a plain session factory would write cases whose stored
+    deadlines nobody rewrites: the application code makes its factories through clock_store only."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for package in ("api", "cli", "dagster_defs", "ingestion", "zhifa", "dashboards"):
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func  # SQLAlchemy's sessionmaker(...) or our make_sessionmaker(...), not
+                # app.state.sessionmaker() — that one is the app's factory, made by clock_store
+                if (isinstance(func, ast.Name) and func.id in ("sessionmaker", "make_sessionmaker")) or (
+                    isinstance(func, ast.Attribute) and func.attr == "make_sessionmaker"
+                ):
+                    found.add(str(path.relative_to(root)))
+    assert found - PLAIN_FACTORIES == set()
+    assert "api/capture/services/clock_store.py" in found  # the scan sees the one that must be there
