@@ -8,8 +8,10 @@ say) gets no notice and is counted, so the unit can complete its register."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -40,36 +42,60 @@ def _text(shop: str, licence_no: str, valid_to: date, last_day: date, unit_name:
     )
 
 
+CHUNK = 500  # keys per lookup query (bound parameters stay well under SQLite's limit)
+
+
+def _by_key(session: Session, key: Any, value: Any, keys: Iterable[Any]) -> dict[Any, Any]:
+    """``value`` by ``key`` for these keys, a few queries whatever their number."""
+    wanted = sorted(set(keys))
+    out: dict[Any, Any] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = session.execute(select(key, value).where(key.in_(wanted[start : start + CHUNK]))).all()
+        out.update((k, v) for k, v in rows)
+    return out
+
+
 def write(session: Session, on: date, report: HolderReport) -> None:
     """The day's new notices; a period already noticed is left alone (its unique key says so)."""
-    due = renewals(
-        session, None, on, lambda province: refdata.days("licence_holder_notice_days", province, on)
-    )
-    for lic, last_day in due:
-        if lic.valid_to < on:
-            continue  # expired: a renewal can no longer be applied for
-        seen = select(HolderNotice.notice_id).where(
-            HolderNotice.licence_no == lic.licence_no,
-            HolderNotice.kind == KIND,
-            HolderNotice.valid_to == lic.valid_to,
+    due = [
+        (lic, last_day)
+        for lic, last_day in renewals(
+            session, None, on, lambda province: refdata.days("licence_holder_notice_days", province, on)
         )
-        if session.scalar(seen) is not None:
-            continue
-        phone = session.scalar(
-            select(LicenceApplication.applicant_phone).where(
-                LicenceApplication.application_id == lic.application_id
+        if lic.valid_to >= on  # expired: a renewal can no longer be applied for
+    ]
+    noticed = {  # the periods already noticed
+        (licence_no, valid_to)
+        for start in range(0, len(due), CHUNK)
+        for licence_no, valid_to in session.execute(
+            select(HolderNotice.licence_no, HolderNotice.valid_to).where(
+                HolderNotice.kind == KIND,
+                HolderNotice.licence_no.in_([lic.licence_no for lic, _ in due[start : start + CHUNK]]),
             )
-        )
+        ).tuples()
+    }
+    phones = _by_key(
+        session,
+        LicenceApplication.application_id,
+        LicenceApplication.applicant_phone,
+        (lic.application_id for lic, _ in due),
+    )
+    unit_names = _by_key(session, Unit.unit_code, Unit.name, (lic.unit_code for lic, _ in due))
+    for lic, last_day in due:
+        if (lic.licence_no, lic.valid_to) in noticed:
+            continue
+        phone = phones.get(lic.application_id)
         if not phone:
             report.without_phone.append(lic.licence_no)
             continue
-        unit_name = session.scalar(select(Unit.name).where(Unit.unit_code == lic.unit_code)) or ""
         notice = HolderNotice(
             licence_no=lic.licence_no,
             kind=KIND,
             valid_to=lic.valid_to,
             phone=phone,
-            body=_text(lic.shop_name, lic.licence_no, lic.valid_to, last_day, unit_name),
+            body=_text(
+                lic.shop_name, lic.licence_no, lic.valid_to, last_day, unit_names.get(lic.unit_code, "")
+            ),
             created_on=on,
             attempts=0,
         )
