@@ -11,6 +11,7 @@ from __future__ import annotations
 from dashboards.charts import bar, big_number, line, table
 from dashboards.datasets import NAMES, PERIOD_DATE, _count, _names
 from dashboards.spec import PERIOD, Board, Column, Dataset, Metric
+from zhifa.dashboard_links import OFFICER_COLUMN
 
 ROLE_ZH = (
     "CASE {0}.role WHEN 'handler' THEN '办案人员' WHEN 'approver' THEN '审批人' "
@@ -22,16 +23,17 @@ _COMMON = (
     Column("level", "VARCHAR", "层级（officer 人员／unit 单位）"),
     Column("role", "VARCHAR", "角色代码"),
     Column("role_zh", "VARCHAR", "角色"),
-    Column("person_id", "VARCHAR", "人员编号"),
+    # the mart's person_id under the officer filter's column name (zhifa.dashboard_links.OFFICER_COLUMN)
+    Column(OFFICER_COLUMN, "VARCHAR", "人员编号"),
     *NAMES,
 )
 
 SCORECARDS = Dataset(
     table="v_scorecards",
     label="执法考评",
-    sql=f"""SELECT s.level, s.role, {ROLE_ZH.format("s")} AS role_zh, s.person_id, s.person_name,
-    u.province_code, u.province_name, s.unit_code, u.path AS unit_path, s.total_score, s.n_components,
-    s.weight_covered, s.month AS {PERIOD}
+    sql=f"""SELECT s.level, s.role, {ROLE_ZH.format("s")} AS role_zh, s.person_id AS {OFFICER_COLUMN},
+    s.person_name, u.province_code, u.province_name, s.unit_code, u.path AS unit_path, s.total_score,
+    s.n_components, s.weight_covered, s.month AS {PERIOD}
 FROM marts.fct_scorecards s{_names("s")}""",
     columns=(
         *_COMMON,
@@ -51,9 +53,10 @@ FROM marts.fct_scorecards s{_names("s")}""",
 COMPONENTS = Dataset(
     table="v_scorecard_components",
     label="考评指标得分",
-    sql=f"""SELECT c.level, c.role, {ROLE_ZH.format("c")} AS role_zh, c.person_id, u.province_code,
-    u.province_name, c.unit_code, u.path AS unit_path, c.component, c.name_zh AS component_zh, c.n_basis,
-    c.raw_value, c.sub_score, c.weight, c.effective_weight, c.contribution, c.month AS {PERIOD}
+    sql=f"""SELECT c.level, c.role, {ROLE_ZH.format("c")} AS role_zh, c.person_id AS {OFFICER_COLUMN},
+    u.province_code, u.province_name, c.unit_code, u.path AS unit_path, c.component,
+    c.name_zh AS component_zh, c.n_basis, c.raw_value, c.sub_score, c.weight, c.effective_weight,
+    c.contribution, c.month AS {PERIOD}
 FROM marts.fct_scorecard_components c{_names("c")}""",
     columns=(
         *_COMMON,
@@ -187,7 +190,7 @@ ASSESSMENT = Board(
                 "哪些人员在哪个月、以什么角色得分最低？（点开“我的考评”可看每一分的来历）",
                 columns=[
                     "person_name",
-                    "person_id",
+                    OFFICER_COLUMN,
                     "role_zh",
                     "unit_path",
                     PERIOD,

@@ -20,7 +20,15 @@ from dashboards.datasets import DATASETS
 from dashboards.licence_datasets import LICENCE_DATASETS
 from dashboards.review_datasets import REVIEW_DATASETS
 from dashboards.spec import DATABASE_KEY, Chart, Dataset, stable_uuid
-from zhifa.dashboard_links import PERIOD_FILTER, PROVINCE_FILTER, UNIT_FILTER, filter_id
+from zhifa.dashboard_links import (
+    OFFICER_BOARDS,
+    OFFICER_COLUMN,
+    OFFICER_FILTER,
+    PERIOD_FILTER,
+    PROVINCE_FILTER,
+    UNIT_FILTER,
+    filter_id,
+)
 from zhifa.settings import PROJECT_ROOT
 
 BUNDLE_DIR = PROJECT_ROOT / "dashboards" / "bundle"
@@ -36,6 +44,7 @@ SELECT_FILTERS = (
     (PROVINCE_FILTER, "省级局", "province_name"),
     (UNIT_FILTER, "办案单位（市／县）", "unit_path"),
     ("violation", "违法类型", "violation_name"),
+    (OFFICER_FILTER, "执法人员编号", OFFICER_COLUMN),
 )
 
 
@@ -179,18 +188,32 @@ def _position(board: Board) -> dict[str, Any]:
     return pos
 
 
+def _scope(board: Board, column: str | None) -> dict[str, Any]:
+    """A filter reaches the charts whose dataset has its column (all for ``None``, the period every
+    dataset has): a chart it cannot narrow is left out of its scope, not shown as if narrowed."""
+    ids = _chart_ids(board)
+    reached = {
+        c.uuid for c in board.charts if column is None or column in {k.name for k in c.dataset.columns}
+    }
+    return {
+        "scope": {"rootPath": ["ROOT_ID"], "excluded": [i for u, i in ids.items() if u not in reached]},
+        "chartsInScope": [i for u, i in ids.items() if u in reached],
+    }
+
+
 def _native_filters(board: Board) -> list[dict[str, Any]]:
-    in_scope = list(_chart_ids(board).values())
     common = {
         "type": "NATIVE_FILTER",
         "description": "",
         "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
-        "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
-        "chartsInScope": in_scope,
         "tabsInScope": [],
     }
     filters: list[dict[str, Any]] = []
     known = {c.name for c in board.filter_dataset.columns}
+    if (OFFICER_COLUMN in known) != (board.slug in OFFICER_BOARDS):
+        raise ValueError(
+            f"{board.slug}: officer filter column and zhifa.dashboard_links.OFFICER_BOARDS disagree"
+        )
     for suffix, name, column in SELECT_FILTERS:
         if column not in known:  # e.g. scorecards have no violation type: no filter that narrows nothing
             continue
@@ -198,6 +221,7 @@ def _native_filters(board: Board) -> list[dict[str, Any]]:
         filters.append(
             {
                 **common,
+                **_scope(board, column),
                 "id": fid,
                 "name": name,
                 "filterType": "filter_select",
@@ -217,6 +241,7 @@ def _native_filters(board: Board) -> list[dict[str, Any]]:
         2,
         {
             **common,
+            **_scope(board, None),
             "id": filter_id(board.slug, PERIOD_FILTER),
             "name": "期间",
             "filterType": "filter_time",

@@ -23,12 +23,13 @@ from cli.main import app
 from dashboards.boards import BOARDS
 from dashboards.bootstrap import publish
 from dashboards.browser import screenshot_dashboards
-from dashboards.bundle import BUNDLE_DIR, SELECT_FILTERS, bundle_files, dump_yaml, read_bundle
+from dashboards.bundle import BUNDLE_DIR, SELECT_FILTERS, bundle_files, dashboard_yaml, dump_yaml, read_bundle
 from dashboards.client import ChartResult
 from dashboards.preflight import check_snapshot
 from dashboards.service import SupersetError
 from ingestion.snapshot import publish_snapshot
 from ingestion.warehouse import connect
+from zhifa.dashboard_links import OFFICER_BOARDS
 from zhifa.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -42,6 +43,31 @@ def test_the_committed_bundle_is_what_the_spec_generates() -> None:
         str(p.relative_to(BUNDLE_DIR)): p.read_text(encoding="utf-8") for p in BUNDLE_DIR.rglob("*.yaml")
     }
     assert committed == generated, "run `zhifa dashboards bundle` and commit dashboards/bundle/"
+
+
+def test_the_officer_filter_is_where_the_links_expect_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The boards a link narrows to an officer (zhifa.dashboard_links.OFFICER_BOARDS) are those with an
+    officer filter in the bundle; a board whose data lost (or gained) the officer column stops generating."""
+    with_filter = {
+        b.slug
+        for b in BOARDS
+        if any(
+            f["id"].endswith("-officer") for f in dashboard_yaml(b)["metadata"]["native_filter_configuration"]
+        )
+    }
+    assert (
+        with_filter
+        == OFFICER_BOARDS
+        == {
+            "fine-consistency",
+            "dossier-quality",
+            "enforcement-risk",
+            "enforcement-assessment",
+        }
+    )
+    monkeypatch.setattr("dashboards.bundle.OFFICER_BOARDS", OFFICER_BOARDS - {"dossier-quality"})
+    with pytest.raises(ValueError, match="dossier-quality"):
+        dashboard_yaml(next(b for b in BOARDS if b.slug == "dossier-quality"))
 
 
 def test_every_chart_answers_with_rows(served: Served) -> None:

@@ -6,6 +6,7 @@ and the admin's answers narrowed by an explicit unit filter, never the RLS under
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from superset_support import API_SECRET, SSO_KEY, TRAINED_COURSE, Served
 from typer.testing import CliRunner
 
 from api.main import create_app
-from api.models import TrainingAssignment, Unit
+from api.models import Officer, TrainingAssignment, Unit
 from api.platform.services.users import create_user
 from cli.dashboards import sync_users
 from cli.main import app as cli_app
@@ -32,7 +33,7 @@ from dashboards.bundle import read_bundle
 from dashboards.client import SupersetClient
 from dashboards.service import SupersetError
 from zhifa.dashboard_links import BOARDS as LINKED_BOARDS
-from zhifa.dashboard_links import unit_display_path
+from zhifa.dashboard_links import OFFICER_BOARDS, OFFICER_FILTER, filter_id, rison, unit_display_path
 from zhifa.reference import load_reference, read_seed
 from zhifa.settings import SEEDS_DIR, Settings, get_settings
 from zhifa.training_effect import OBSERVATIONAL, SMALL_SAMPLE
@@ -127,11 +128,15 @@ def test_every_dataset_carries_the_unit_column_rls_filters_on() -> None:
     assert _unit_columns()["相似案件、不同罚款（明细）"] == ["unit_code", "unit_code_b"]
 
 
-def _units_seen(client: SupersetClient, chart_id: int, column: str = "unit_code") -> set[str]:
-    """The unit codes behind a chart: its saved query regrouped by a unit column (same dataset, filters)."""
+def _units_seen(
+    client: SupersetClient, chart_id: int, column: str = "unit_code", filters: tuple[dict[str, Any], ...] = ()
+) -> set[str]:
+    """The unit codes (or other ``column``) behind a chart: its saved query regrouped by that column (same
+    dataset, same filters, plus ``filters``)."""
     context = client.query_context(chart_id)
     for query in context["queries"]:
         query.update(
+            filters=[*query.get("filters", []), *filters],
             columns=[column],
             metrics=[{"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "n"}],
             orderby=[],
@@ -308,11 +313,107 @@ def test_links_carry_the_context_and_refuse_foreign_units(world: World) -> None:
     assert target.startswith("/superset/dashboard/dossier-quality/?native_filters=")
     assert httpx.URL("http://x" + target).params["native_filters"].count(unit_display_path(names)) == 2
     assert "2024-01-01 : No filter" in httpx.URL("http://x" + target).params["native_filters"]
-    # a county manager asking for the other county: as if it did not exist
+    # a county manager asking for the other county, or one of its officers: as if it did not exist
     foreign = world.link("county_a", "dossier-quality", unit_code=world.county_b)
     assert foreign.status_code == 404
+    with world.api.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+        officer_b = session.scalars(
+            select(Officer.officer_id).where(Officer.unit_code == world.county_b)
+        ).first()
+    assert officer_b is not None
+    foreign = world.link("county_a", "dossier-quality", officer_id=officer_b)
+    missing = world.link("county_a", "dossier-quality", officer_id="O000000000")
+    assert foreign.status_code == missing.status_code == 404 and foreign.json() == missing.json()
+    assert world.link("province_mgr", "dossier-quality", officer_id=officer_b).status_code == 200
     assert world.link("county_a", "no-such-board").status_code == 404
     assert set(LINKED_BOARDS) == {b.slug for b in BOARDS}
+
+
+# per board with an officer filter: a headline chart and its count computed from the source marts
+OFFICER_TRUTH = {
+    "fine-consistency": (
+        "已评估案件数",
+        "SELECT count(*) FROM marts.fct_case_fines WHERE lead_officer_id = ? AND fine_status = 'ok'",
+    ),
+    "dossier-quality": (
+        "案卷数",
+        "SELECT count(*) FROM marts.fct_dossier_quality JOIN marts.fct_case_fines f USING (case_id) "
+        "WHERE f.lead_officer_id = ?",
+    ),
+    "enforcement-risk": (
+        "有风险信号的案件数",
+        "SELECT count(*) FROM marts.fct_case_risk r JOIN marts.fct_case_fines f USING (case_id) "
+        "WHERE f.lead_officer_id = ? AND r.n_signals > 0",
+    ),
+    "enforcement-assessment": (
+        "人员考评数（人·月）",
+        "SELECT count(*) FROM marts.fct_scorecards WHERE person_id = ? AND level = 'officer'",
+    ),
+}
+
+
+def test_an_officer_link_narrows_every_chart_it_can_to_that_officer(world: World) -> None:
+    """The officer filter of a link (the busiest lead officer of county A) is a filter the imported dashboard
+    has, on the officer column; sent with the charts' queries as the dashboard sends it, the charts in its
+    scope (one per dataset) answer with that officer's rows only, headlines equal to DuckDB over the source
+    marts, and the charts left out of its scope are those whose dataset has no officer column."""
+    con = duckdb.connect(str(world.served.snapshot), read_only=True)
+    try:
+        (officer,) = con.execute(
+            "SELECT lead_officer_id FROM marts.fct_case_fines WHERE unit_code = ? AND fine_status = 'ok' "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+            [world.county_a],
+        ).fetchall()[0]
+        truth = {
+            slug: con.execute(sql, [officer]).fetchall()[0][0] for slug, (_, sql) in OFFICER_TRUTH.items()
+        }
+        (county_cases,) = con.execute(
+            "SELECT count(*) FROM marts.fct_case_fines WHERE unit_code = ? AND fine_status = 'ok'",
+            [world.county_a],
+        ).fetchall()[0]
+    finally:
+        con.close()
+    assert 0 < truth["fine-consistency"] < county_cases and all(truth.values()), truth
+    assert set(OFFICER_TRUTH) == OFFICER_BOARDS
+    datasets = {d["uuid"]: d for rel, d in read_bundle().items() if rel.startswith("datasets/")}
+    charts = {
+        d["slice_name"]: datasets[d["dataset_uuid"]]
+        for rel, d in read_bundle().items()
+        if rel.startswith("charts/")
+    }
+    chart_ids = {r.title: r.chart_id for r in world.served.results.values()}
+    narrowed: set[str] = set()
+    with world.served.client() as admin, world.superset("province_mgr") as client:
+        for board in (b for b in BOARDS if b.slug in OFFICER_BOARDS):
+            resp = world.link("province_mgr", board.slug, officer_id=officer)
+            assert resp.status_code == 200, resp.text
+            state = httpx.URL("http://x" + httpx.URL(resp.json()["url"]).params["next"]).params[
+                "native_filters"
+            ]
+            fid = filter_id(board.slug, OFFICER_FILTER)
+            meta = admin.http.get(f"/api/v1/dashboard/{board.slug}")
+            meta.raise_for_status()
+            config = json.loads(meta.json()["result"]["json_metadata"])["native_filter_configuration"]
+            (imported,) = [f for f in config if f["id"] == fid]
+            column = imported["targets"][0]["column"]["name"]
+            picked = {"col": column, "op": "IN", "val": [officer]}
+            assert f"{fid}:(id:{fid},extraFormData:(filters:!({rison(picked)}))" in state
+            excluded = set(imported["scope"]["excluded"])
+            for chart in board.charts:
+                chart_id = chart_ids[chart.title]
+                assert chart_id is not None
+                has_column = column in {c["column_name"] for c in charts[chart.title]["columns"]}
+                assert (chart_id in excluded) != has_column, (board.slug, chart.title)
+                if has_column and chart.dataset.uuid not in narrowed:  # one chart per dataset: same filter
+                    narrowed.add(chart.dataset.uuid)
+                    seen = _units_seen(client, chart_id, column, (picked,))
+                    assert seen == {officer}, (chart.title, seen)
+            title, _ = OFFICER_TRUTH[board.slug]
+            chart_id = chart_ids[title]
+            assert chart_id is not None
+            rows, error = client.chart_data_filtered(chart_id, [picked])
+            assert error is None, (title, error)
+            assert [next(iter(r.values())) for r in rows] == [truth[board.slug]], title
 
 
 def test_unit_paths_of_the_links_equal_the_dashboards_names(world: World) -> None:

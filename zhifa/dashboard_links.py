@@ -25,6 +25,13 @@ BOARDS: Mapping[str, str] = {
 UNIT_FILTER = "unit"  # on unit_path, the names path of dim_units
 PROVINCE_FILTER = "province"  # on province_name, the province bureau's full name
 PERIOD_FILTER = "period"
+OFFICER_FILTER = "officer"  # on officer_id: the case's lead officer, the consistency or scorecard's person
+OFFICER_COLUMN = "officer_id"
+# the boards whose filter dataset carries OFFICER_COLUMN (dashboards/bundle.py checks it when generating);
+# a link to another board drops the officer: no filter there to take it
+OFFICER_BOARDS = frozenset(
+    {"fine-consistency", "dossier-quality", "enforcement-risk", "enforcement-assessment"}
+)
 UNIT_NAME_SUFFIX = "烟草专卖局"  # dim_units.short_name drops it
 PATH_SEPARATOR = " › "
 
@@ -77,9 +84,11 @@ def dashboard_path(
     province: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    officer_id: str | None = None,
 ) -> str:
     """``/superset/dashboard/<slug>/`` with filters set: units (their display paths), a province (its
-    name), a period (``end`` inclusive). Row-level security still bounds what the user sees."""
+    name), a period (``end`` inclusive), an officer (their id, on boards with an officer filter).
+    Row-level security still bounds what the user sees."""
     if slug not in BOARDS:
         raise ValueError(f"unknown dashboard {slug!r}")
     state: dict[str, object] = {}
@@ -87,6 +96,8 @@ def dashboard_path(
         state[filter_id(slug, PROVINCE_FILTER)] = _select(slug, PROVINCE_FILTER, "province_name", [province])
     if unit_paths:
         state[filter_id(slug, UNIT_FILTER)] = _select(slug, UNIT_FILTER, "unit_path", unit_paths)
+    if officer_id and slug in OFFICER_BOARDS:
+        state[filter_id(slug, OFFICER_FILTER)] = _select(slug, OFFICER_FILTER, OFFICER_COLUMN, [officer_id])
     if start or end:
         # Superset's ranges are [since : until); "No filter" stands for an open end
         since = start.isoformat() if start else "No filter"

@@ -1,5 +1,6 @@
-"""Dashboard links (issue #17 item 6): the API builds the Superset address narrowed to a unit subtree and
-period, behind a short-lived sign-in token; a unit outside the caller's scope looks like a missing one.
+"""Dashboard links (issue #17 item 6): the API builds the Superset address narrowed to a unit subtree, an
+officer and a period, behind a short-lived sign-in token; a unit or officer outside the caller's scope looks
+like a missing one.
 (Superset accepting the token and scoping rows: tests/test_dashboards_access.py.)"""
 
 from __future__ import annotations
@@ -86,6 +87,37 @@ def test_foreign_units_unknown_boards_and_bad_ranges(client: TestClient, as_user
     assert link(client, boss, "fine-consistency", unit_code="41'00").status_code == 422
     assert link(client, boss, "fine-consistency", date_to="9999-12-31").status_code == 422  # no overflow
     assert link(client, {}, "fine-consistency").status_code == 401
+
+
+def test_a_link_narrows_to_an_officer_on_the_boards_with_an_officer_filter(
+    client: TestClient, as_user: Any
+) -> None:
+    boss = as_user("cityboss")  # li (O410122001) works in 中牟县, inside the city's subtree
+    officer = "(col:officer_id,op:IN,val:!(O410122001))"
+    for board in ("fine-consistency", "dossier-quality", "enforcement-risk", "enforcement-assessment"):
+        _, path = target(link(client, boss, board, officer_id="O410122001", date_from="2024-01-01"))
+        fid = f"NATIVE_FILTER-{board}-officer"
+        assert f"{fid}:(id:{fid},extraFormData:(filters:!({officer}))" in path, path
+        assert "time_range:'2024-01-01 : No filter'" in path
+    # no officer filter on the review or licensing boards: the officer is checked, then dropped
+    _, path = target(link(client, boss, "licensing", officer_id="O410122001"))
+    assert path == "/superset/dashboard/licensing/"
+    # kaifeng's officer sees their own id; nobody outside 开封's subtree does
+    kaifeng = as_user("kaifeng")
+    _, own = target(link(client, kaifeng, "fine-consistency", officer_id="O410200001"))
+    assert "val:!(O410200001)" in own
+
+
+def test_a_foreign_officer_looks_like_a_missing_one(client: TestClient, as_user: Any) -> None:
+    for user, foreign in (("cityboss", "O410200001"), ("kaifeng", "O410122001"), ("li", "O410200001")):
+        h = as_user(user)
+        got = link(client, h, "fine-consistency", officer_id=foreign)
+        missing = link(client, h, "fine-consistency", officer_id="O999999999")
+        assert got.status_code == missing.status_code == 404, (user, got.text)
+        assert got.json() == missing.json() and got.json()["code"] == "OFFICER_NOT_FOUND"
+        assert foreign not in got.text
+    assert link(client, as_user("cityboss"), "fine-consistency", officer_id="O4'1").status_code == 422
+    assert link(client, as_user("admin"), "fine-consistency", officer_id="O410200001").status_code == 200
 
 
 def test_without_a_dashboards_address_there_are_no_links(

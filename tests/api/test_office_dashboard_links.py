@@ -1,10 +1,14 @@
-"""统计分析 links on the office pages in Debian Chromium (issue #17 item 6): 案件查询 with a unit picked opens
-Superset's sign-in for this user with the dashboard narrowed to that unit (Superset itself is stood in for
-by a routed answer here; tests/test_dashboards_access.py follows such links into the real one)."""
+"""统计分析 links on the office pages in Debian Chromium (issue #17 item 6): 案件查询 with a unit and an
+officer picked opens Superset's sign-in for this user with the dashboard narrowed to that unit and officer
+(an officer outside the user's scope is refused like a missing one); the approval page links to the case's
+unit, lead officer and year. Superset itself is stood in for by a routed answer here;
+tests/test_dashboards_access.py follows such links into the real one."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -13,9 +17,11 @@ import httpx
 import jwt
 import pytest
 from field_support import Served, require_build, serve
-from office_pages_support import desk, launch, sign_in
+from office_pages_support import api_client, desk, launch, sign_in
+from office_support import deviation_case
 from playwright.sync_api import Browser, Route
 
+from zhifa import clock
 from zhifa.dashboard_links import BOARDS as LINKED_BOARDS
 
 DASHBOARDS = "http://127.0.0.1:9"  # nothing listens there: the browser's requests are routed
@@ -38,7 +44,8 @@ def browser() -> Iterator[Browser]:
     yield from launch()
 
 
-def test_case_search_links_to_the_dashboard_for_the_picked_unit(served: Served, browser: Browser) -> None:
+def _routed(browser: Browser) -> tuple[Any, list[str]]:
+    """A desk browser context whose requests to the dashboards are answered here and recorded."""
     context = desk(browser)
     opened: list[str] = []
 
@@ -47,6 +54,21 @@ def test_case_search_links_to_the_dashboard_for_the_picked_unit(served: Served, 
         route.fulfill(status=200, body="superset", content_type="text/plain")
 
     context.route(f"{DASHBOARDS}/**", superset)
+    return context, opened
+
+
+def _target(opened: str, user: str) -> str:
+    url = httpx.URL(opened)
+    assert url.path == "/zhifa/sso/"
+    claims: dict[str, Any] = jwt.decode(
+        url.params["token"], SSO_KEY, algorithms=["HS256"], audience="zhifa-dashboards"
+    )
+    assert claims["sub"] == user
+    return unquote(url.params["next"])
+
+
+def test_case_search_links_to_the_dashboard_for_the_picked_unit(served: Served, browser: Browser) -> None:
+    context, opened = _routed(browser)
     page = context.new_page()
     try:
         sign_in(page, served.url, "cityboss", at="/office.html#/login")
@@ -55,18 +77,45 @@ def test_case_search_links_to_the_dashboard_for_the_picked_unit(served: Served, 
         links.wait_for()
         assert links.get_by_role("button").count() == len(LINKED_BOARDS)  # one per board, none missing
         page.get_by_label("单位").select_option("410122")
+        page.get_by_label("执法人员编号").fill("O410122001")  # li, of 中牟县
         with context.expect_page() as popup_info:
             links.get_by_role("button", name="案卷质量").click()
         popup = popup_info.value
         popup.wait_for_url(f"{DASHBOARDS}/**")
-        url = httpx.URL(opened[-1])
-        assert url.path == "/zhifa/sso/"
-        claims: dict[str, Any] = jwt.decode(
-            url.params["token"], SSO_KEY, algorithms=["HS256"], audience="zhifa-dashboards"
-        )
-        assert claims["sub"] == "cityboss"
-        target = unquote(url.params["next"])
+        target = _target(opened[-1], "cityboss")
         assert target.startswith("/superset/dashboard/dossier-quality/?native_filters=")
         assert "河南省 › 郑州市 › 中牟县" in target
+        assert "extraFormData:(filters:!((col:officer_id,op:IN,val:!(O410122001))))" in target
+        # an officer of 开封 (another city): no link, the page says the officer does not exist
+        page.get_by_label("执法人员编号").fill("O410200001")
+        links.get_by_role("button", name="案卷质量").click()
+        assert "执法人员不存在" in links.get_by_role("alert").inner_text()
+        assert len(opened) == 1
+    finally:
+        context.close()
+
+
+def test_the_approval_page_links_to_the_lead_officers_dashboards(served: Served, browser: Browser) -> None:
+    """The approver judging a deviation opens 罚款一致性 for the case's unit, lead officer and year."""
+    with contextmanager(api_client)(served) as client:
+        made = deviation_case(client, client.login("li"))  # li (O410122001) leads the case
+        kase = client.get(f"/cases/{made['case_id']}", headers=client.login("cityboss")).json()
+    discovered = datetime.fromisoformat(kase["discovered_at"]).astimezone(clock.LOCAL).date()
+    # the year of discovery, ending today at the latest (the API refuses a date_to beyond its window)
+    until = min(date(discovered.year + 1, 1, 1), clock.today() + timedelta(days=1))
+    context, opened = _routed(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, served.url, "cityboss", at="/office.html#/login")
+        page.goto(f"{served.url}/office.html#/approvals/{made['case_id']}/{made['approval_id']}")
+        links = page.get_by_test_id("dashboard-links")
+        with context.expect_page() as popup_info:
+            links.get_by_role("button", name="罚款一致性").click()
+        popup_info.value.wait_for_url(f"{DASHBOARDS}/**")
+        target = _target(opened[-1], "cityboss")
+        assert target.startswith("/superset/dashboard/fine-consistency/?native_filters=")
+        assert "河南省 › 郑州市 › 中牟县" in target
+        assert "extraFormData:(filters:!((col:officer_id,op:IN,val:!(O410122001))))" in target
+        assert f"time_range:'{discovered.year}-01-01 : {until.isoformat()}'" in target
     finally:
         context.close()

@@ -40,8 +40,8 @@ def list_dashboards(request: Request, user: CurrentUser) -> DashboardsOut:
 
 @router.get(
     "/dashboards/{board}/link",
-    summary="Sign-in link to a dashboard, narrowed to a unit (subtree) and period",
-    responses={404: {"description": "no such dashboard, or a unit outside the caller's scope"}},
+    summary="Sign-in link to a dashboard, narrowed to a unit (subtree), an officer and a period",
+    responses={404: {"description": "no such dashboard, or a unit or officer outside the caller's scope"}},
 )
 def dashboard_link(
     request: Request,
@@ -51,6 +51,7 @@ def dashboard_link(
     unit_code: Annotated[str | None, Query(max_length=12, pattern=r"^[0-9A-Za-z]+$")] = None,
     date_from: PlausibleDate | None = None,
     date_to: PlausibleDate | None = None,
+    officer_id: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9A-Za-z]+$")] = None,
 ) -> LinkOut:
-    ctx = dashboards.Context(board, unit_code, date_from, date_to)
+    ctx = dashboards.Context(board, unit_code, date_from, date_to, officer_id)
     return LinkOut(url=dashboards.handover_url(request.app.state.settings, db, user, ctx))

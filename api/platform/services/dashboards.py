@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Invalid, NotFound
-from api.models import Unit, User
+from api.models import Officer, Unit, User
 from api.platform.services.users import unit_path, visible_units
 from zhifa import clock
 from zhifa.dashboard_links import BOARDS, dashboard_path, unit_display_path
@@ -28,6 +28,7 @@ class Context:
     unit_code: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    officer_id: str | None = None
 
 
 def _names(session: Session, codes: list[str]) -> dict[str, str]:
@@ -41,7 +42,8 @@ def _display_path(session: Session, unit: Unit) -> str:
 
 
 def target_path(session: Session, user: User, ctx: Context) -> str:
-    """The dashboard path with the context's filters; a unit outside the user's scope is a missing one."""
+    """The dashboard path with the context's filters; a unit or an officer outside the user's scope is a
+    missing one."""
     if ctx.board not in BOARDS:
         raise NotFound("DASHBOARD_NOT_FOUND", f"仪表板不存在 / no dashboard {ctx.board}")
     if ctx.date_from and ctx.date_to and ctx.date_from > ctx.date_to:
@@ -66,7 +68,11 @@ def target_path(session: Session, user: User, ctx: Context) -> str:
                 province = unit.name
             else:
                 unit_paths = [_display_path(session, u) for u in subtree]
-    return dashboard_path(ctx.board, unit_paths, province, ctx.date_from, ctx.date_to)
+    if ctx.officer_id is not None:
+        officer = session.get(Officer, ctx.officer_id)
+        if officer is None or (visible is not None and officer.unit_code not in visible):
+            raise NotFound("OFFICER_NOT_FOUND", "执法人员不存在 / no such officer")  # no id echoed
+    return dashboard_path(ctx.board, unit_paths, province, ctx.date_from, ctx.date_to, ctx.officer_id)
 
 
 def handover_url(settings: Settings, session: Session, user: User, ctx: Context) -> str:
