@@ -7,27 +7,28 @@ OCR at ~5 s a page and are left to the recognition tests) → raw.document_field
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import layout_density_checks
 import pandas as pd
 import pytest
 import scorecard_checks
+from metrics_support import (
+    BAD_CASES,
+    Built,
+    add_bad_cases,
+    licence_pseudonym,
+    mart_checksums,
+    recognise,
+    run_dbt,
+)
 
 from generator.dossiers import DEFECT_RULE
-from ingestion.recognition import recognise_folder
 from ingestion.warehouse import connect, load_folder
-from zhifa.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -53,99 +54,6 @@ PUBLIC_COLUMNS = {
     "fct_rectifications": "rectification_id unit_code officer_ids reviewer_id opened_at closed_at due_date "
     "status overdue",
 }
-# bad input added to the world: case suffix → (expected reason_code, how the case is spoiled)
-BAD_CASES = {
-    "BADPRICE": "MISSING_PRICE",  # discovered before any catalog price was valid
-    "BADPROD": "UNKNOWN_PRODUCT",  # a valid EAN-13 that is in no catalog
-    "BADZERO": "ZERO_AMOUNT",  # every quantity zero
-    "BADTIER": "NO_TIER",  # a violation without benchmark tiers
-    "BADITEMS": "NO_ITEMS",  # no seized goods at all
-    "BADFINE": "NO_FINE",  # decided without a fine amount
-}
-
-
-@dataclass
-class Built:
-    db: Path
-    target: Path
-    truth: dict[str, Any]
-    truth_cases: pd.DataFrame
-    recognised_cases: set[str]
-    build_ok: bool
-    build_log: str
-    moved: scorecard_checks.MovedOfficer
-
-    def df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
-            return con.execute(sql, params or []).df()
-        finally:
-            con.close()
-
-
-def _add_bad_cases(con: duckdb.DuckDBPyConnection) -> None:
-    """Six decided cases of one existing unit, each broken in one way the marts must report, not hide."""
-    unit, officer, product = con.execute(
-        "select c.unit_code, o.officer_id, (select min(product_code) from raw.products) "
-        "from raw.cases c join raw.case_officers o using (case_id) where o.role = 'lead' limit 1"
-    ).fetchall()[0]
-    first_price = con.execute("select min(valid_from) from raw.prices").fetchall()[0][0]
-    for suffix, _ in BAD_CASES.items():
-        case_id = f"C{unit}2099{suffix}"
-        year = first_price.year - 1 if suffix == "BADPRICE" else 2024
-        discovered = f"{year}-06-01 10:00:00+08"
-        violation = "SALE_TO_MINORS" if suffix == "BADTIER" else "NON_DESIGNATED_SOURCE"
-        fine = None if suffix == "BADFINE" else 500.0
-        con.execute(
-            "insert into raw.cases (case_id, unit_code, violation_code, discovered_at, filed_at, status, "
-            "decided_at, fine_amount, illegal_amount, prior_offences_3y) values (?, ?, ?, ?::timestamptz, "
-            "?::timestamptz + interval 1 day, 'decided', ?::timestamptz + interval 30 day, ?, 1000.0, 0)",
-            [case_id, unit, violation, discovered, discovered, discovered, fine],
-        )
-        con.execute(
-            "insert into raw.case_officers (case_id, officer_id, role) values (?, ?, 'lead')",
-            [case_id, officer],
-        )
-        if suffix == "BADITEMS":
-            continue
-        barcode = "6901028999996" if suffix == "BADPROD" else None
-        con.execute(
-            "insert into raw.case_items (case_id, line_no, barcode, product_code, quantity, quantity_unit) "
-            "values (?, 1, ?, ?, ?, 'carton')",
-            [case_id, barcode, None if barcode else product, 0.0 if suffix == "BADZERO" else 5.0],
-        )
-
-
-def _recognise(con: duckdb.DuckDBPyConnection, world: Path) -> set[str]:
-    """Fill raw.document_fields from the text-layer and Word files unless the loader already did."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'raw' and table_name = 'document_fields'"
-    ).fetchall()[0][0]
-    if exists and con.execute("select count(*) from raw.document_fields").fetchall()[0][0]:
-        return {r[0] for r in con.execute("select distinct case_id from raw.document_fields").fetchall()}
-    docs = con.execute(
-        "select document_id, case_id, file_path from raw.documents where file_path is not null"
-    ).df()
-    docs = docs[~docs["file_path"].str.lower().str.endswith((".png", ".jpg", ".jpeg"))]
-    fields = recognise_folder(world, docs).fields
-    con.execute("create or replace table raw.document_fields as select * from fields")
-    return set(fields["case_id"])
-
-
-def _dbt(args: list[str], target: Path, env: dict[str, str]) -> tuple[bool, str]:
-    """dbt in a subprocess (an in-process run keeps its DuckDB handle open and locks the file)."""
-    project = str(DBT_PROJECT_DIR)
-    dbt = Path(sys.executable).with_name("dbt")
-    common = ["--project-dir", project, "--profiles-dir", project, "--target-path", str(target)]
-    done = subprocess.run(
-        [str(dbt), *args, *common, "--log-path", str(target / "logs")],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.returncode == 0, (done.stdout + done.stderr)[-6000:]
 
 
 @pytest.fixture(scope="module")
@@ -155,13 +63,13 @@ def built(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     con = connect(home / "warehouse.duckdb")
     try:
         load_folder(con, demo_world, "demo")
-        recognised = _recognise(con, demo_world)
-        _add_bad_cases(con)
+        recognised = recognise(con, demo_world)
+        add_bad_cases(con)
         moved = scorecard_checks.add_moved_officer(con)
         layout_density_checks.add_cluster(con)
     finally:
         con.close()
-    ok, log = _dbt(["build"], target, {"ZHIFA_HOME": str(home), "ZHIFA_PSEUDONYM_KEY": "test-key-metrics"})
+    ok, log = run_dbt(["build"], target, {"ZHIFA_HOME": str(home), "ZHIFA_PSEUDONYM_KEY": "test-key-metrics"})
     truth_dir = demo_world / "ground_truth"
     yield Built(
         db=home / "warehouse.duckdb",
@@ -388,7 +296,7 @@ def test_personal_data_never_reaches_the_modelled_schemas(built: Built) -> None:
 
 
 def test_docs_generate(built: Built) -> None:
-    ok, log = _dbt(["docs", "generate"], built.target, {"ZHIFA_HOME": str(built.db.parent)})
+    ok, log = run_dbt(["docs", "generate"], built.target, {"ZHIFA_HOME": str(built.db.parent)})
     assert ok, log
     assert (built.target / "catalog.json").is_file()
 
@@ -433,12 +341,6 @@ def test_a_weight_set_not_summing_to_100_is_refused_by_dbt_and_python(built: Bui
     scorecard_checks.assert_weights_refused(built.db, built.target, tmp_path)
 
 
-def _licence_pseudonym(value: str, key: str = "test-key-metrics") -> str:
-    """stg_licences' pseudonym, computed here: 'P' + 20 hex of sha256(key | sha256(key | value))."""
-    inner = hashlib.sha256(f"{key}|{value}".encode()).hexdigest()
-    return "P" + hashlib.sha256(f"{key}|{inner}".encode()).hexdigest()[:20]
-
-
 def test_licensing_signals_find_what_the_world_planted(built: Built) -> None:
     """Issue 23: each licensing signal raised for exactly the planted applications, licences and cases."""
     planted = built.truth["licences"]
@@ -446,7 +348,7 @@ def test_licensing_signals_find_what_the_world_planted(built: Built) -> None:
     found = {code: set(group["subject_id"]) for code, group in signals.groupby("signal_code")}
     assert found["LICENCE_DECISION_LATE"] == set(planted["decision_late"])
     assert found["LICENCE_INVALID_ON_OFFENCE"] == set(planted["invalid_on_offence_cases"])
-    assert found["LICENCE_RENEWAL_MISSED"] == {_licence_pseudonym(x) for x in planted["renewal_missed"]}
+    assert found["LICENCE_RENEWAL_MISSED"] == {licence_pseudonym(x) for x in planted["renewal_missed"]}
     sold = built.df(
         "select distinct case_id from raw.case_items where substr(spray_code, 21, 12) in (select unnest(?))",
         [planted["cancelled_spray_licences"]],
@@ -457,7 +359,7 @@ def test_licensing_signals_find_what_the_world_planted(built: Built) -> None:
     numbers = built.df("select distinct licence_no from raw.licences")["licence_no"]
     history = built.df("select * from marts.fct_licence_history")
     assert not history.astype(str).isin(set(numbers)).any().any()
-    assert set(history["licence_pseudonym"]) == {_licence_pseudonym(n) for n in numbers}
+    assert set(history["licence_pseudonym"]) == {licence_pseudonym(n) for n in numbers}
 
 
 def test_retailer_density_judges_each_licence_as_the_on_site_check_would(built: Built) -> None:
@@ -466,40 +368,13 @@ def test_retailer_density_judges_each_licence_as_the_on_site_check_would(built: 
     layout_density_checks.check_density(built.df)
 
 
-def _mart_checksums(db: Path) -> dict[str, tuple[int, str]]:
-    """Every table of the marts schema (and the machine review itself): row count and the md5 of its rows as
-    text, sorted — independent of row order. Doubles to 1e-9: a mart summing doubles (the scorecards' means)
-    sums them in the order its input rows happen to come in, which may move the last bit."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "
-            "and (table_schema = 'marts' or table_name = 'int_rule_results') order by all"
-        ).fetchall()
-        sums = {}
-        for schema, name in tables:
-            columns = con.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = ? and table_name = ? order by ordinal_position",
-                [schema, name],
-            ).fetchall()
-            row = ", ".join(f'round("{c}", 9)' if t in ("DOUBLE", "FLOAT") else f'"{c}"' for c, t in columns)
-            sums[f"{schema}.{name}"] = con.execute(
-                f"select count(*), md5(coalesce(string_agg(r, chr(10) order by r), '')) "
-                f'from (select cast(row({row}) as varchar) as r from "{schema}"."{name}")'
-            ).fetchall()[0]
-        return sums
-    finally:
-        con.close()
-
-
 def test_marts_are_identical_with_either_rule_back_end(built: Built, tmp_path: Path) -> None:
     """The machine review compiled to SQL (the build above) and by the reference evaluator (var rule_backend:
     python, rebuilt from int_rule_results on a copy of the warehouse) give the same marts, value for value."""
     shutil.copy(built.db, tmp_path / built.db.name)
     target = tmp_path / "dbt_target"
     env = {"ZHIFA_HOME": str(tmp_path), "ZHIFA_PSEUDONYM_KEY": "test-key-metrics"}
-    ok, log = _dbt(["run", "-s", "int_rule_results+", "--vars", "{rule_backend: python}"], target, env)
+    ok, log = run_dbt(["run", "-s", "int_rule_results+", "--vars", "{rule_backend: python}"], target, env)
     assert ok, log
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     node = manifest["nodes"]["model.zhifa.int_rule_results"]
@@ -507,6 +382,6 @@ def test_marts_are_identical_with_either_rule_back_end(built: Built, tmp_path: P
     rebuilt = {
         r["unique_id"] for r in json.loads((target / "run_results.json").read_text("utf-8"))["results"]
     }
-    expected = _mart_checksums(built.db)
+    expected = mart_checksums(built.db)
     assert "marts.fct_rule_results" in expected and "model.zhifa.fct_rule_results" in rebuilt
-    assert _mart_checksums(tmp_path / built.db.name) == expected
+    assert mart_checksums(tmp_path / built.db.name) == expected
