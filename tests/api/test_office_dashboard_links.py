@@ -6,6 +6,7 @@ tests/test_dashboards_access.py follows such links into the real one."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -16,7 +17,7 @@ from urllib.parse import unquote
 import httpx
 import jwt
 import pytest
-from field_support import Served, require_build, serve
+from field_support import Served, require_build, serve, wait_until
 from office_pages_support import api_client, desk, launch, sign_in
 from office_support import deviation_case
 from playwright.sync_api import Browser, Route
@@ -117,5 +118,48 @@ def test_the_approval_page_links_to_the_lead_officers_dashboards(served: Served,
         assert "河南省 › 郑州市 › 中牟县" in target
         assert "extraFormData:(filters:!((col:officer_id,op:IN,val:!(O410122001))))" in target
         assert f"time_range:'{discovered.year}-01-01 : {until.isoformat()}'" in target
+    finally:
+        context.close()
+
+
+# the boards each page without a context of its own links, in the caller's scope (web/src/office/router.js)
+PAGE_BOARDS = {
+    "todo": list(LINKED_BOARDS),
+    "deadlines": ["enforcement-risk"],
+    "approvals": ["fine-consistency", "enforcement-risk"],
+    "review-tasks": ["review-operations"],
+    "rules": ["dossier-quality"],
+    "quality/arbitration": ["review-operations"],
+    "quality/calibration": ["review-operations"],
+    "sampling": ["review-operations", "dossier-quality"],
+    "training": ["enforcement-assessment"],
+    "licensing": ["licensing"],
+    "rectifications": ["dossier-quality", "enforcement-assessment"],
+}
+
+
+def test_every_page_links_the_boards_it_matches_and_the_workbench_none(
+    served: Served, browser: Browser
+) -> None:
+    context, opened = _routed(browser)
+    page = context.new_page()
+    try:
+        sign_in(page, served.url, "admin", at="/office.html#/login")
+        shown = "JSON.stringify([...document.querySelectorAll('[data-testid=dashboard-links] [data-board]')]"
+        for path, slugs in PAGE_BOARDS.items():
+            page.goto(f"{served.url}/office.html#/{path}")
+            expected = json.dumps([s for s in LINKED_BOARDS if s in slugs], separators=(",", ":"))
+            wait_until(
+                page, f"location.hash === '#/{path}' && {shown}.map(b => b.dataset.board)) === '{expected}'"
+            )
+        links = page.get_by_test_id("dashboard-links")
+        with context.expect_page() as popup_info:  # a page's link: the board in the caller's own scope
+            links.get_by_role("button", name=LINKED_BOARDS["dossier-quality"]).click()
+        popup_info.value.wait_for_url(f"{DASHBOARDS}/**")
+        assert _target(opened[-1], "admin") == "/superset/dashboard/dossier-quality/"
+        # a blind re-review must not lead to the first review's score: no links on the workbench
+        page.goto(f"{served.url}/office.html#/review-tasks/999999")
+        wait_until(page, "document.querySelector('.crumbs').textContent.includes('评查任务')")
+        assert page.get_by_test_id("dashboard-links").count() == 0
     finally:
         context.close()
