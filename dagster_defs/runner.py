@@ -18,12 +18,17 @@ def run_pipeline(
     instance: dg.DagsterInstance | None = None,
     log_level: str = "INFO",
     op_config: dict[str, dict[str, object]] | None = None,
+    load_only: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Run every asset and check (or ``selection``) once, in this process, in dependency order.
 
     ``op_config`` maps an op name to its config, e.g. ``{"document_fields": {"max_documents": 10}}``.
+    ``load_only``: pick from the import domains alone (``dagster_defs.load_defs``): no marts, no snapshot,
+    and dbt is never imported (most of a small load's start-up).
     """
-    from dagster_defs import defs
+    import dagster_defs
+
+    defs = dagster_defs.load_defs() if load_only else dagster_defs.defs
 
     tags: dict[str, str] = {}
     if landings:

@@ -109,15 +109,15 @@ def run_suite(table_name: str, frame: pd.DataFrame) -> SuiteOutcome:
 def run_table_suite(
     con: duckdb.DuckDBPyConnection,
     table_name: str,
-    loads: Sequence[str] = (),
+    loads: Sequence[str] | None = None,
     *,
     chunk_rows: int = CHUNK_ROWS,
 ) -> SuiteOutcome:
-    """Validate the rows of ``raw.<table_name>`` written by ``loads`` (none: every row) in batches."""
+    """Validate the rows of ``raw.<table_name>`` written by ``loads`` (None: every row) in batches."""
     from expectations.suites import key_columns
 
-    where = "list_contains(?, _load_id)" if loads else "true"
-    params: list[Any] = [list(loads)] if loads else []
+    where = "true" if loads is None else "list_contains(?, _load_id)"
+    params: list[Any] = [] if loads is None else [list(loads)]
     context = _context()
     rows_part, keys_part = _SuiteRun(context, table_name, "rows"), _SuiteRun(context, table_name, "keys")
     rows = 0

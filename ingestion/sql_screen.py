@@ -146,7 +146,7 @@ class SqlScreen:
             if fk.key not in known_keys:
                 continue  # parent neither in this import nor supplied: not checked (as in Python)
             view = f"_known_{i}"
-            keys = pa.table({"k": pa.array(sorted(known_keys[fk.key]), pa.string())})
+            keys = pa.table({"k": pa.array(list(known_keys[fk.key]), pa.string())})  # membership: any order
             con.register(view, keys)
             self.key_views.append(view)
             self.fk_checks.append(f"(t_{fk.column} IS NULL OR t_{fk.column} IN (SELECT k FROM {view}))")

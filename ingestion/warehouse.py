@@ -50,10 +50,16 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return duckdb.connect(str(path), read_only=read_only, config=dict(WAREHOUSE_CONFIG))
 
 
-def warehouse_keys(con: duckdb.DuckDBPyConnection) -> dict[str, set[Any]]:
-    """Every referenced key already in the warehouse, for the children's foreign-key checks."""
+def warehouse_keys(
+    con: duckdb.DuckDBPyConnection, tables: Collection[str] | None = None
+) -> dict[str, set[Any]]:
+    """The referenced keys already in the warehouse, for the children's foreign-key checks: every one,
+    or those the foreign keys of ``tables`` name (a day's cases need no licence applications)."""
+    wanted = REFERENCED_KEYS
+    if tables is not None:
+        wanted = frozenset(fk.key for t in tables for fk in CONTRACT[t].foreign_keys)
     keys: dict[str, set[Any]] = {}
-    for key in sorted(REFERENCED_KEYS):
+    for key in sorted(wanted):
         table, column = key.split(".", 1)
         rows = con.execute(f"SELECT DISTINCT {column} FROM raw.{table} WHERE {column} IS NOT NULL")
         keys[key] = {r[0] for r in rows.fetchall()}
@@ -146,10 +152,11 @@ def load_folder(
 
         max_bad_row_share = get_settings().max_bad_row_share
     ensure_schema(con)
-    known = warehouse_keys(con)
     now = clock.now()
     label = source or str(folder)
     with open_folder(folder) as opened:
+        present = {*opened.listing.tables, *opened.listing.conflicts} & set(tables or CONTRACT)
+        known = warehouse_keys(con, present)
         summary = LoadSummary(load_id, label, _export_time(opened.manifest, exported_at or now))
         loads_row = [load_id, label, summary.exported_at, json.dumps(opened.manifest), now]
         con.execute("BEGIN TRANSACTION")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
 
+import dagster_defs
 from dagster_defs import defs
 from dagster_defs.resources import RESOURCE_KEY, WAREHOUSE_POOL
 from dagster_defs.warehouse import PUBLISH_KEY
@@ -61,3 +64,15 @@ def test_landing_sensor_requests_one_run_per_new_landing(tmp_path: Path) -> None
     again = landing_sensor(dg.build_sensor_context(cursor=result.cursor, resources={RESOURCE_KEY: resource}))
     assert isinstance(again, dg.SensorResult) and not again.run_requests
     assert (first.path / "units.csv").is_file()  # the landing is a self-contained copy
+
+
+def test_a_load_only_run_picks_the_import_domains_without_importing_dbt() -> None:
+    assert "defs" in dir(dagster_defs)  # how `dagster dev -m dagster_defs` finds the lazily built location
+    keys = dagster_defs.load_defs().resolve_asset_graph().get_all_asset_keys()
+    assert {dg.AssetKey(["raw", t]) for t in TABLE_LOAD_ORDER} <= keys
+    marts = {k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] == "marts"}
+    assert marts and not keys & marts
+    code = "import sys, dagster_defs.runner as r, dagster_defs as d; d.load_defs(); print(sorted(m for m in "
+    code += "sys.modules if m.split('.')[0] in ('dbt', 'dagster_dbt', 'great_expectations')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

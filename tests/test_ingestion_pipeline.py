@@ -202,6 +202,14 @@ def test_corrupt_files_name_the_file_and_leave_the_rest(
         r[0] for r in platform.query("SELECT table_name FROM ops.load_summary WHERE load_id = ?", [landing])
     }
     assert loaded == {"units", "officers", "products", "prices"}
+    # the suites check this landing's rows; a table it does not carry was checked when its rows loaded
+    suites = {
+        c.asset_key.path[-1]: {k: v.value for k, v in c.metadata.items()}
+        for c in result.get_asset_check_evaluations()
+        if c.check_name == "contract_suite"
+    }
+    assert suites["units"]["scope"] == f"rows of loads {landing}"
+    assert (suites["cases"]["scope"], suites["cases"]["rows_checked"]) == ("no rows loaded by this run", 0)
     # `zhifa run` ends with exit code 1 and one bilingual line naming every unreadable file ...
     capsys.readouterr()
     with pytest.raises(typer.Exit) as stopped:

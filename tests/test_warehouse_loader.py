@@ -14,7 +14,7 @@ import pytest
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER
 from ingestion.quarantine import export_quarantine
 from ingestion.raw_schema import ensure_schema
-from ingestion.warehouse import BadShareError, connect, load_folder
+from ingestion.warehouse import BadShareError, connect, load_folder, warehouse_keys
 
 UNITS = (
     "unit_code,name,level,parent_code\n410000,河南省烟草专卖局,province,\n"
@@ -117,6 +117,8 @@ def test_foreign_keys_checked_against_the_warehouse(tmp_path: Path, con: duckdb.
     assert rows(con, "SELECT reason_code, line_no, source_file FROM ops.quarantine") == [
         ("unknown_fk", 3, "cases.csv")
     ]
+    # a folder of cases fetches only the parent keys cases refer to from the warehouse
+    assert warehouse_keys(con, ["cases"]) == {"units.unit_code": {"410000", "410100"}}
 
 
 def test_quarantine_export_round_trip(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
