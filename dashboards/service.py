@@ -84,8 +84,11 @@ def install_venv(settings: SupersetSettings, log: Callable[[str], None] = print)
     log(f"installing Superset into {settings.venv} (pinned by {LOCK_FILE.name}, ~700 MB)")
     if not (settings.venv / "bin" / "python").exists():
         _run([uv, "venv", "--quiet", "--python", PYTHON_VERSION, str(settings.venv)], "create the venv")
+    # compiled at install: where PYTHONDONTWRITEBYTECODE is set every Superset start and CLI call would
+    # recompile its imports (5.3 s of CPU to import the app instead of 1.8 s)
+    python = str(settings.bin("python"))
     _run(
-        [uv, "pip", "install", "--quiet", "--python", str(settings.bin("python")), "-r", str(LOCK_FILE)],
+        [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", python, "-r", str(LOCK_FILE)],
         "install Superset",
     )
     marker.write_text(digest)
