@@ -77,16 +77,17 @@ def _pdf(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * (x / scale) ** 2) / (scale * math.sqrt(2 * math.pi))
 
 
-# The mixture's arrays are (groups, 2 components). numpy reduces their short rows one Python-level step at a
-# time (most of this model's time at national scale); these give the same sums bit for bit, much faster.
-def _row_sums(a: np.ndarray) -> np.ndarray:
-    """``a.sum(axis=1)`` of two columns."""
-    return np.asarray(a[:, 0] + a[:, 1])
+# The mixture's arrays are (2 components, groups): numpy runs its loops along the groups. The sums are
+# taken as they were over (groups, 2) arrays — over the groups one after another (a running sum, not
+# numpy's pairwise one) — so the results are the same to the last bit.
+def _component_sums(a: np.ndarray) -> np.ndarray:
+    """Σ over the groups of each component."""
+    return np.asarray(np.cumsum(a, axis=1)[:, -1])
 
 
-def _column_sums(a: np.ndarray) -> np.ndarray:
-    """``a.sum(axis=0)``: numpy adds the rows one after another, as a running sum does."""
-    return np.array([np.cumsum(a[:, 0])[-1], np.cumsum(a[:, 1])[-1]])
+def _group_sums(a: np.ndarray) -> np.ndarray:
+    """Σ over the two components of each group."""
+    return np.asarray(a[0] + a[1])
 
 
 def _pooled_sigma2(r: np.ndarray, group_mean: np.ndarray, n_groups: int) -> float:
@@ -114,10 +115,10 @@ def _fit_mixture(
     floor = 1e-8
     for _ in range(EM_ITERATIONS):
         w, shrink = _weights(d, v, pi, tau2)
-        second = (shrink * d[:, None]) ** 2 + shrink * v[:, None]  # E[θ² | d, component]
-        w_sum = _column_sums(w)
-        new_tau2 = np.maximum(_column_sums(w * second) / np.maximum(w_sum, 1e-12), floor)
-        new_pi = np.clip(w_sum / len(w), 1e-6, 1 - 1e-6)  # w.mean(axis=0)
+        second = (shrink * d[None, :]) ** 2 + shrink * v[None, :]  # E[θ² | d, component]
+        w_sum = _component_sums(w)
+        new_tau2 = np.maximum(_component_sums(w * second) / np.maximum(w_sum, 1e-12), floor)
+        new_pi = np.clip(w_sum / len(d), 1e-6, 1 - 1e-6)  # the mean weight
         order = np.argsort(new_tau2)
         new_tau2, new_pi = new_tau2[order], new_pi[order]
         done = max(np.abs(new_tau2 - tau2).max(), np.abs(new_pi - pi).max()) < 1e-8
@@ -129,38 +130,38 @@ def _fit_mixture(
 
 def _weights(d: np.ndarray, v: np.ndarray, pi: np.ndarray, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Posterior component weights and the shrinkage factor τ_k²/(τ_k² + v) of each group."""
-    total = tau2[None, :] + v[:, None]
-    dens = pi[None, :] * _pdf(d[:, None], np.sqrt(total))
-    return dens / np.maximum(_row_sums(dens)[:, None], 1e-300), tau2[None, :] / total
+    total = tau2[:, None] + v[None, :]
+    dens = pi[:, None] * _pdf(d[None, :], np.sqrt(total))
+    return dens / np.maximum(_group_sums(dens)[None, :], 1e-300), tau2[:, None] / total
 
 
 def _posterior_mean(d: np.ndarray, v: np.ndarray, pi: np.ndarray, tau2: np.ndarray) -> np.ndarray:
     w, shrink = _weights(d, v, pi, tau2)
-    return _row_sums(w * shrink) * d
+    return _group_sums(w * shrink) * d
 
 
 def _posterior(
     d: np.ndarray, v: np.ndarray, pi: np.ndarray, tau2: np.ndarray, band: np.ndarray, z: np.ndarray
 ) -> dict[str, np.ndarray]:
     w, shrink = _weights(d, v, pi, tau2)
-    mean_k = shrink * d[:, None]
-    sd_k = np.sqrt(np.maximum(shrink * v[:, None], 1e-300))
-    p_high = _row_sums(w * _sf((band[:, None] - mean_k) / sd_k))
-    p_low = _row_sums(w * _cdf((-band[:, None] - mean_k) / sd_k))
+    mean_k = shrink * d[None, :]
+    sd_k = np.sqrt(np.maximum(shrink * v[None, :], 1e-300))
+    p_high = _group_sums(w * _sf((band[None, :] - mean_k) / sd_k))
+    p_low = _group_sums(w * _cdf((-band[None, :] - mean_k) / sd_k))
 
     def cdf(x: np.ndarray) -> np.ndarray:
-        return _row_sums(w * _cdf((x[:, None] - mean_k) / sd_k))
+        return _group_sums(w * _cdf((x[None, :] - mean_k) / sd_k))
 
     tail = _sf(z)
     bounds = []
     for target in (tail, 1 - tail):
-        lo, hi = mean_k.min(axis=1) - 10 * sd_k.max(axis=1), mean_k.max(axis=1) + 10 * sd_k.max(axis=1)
+        lo, hi = mean_k.min(axis=0) - 10 * sd_k.max(axis=0), mean_k.max(axis=0) + 10 * sd_k.max(axis=0)
         for _ in range(60):
             mid = (lo + hi) / 2
             below = cdf(mid) < target
             lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
         bounds.append((lo + hi) / 2)
-    effect = _row_sums(w * mean_k)
+    effect = _group_sums(w * mean_k)
     return {
         "effect": effect,
         "effect_low": np.minimum(bounds[0], effect),
