@@ -163,7 +163,10 @@ def recognised_facts_relation(fields: duckdb.DuckDBPyRelation) -> duckdb.DuckDBP
     """:func:`recognised_facts` on a relation of any connection (dbt's warehouse: no pandas)."""
     typed = ", ".join(f'CAST(r."{c}" AS {t}) AS "{c}"' for c, t in RECOGNISED_COLUMNS.items())
     inputs = fields.select(", ".join(f'"{c}"' for c in FIELD_INPUT_COLUMNS))
-    return inputs.query("fields_in", f"SELECT {typed} FROM ({_RECOGNISED_SQL}) AS r ORDER BY r.case_id")
+    facts = inputs.query("fields_in", f"SELECT {typed} FROM ({_RECOGNISED_SQL}) AS r ORDER BY r.case_id")
+    if facts is None:  # only a statement that is not a query gives none
+        raise RuntimeError("recognised facts: the query gave no relation")
+    return facts
 
 
 # --- one dossier (API) -------------------------------------------------------------------------------------
