@@ -19,6 +19,7 @@ lead officer, unit and year, and the case's settings. Per officer × unit × yea
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -76,6 +77,19 @@ def _pdf(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * (x / scale) ** 2) / (scale * math.sqrt(2 * math.pi))
 
 
+# The mixture's arrays are (2 components, groups): numpy runs its loops along the groups. The sums are
+# taken as they were over (groups, 2) arrays — over the groups one after another (a running sum, not
+# numpy's pairwise one) — so the results are the same to the last bit.
+def _component_sums(a: np.ndarray) -> np.ndarray:
+    """Σ over the groups of each component."""
+    return np.asarray(np.cumsum(a, axis=1)[:, -1])
+
+
+def _group_sums(a: np.ndarray) -> np.ndarray:
+    """Σ over the two components of each group."""
+    return np.asarray(a[0] + a[1])
+
+
 def _pooled_sigma2(r: np.ndarray, group_mean: np.ndarray, n_groups: int) -> float:
     dof = len(r) - n_groups
     if dof <= 0:
@@ -101,9 +115,10 @@ def _fit_mixture(
     floor = 1e-8
     for _ in range(EM_ITERATIONS):
         w, shrink = _weights(d, v, pi, tau2)
-        second = (shrink * d[:, None]) ** 2 + shrink * v[:, None]  # E[θ² | d, component]
-        new_tau2 = np.maximum((w * second).sum(axis=0) / np.maximum(w.sum(axis=0), 1e-12), floor)
-        new_pi = np.clip(w.mean(axis=0), 1e-6, 1 - 1e-6)
+        second = (shrink * d[None, :]) ** 2 + shrink * v[None, :]  # E[θ² | d, component]
+        w_sum = _component_sums(w)
+        new_tau2 = np.maximum(_component_sums(w * second) / np.maximum(w_sum, 1e-12), floor)
+        new_pi = np.clip(w_sum / len(d), 1e-6, 1 - 1e-6)  # the mean weight
         order = np.argsort(new_tau2)
         new_tau2, new_pi = new_tau2[order], new_pi[order]
         done = max(np.abs(new_tau2 - tau2).max(), np.abs(new_pi - pi).max()) < 1e-8
@@ -115,38 +130,38 @@ def _fit_mixture(
 
 def _weights(d: np.ndarray, v: np.ndarray, pi: np.ndarray, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Posterior component weights and the shrinkage factor τ_k²/(τ_k² + v) of each group."""
-    total = tau2[None, :] + v[:, None]
-    dens = pi[None, :] * _pdf(d[:, None], np.sqrt(total))
-    return dens / np.maximum(dens.sum(axis=1, keepdims=True), 1e-300), tau2[None, :] / total
+    total = tau2[:, None] + v[None, :]
+    dens = pi[:, None] * _pdf(d[None, :], np.sqrt(total))
+    return dens / np.maximum(_group_sums(dens)[None, :], 1e-300), tau2[:, None] / total
 
 
 def _posterior_mean(d: np.ndarray, v: np.ndarray, pi: np.ndarray, tau2: np.ndarray) -> np.ndarray:
     w, shrink = _weights(d, v, pi, tau2)
-    return np.asarray((w * shrink).sum(axis=1) * d)
+    return _group_sums(w * shrink) * d
 
 
 def _posterior(
     d: np.ndarray, v: np.ndarray, pi: np.ndarray, tau2: np.ndarray, band: np.ndarray, z: np.ndarray
 ) -> dict[str, np.ndarray]:
     w, shrink = _weights(d, v, pi, tau2)
-    mean_k = shrink * d[:, None]
-    sd_k = np.sqrt(np.maximum(shrink * v[:, None], 1e-300))
-    p_high = (w * _sf((band[:, None] - mean_k) / sd_k)).sum(axis=1)
-    p_low = (w * _cdf((-band[:, None] - mean_k) / sd_k)).sum(axis=1)
+    mean_k = shrink * d[None, :]
+    sd_k = np.sqrt(np.maximum(shrink * v[None, :], 1e-300))
+    p_high = _group_sums(w * _sf((band[None, :] - mean_k) / sd_k))
+    p_low = _group_sums(w * _cdf((-band[None, :] - mean_k) / sd_k))
 
     def cdf(x: np.ndarray) -> np.ndarray:
-        return np.asarray((w * _cdf((x[:, None] - mean_k) / sd_k)).sum(axis=1))
+        return _group_sums(w * _cdf((x[None, :] - mean_k) / sd_k))
 
     tail = _sf(z)
     bounds = []
     for target in (tail, 1 - tail):
-        lo, hi = mean_k.min(axis=1) - 10 * sd_k.max(axis=1), mean_k.max(axis=1) + 10 * sd_k.max(axis=1)
+        lo, hi = mean_k.min(axis=0) - 10 * sd_k.max(axis=0), mean_k.max(axis=0) + 10 * sd_k.max(axis=0)
         for _ in range(60):
             mid = (lo + hi) / 2
             below = cdf(mid) < target
             lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
         bounds.append((lo + hi) / 2)
-    effect = (w * mean_k).sum(axis=1)
+    effect = _group_sums(w * mean_k)
     return {
         "effect": effect,
         "effect_low": np.minimum(bounds[0], effect),
@@ -156,12 +171,21 @@ def _posterior(
     }
 
 
-def _groups(cases: pd.DataFrame) -> pd.DataFrame:
+def _sums_of_squares(r: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Σ r² of each group (``codes``: its number per row), each summed by np.sum in row order — as a lambda
+    per group would, without a pandas call per group."""
+    order = np.argsort(codes, kind="stable")
+    squares = r[order] * r[order]
+    starts = np.searchsorted(codes[order], np.arange(n_groups + 1))
+    return np.array([np.sum(squares[a:b]) for a, b in itertools.pairwise(starts)], float)
+
+
+def _groups(cases: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per officer × unit × year, and each case's row number in it."""
     g = cases.groupby(GROUP, sort=True, dropna=False)
     out = g.agg(
         n_cases=("r", "size"),
         officer_sum=("r", "sum"),
-        officer_sq=("r", lambda x: float(np.sum(x * x))),
         band=("band", "max"),
         z=("z", "max"),
         fdr=("fdr", "max"),
@@ -170,16 +194,16 @@ def _groups(cases: pd.DataFrame) -> pd.DataFrame:
         posterior_min=("posterior_min", "max"),
         mean_half_width=("tier_half_width", "mean"),
     ).reset_index()
+    codes = g.ngroup().to_numpy()
+    out["officer_sq"] = _sums_of_squares(cases.r.to_numpy(float), codes, len(out))
     out["officer_mean"] = out.officer_sum / out.n_cases
-    return out
+    return out, codes
 
 
 def _year(cases: pd.DataFrame) -> pd.DataFrame:
-    out = _groups(cases)
-    key = [tuple(k) for k in cases[GROUP].itertuples(index=False)]
-    mean_of = dict(zip(map(tuple, out[GROUP].itertuples(index=False)), out.officer_mean, strict=True))
+    out, codes = _groups(cases)
     r = cases.r.to_numpy(float)
-    sigma2 = _pooled_sigma2(r, np.array([mean_of[k] for k in key]), len(out))
+    sigma2 = _pooled_sigma2(r, out.officer_mean.to_numpy(float)[codes], len(out))
     units = cases.groupby("unit_code").r.agg(["sum", "size"])
     tau2_unit = _between_variance(
         (units["sum"] / units["size"]).to_numpy(float), units["size"].to_numpy(float), sigma2

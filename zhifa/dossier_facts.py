@@ -150,13 +150,23 @@ def recognised_facts(fields: pd.DataFrame) -> pa.Table:
     missing = [c for c in FIELD_INPUT_COLUMNS if c not in fields.columns]
     if missing:
         raise ValueError(f"识别字段缺少列 / recognised fields lack columns: {missing}")
-    typed = ", ".join(f'CAST(r."{c}" AS {t}) AS "{c}"' for c, t in RECOGNISED_COLUMNS.items())
     con = duckdb.connect(":memory:")
     try:
-        con.register("fields_in", fields[FIELD_INPUT_COLUMNS].astype("object"))
-        return con.sql(f"SELECT {typed} FROM ({_RECOGNISED_SQL}) AS r ORDER BY r.case_id").to_arrow_table()
+        return recognised_facts_relation(
+            con.from_df(fields[FIELD_INPUT_COLUMNS].astype("object"))
+        ).to_arrow_table()
     finally:
         con.close()
+
+
+def recognised_facts_relation(fields: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """:func:`recognised_facts` on a relation of any connection (dbt's warehouse: no pandas)."""
+    typed = ", ".join(f'CAST(r."{c}" AS {t}) AS "{c}"' for c, t in RECOGNISED_COLUMNS.items())
+    inputs = fields.select(", ".join(f'"{c}"' for c in FIELD_INPUT_COLUMNS))
+    facts = inputs.query("fields_in", f"SELECT {typed} FROM ({_RECOGNISED_SQL}) AS r ORDER BY r.case_id")
+    if facts is None:  # only a statement that is not a query gives none
+        raise RuntimeError("recognised facts: the query gave no relation")
+    return facts
 
 
 # --- one dossier (API) -------------------------------------------------------------------------------------

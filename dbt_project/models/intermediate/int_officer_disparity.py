@@ -5,22 +5,13 @@ fct_officer_fine_consistency selects and types its columns. The settings are the
 
 from zhifa.disparity import officer_disparity
 
+# only what officer_disparity reads crosses into pandas
+COLUMNS = """
+    lead_officer_id as officer_id, unit_code, year, r, tier_half_width, band, z, fdr, posterior_min,
+    min_officer_cases as min_cases, prior_df
+"""
+
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    cases = dbt.ref("int_fine_residuals").df()
-    cases = cases.rename(columns={"lead_officer_id": "officer_id", "min_officer_cases": "min_cases"})
-    keep = [
-        "officer_id",
-        "unit_code",
-        "year",
-        "r",
-        "tier_half_width",
-        "band",
-        "z",
-        "fdr",
-        "posterior_min",
-        "min_cases",
-        "prior_df",
-    ]
-    return officer_disparity(cases[keep])
+    return officer_disparity(dbt.ref("int_fine_residuals").select(COLUMNS).df())
