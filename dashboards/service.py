@@ -141,6 +141,15 @@ FEATURE_FLAGS = {{"DASHBOARD_RBAC": False}}
 sys.path.insert(0, {ext_dir!r})
 from zhifa_security import security_manager_class  # noqa: E402
 CUSTOM_SECURITY_MANAGER = security_manager_class()
+# one DuckDB instance per process over the snapshot; cheap commits of the per-request event log
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from zhifa_engine import (  # noqa: E402
+    metadata_engine_options, snapshot_connection_mutator, sqlite_metadata_pragmas,
+)
+DB_CONNECTION_MUTATOR = snapshot_connection_mutator
+SQLALCHEMY_ENGINE_OPTIONS = metadata_engine_options(SQLALCHEMY_DATABASE_URI)
+event.listen(Engine, "connect", sqlite_metadata_pragmas)
 '''
 
 

@@ -483,6 +483,42 @@ def test_republishing_the_snapshot_while_serving_breaks_no_query(served: Served)
     assert errors == []
 
 
+def test_a_swapped_in_snapshot_answers_the_next_query_never_the_old_file(
+    served: Served, tmp_path: Path
+) -> None:
+    """Superset's processes keep the snapshot open (dashboards/in_superset/zhifa_engine.py); a publish
+    replaces the file, and from the next query on every worker reads the new one."""
+    count = "SELECT count(*) FROM marts.fct_case_risk_signals"
+    with served.client() as client:
+        titles = client.chart_titles()
+        chart = next(i for u, i in client.chart_ids().items() if titles[u] == "风险信号总数")
+
+        def shown() -> Any:
+            rows, error = client.chart_data(chart)
+            assert error is None and len(rows) == 1, error
+            return next(iter(rows[0].values()))
+
+        old = served.mart(count)
+        assert [shown() for _ in range(6)] == [old] * 6  # both workers have the current file open
+        changed = tmp_path / "changed.duckdb"
+        shutil.copy(served.snapshot, changed)
+        con = duckdb.connect(str(changed))
+        con.execute("DELETE FROM marts.fct_case_risk_signals WHERE hash(case_id) % 2 = 0")
+        con.close()
+        try:
+            os.replace(changed, served.snapshot)  # as publish_snapshot swaps its copy in
+            new = served.mart(count)
+            assert 0 < new < old
+            assert [shown() for _ in range(6)] == [new] * 6
+        finally:
+            con = connect(served.build)
+            try:
+                publish_snapshot(con, served.snapshot)
+            finally:
+                con.close()
+        assert shown() == old
+
+
 def test_a_dataset_that_lost_a_column_names_its_charts(served: Served, tmp_path: Path) -> None:
     broken = tmp_path / "old.duckdb"
     shutil.copy(served.snapshot, broken)
