@@ -58,6 +58,14 @@ def _routed(browser: Browser) -> tuple[Any, list[str]]:
     return context, opened
 
 
+def _open(context: Any, links: Any, board: str, opened: list[str], user: str) -> str:
+    """Click ``board``'s link; the dashboard address Superset's sign-in for ``user`` leads to."""
+    with context.expect_page() as popup_info:
+        links.get_by_role("button", name=board).click()
+    popup_info.value.wait_for_url(f"{DASHBOARDS}/**")
+    return _target(opened[-1], user)
+
+
 def _target(opened: str, user: str) -> str:
     url = httpx.URL(opened)
     assert url.path == "/zhifa/sso/"
@@ -79,11 +87,7 @@ def test_case_search_links_to_the_dashboard_for_the_picked_unit(served: Served, 
         assert links.get_by_role("button").count() == len(LINKED_BOARDS)  # one per board, none missing
         page.get_by_label("单位").select_option("410122")
         page.get_by_label("执法人员编号").fill("O410122001")  # li, of 中牟县
-        with context.expect_page() as popup_info:
-            links.get_by_role("button", name="案卷质量").click()
-        popup = popup_info.value
-        popup.wait_for_url(f"{DASHBOARDS}/**")
-        target = _target(opened[-1], "cityboss")
+        target = _open(context, links, "案卷质量", opened, "cityboss")
         assert target.startswith("/superset/dashboard/dossier-quality/?native_filters=")
         assert "河南省 › 郑州市 › 中牟县" in target
         assert "extraFormData:(filters:!((col:officer_id,op:IN,val:!(O410122001))))" in target
@@ -110,10 +114,7 @@ def test_the_approval_page_links_to_the_lead_officers_dashboards(served: Served,
         sign_in(page, served.url, "cityboss", at="/office.html#/login")
         page.goto(f"{served.url}/office.html#/approvals/{made['case_id']}/{made['approval_id']}")
         links = page.get_by_test_id("dashboard-links")
-        with context.expect_page() as popup_info:
-            links.get_by_role("button", name="罚款一致性").click()
-        popup_info.value.wait_for_url(f"{DASHBOARDS}/**")
-        target = _target(opened[-1], "cityboss")
+        target = _open(context, links, "罚款一致性", opened, "cityboss")
         assert target.startswith("/superset/dashboard/fine-consistency/?native_filters=")
         assert "河南省 › 郑州市 › 中牟县" in target
         assert "extraFormData:(filters:!((col:officer_id,op:IN,val:!(O410122001))))" in target
@@ -153,10 +154,9 @@ def test_every_page_links_the_boards_it_matches_and_the_workbench_none(
                 page, f"location.hash === '#/{path}' && {shown}.map(b => b.dataset.board)) === '{expected}'"
             )
         links = page.get_by_test_id("dashboard-links")
-        with context.expect_page() as popup_info:  # a page's link: the board in the caller's own scope
-            links.get_by_role("button", name=LINKED_BOARDS["dossier-quality"]).click()
-        popup_info.value.wait_for_url(f"{DASHBOARDS}/**")
-        assert _target(opened[-1], "admin") == "/superset/dashboard/dossier-quality/"
+        # a page's link: the board in the caller's own scope
+        target = _open(context, links, LINKED_BOARDS["dossier-quality"], opened, "admin")
+        assert target == "/superset/dashboard/dossier-quality/"
         # a blind re-review must not lead to the first review's score: no links on the workbench
         page.goto(f"{served.url}/office.html#/review-tasks/999999")
         wait_until(page, "document.querySelector('.crumbs').textContent.includes('评查任务')")
