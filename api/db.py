@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
@@ -24,6 +24,16 @@ from zhifa.private import private_file
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY: Final = 0x7A68_6966_6101  # pg_advisory_xact_lock key of the migrations ("zhifa" + 1)
+IN_LIST_CHUNK: Final = 500  # values per ``IN (...)``: bound parameters stay well under SQLite's limit
+_V = TypeVar("_V")
+
+
+def in_chunks(values: Sequence[_V]) -> Iterator[Sequence[_V]]:
+    """``values`` in slices short enough for one ``IN (...)`` list each."""
+    for start in range(0, len(values), IN_LIST_CHUNK):
+        yield values[start : start + IN_LIST_CHUNK]
+
+
 BUSY_SECONDS = 60  # how long a writer waits for the store before the request is answered 503
 READ_ONLY: Final = "zhifa_read_only"  # execution option: this transaction only reads (SQLite: no writer lock)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.capture.services import clocks
 from api.core import refdata
-from api.db import make_sessionmaker
+from api.db import in_chunks, make_sessionmaker
 from api.models import Approval, Case, CaseDeadline, ClockRules
 
 CLOCK_ATTRS = ("unit_code", "status", "discovered_at", "filed_at", "decided_at", "extension_days")
@@ -28,7 +28,6 @@ CLOCK_SETTINGS = (
     "service_days_after_decision",
 )
 _TOUCHED = "clock_store.touched"
-CHUNK = 500  # cases per recomputation query (bound parameters stay well under SQLite's limit)
 
 
 def _changed(obj: Any, attrs: Iterable[str]) -> bool:
@@ -48,10 +47,8 @@ def touched_cases(session: Session) -> set[str]:
 
 def refresh(session: Session, case_ids: Iterable[str]) -> None:
     """Rewrite the stored deadlines of these cases from the cases and approvals as the session sees them."""
-    ids = sorted(set(case_ids))
     conn = session.connection()
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(sorted(set(case_ids))):
         rows: list[dict[str, Any]] = []
         ordinal: dict[str, int] = {}
         for d in clocks.computed(session, [Case.case_id.in_(chunk)]):

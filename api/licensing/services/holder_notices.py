@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.core import refdata
+from api.db import in_chunks
 from api.licensing.services.due import renewals
 from api.models import HolderNotice, LicenceApplication, Unit
 from api.platform.services.notifiers import Notifier, Outcome, send_with_retries
@@ -42,16 +43,11 @@ def _text(shop: str, licence_no: str, valid_to: date, last_day: date, unit_name:
     )
 
 
-CHUNK = 500  # keys per lookup query (bound parameters stay well under SQLite's limit)
-
-
 def _by_key(session: Session, key: Any, value: Any, keys: Iterable[Any]) -> dict[Any, Any]:
     """``value`` by ``key`` for these keys, a few queries whatever their number."""
-    wanted = sorted(set(keys))
     out: dict[Any, Any] = {}
-    for start in range(0, len(wanted), CHUNK):
-        rows = session.execute(select(key, value).where(key.in_(wanted[start : start + CHUNK]))).all()
-        out.update((k, v) for k, v in rows)
+    for part in in_chunks(sorted(set(keys))):
+        out.update((k, v) for k, v in session.execute(select(key, value).where(key.in_(part))).all())
     return out
 
 
@@ -66,13 +62,12 @@ def write(session: Session, on: date, report: HolderReport) -> None:
     ]
     noticed = {  # the periods already noticed
         (licence_no, valid_to)
-        for start in range(0, len(due), CHUNK)
+        for part in in_chunks(sorted({lic.licence_no for lic, _ in due}))
         for licence_no, valid_to in session.execute(
             select(HolderNotice.licence_no, HolderNotice.valid_to).where(
-                HolderNotice.kind == KIND,
-                HolderNotice.licence_no.in_([lic.licence_no for lic, _ in due[start : start + CHUNK]]),
+                HolderNotice.kind == KIND, HolderNotice.licence_no.in_(part)
             )
-        ).tuples()
+        ).all()
     }
     phones = _by_key(
         session,
