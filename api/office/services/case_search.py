@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Invalid
 from api.models import Approval, AuditEntry, Case, CaseOfficer, Unit, User
-from api.platform.services.users import unit_path, visible_units
+from api.platform.services.users import subtree_codes, visible_units
 from zhifa.clock import LOCAL, local_date
 
 SortKey = Literal["discovered_at", "case_no", "illegal_amount", "fine_amount", "status", "unit_code"]
@@ -57,18 +57,13 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _subtree(session: Session, unit_code: str) -> Select[Any]:
-    """The codes of the unit and the units under it."""
-    return select(Unit.unit_code).where(Unit.path.startswith(unit_path(session, unit_code)))
-
-
 def _where(session: Session, user: User, f: Filters) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     units = visible_units(session, user)
     if units is not None:
         out.append(Case.unit_code.in_(units))
     if f.unit_code:
-        out.append(Case.unit_code.in_(_subtree(session, f.unit_code)))
+        out.append(Case.unit_code.in_(subtree_codes(session, f.unit_code)))
     if f.officer_id:
         out.append(
             Case.case_id.in_(select(CaseOfficer.case_id).where(CaseOfficer.officer_id == f.officer_id))
@@ -171,7 +166,7 @@ def _units_read_one_by_one(
         return None
     units = visible_units(session, user)
     if f.unit_code:
-        subtree = frozenset(session.scalars(_subtree(session, f.unit_code)))
+        subtree = frozenset(session.scalars(subtree_codes(session, f.unit_code)))
         units = subtree if units is None else units & subtree
     if units is None or len(units) >= (session.scalar(select(func.count()).select_from(Unit)) or 0):
         return None

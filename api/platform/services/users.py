@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Protocol, TypeVar, get_args
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Invalid, NotFound
@@ -110,6 +110,11 @@ def unit_path(session: Session, unit_code: str) -> str:
     return unit.path if unit else f"/{unit_code}/"
 
 
+def subtree_codes(session: Session, unit_code: str) -> Select[str]:
+    """The codes of the unit and every unit under it (its path is their prefix)."""
+    return select(Unit.unit_code).where(Unit.path.startswith(unit_path(session, unit_code)))
+
+
 @contextmanager
 def remembered_scope(session: Session) -> Iterator[None]:
     """Inside the block each user's visible units are looked up once: a read of many parts (the 待办
@@ -139,8 +144,7 @@ def _visible_units(session: Session, user: User) -> frozenset[str] | None:
     if "admin" in roles:
         return None
     if roles & SUBTREE_ROLES:
-        prefix = unit_path(session, user.unit_code)
-        return frozenset(session.scalars(select(Unit.unit_code).where(Unit.path.startswith(prefix))))
+        return frozenset(session.scalars(subtree_codes(session, user.unit_code)))
     return frozenset({user.unit_code})
 
 
