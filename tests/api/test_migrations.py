@@ -33,15 +33,15 @@ def test_workers_starting_together_migrate_once(postgres_server: str) -> None:
     once all succeed (one migrates, the others wait for it and find the head) and the schema is whole."""
     import threading
     import time
+    import uuid
 
     import psycopg
 
     from api.db import make_engine, upgrade
 
-    name = f"t_race_{threading.get_ident()}"
+    name = f"t_race_{uuid.uuid4().hex[:12]}"  # a fresh database of its own, whoever shares the server
     plain = postgres_server.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(f"{plain}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
     engines = [make_engine(f"{postgres_server}/{name}", pool_size=1) for _ in range(4)]
     start, errors = threading.Barrier(len(engines)), []
