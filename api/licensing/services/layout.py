@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api.core.errors import Conflict, Invalid
 from api.models import LayoutPlace, LayoutRuleSet, Licence, Unit, User
 from api.platform.services import audit
-from api.platform.services.users import unit_path
+from api.platform.services.users import subtree_codes, unit_path
 from zhifa.clock import now
 from zhifa.licensing import layout
 from zhifa.licensing.materials import seed_rule_sets
@@ -96,8 +96,7 @@ def sites(
     session: Session, city_code: str, on: date, exclude_licence: str | None = None
 ) -> list[layout.Site]:
     """Licensed retailers in force on ``on`` in the city's units, and the city's protected places."""
-    prefix = unit_path(session, city_code)
-    units = set(session.scalars(select(Unit.unit_code).where(Unit.path.startswith(prefix))))
+    units = set(session.scalars(subtree_codes(session, city_code)))
     out = [
         layout.Site("retailer", f"{lic.shop_name}（{lic.licence_no}）", lic.lat, lic.lon)
         for lic in session.scalars(
