@@ -256,3 +256,18 @@ def test_review_rules_validate_and_cover_categories(ref: ReferenceData) -> None:
             assert validated.settings_used <= known_settings, rule.rule_id
         else:
             assert rule.needs_human, f"{rule.rule_id}: a rule without condition must need a human"
+
+
+def test_first_day_is_the_earliest_valid_from_of_settings_and_price_basis(ref: ReferenceData) -> None:
+    """Read from the CSVs with the csv module, not through ReferenceData; ``in_force`` clamps to it."""
+    from api.core import refdata
+
+    starts = [
+        date.fromisoformat(row["valid_from"])
+        for name in ("ref_settings.csv", "ref_price_basis.csv")
+        for row in csv.DictReader((SEEDS_DIR / name).open(encoding="utf-8"))
+        if row.get("valid_from")
+    ]
+    assert ref.first_day() == min(starts)
+    assert refdata.in_force(date(1990, 1, 1)) == min(starts)
+    assert refdata.in_force(ON) == ON

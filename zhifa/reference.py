@@ -314,6 +314,17 @@ class ReferenceData:
         # province row beats national; then the latest valid_from wins
         return s.sort_values(["key", "_rank", "valid_from"], na_position="first").groupby("key").tail(1)
 
+    def first_day(self) -> date | None:
+        """The first day a dated setting or price basis covers (None when nothing is dated). Cached: the
+        deadlines of every open case ask it once per case."""
+
+        def compute() -> date | None:
+            starts = pd.concat([self.settings["valid_from"], self.price_basis["valid_from"]]).dropna()
+            return None if starts.empty else pd.Timestamp(starts.min()).date()
+
+        first: date | None = self._cached(("first_day",), compute)
+        return first
+
     def setting(self, key: str, province_code: str | None = None, on: date | None = None) -> float | str:
         values = self._cached(("settings", province_code, on), lambda: self.settings_for(province_code, on))
         if key not in values:

@@ -10,8 +10,6 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-import pandas as pd
-
 from zhifa.reference import ReferenceData, load_reference, read_seed
 from zhifa.settings import SEEDS_DIR
 
@@ -33,10 +31,8 @@ def legal_review_items() -> tuple[dict[str, str], ...]:
 
 def in_force(on: date) -> date:
     """``on``, or the first day the reference data covers when ``on`` precedes it."""
-    ref = reference()
-    starts = pd.concat([ref.settings["valid_from"], ref.price_basis["valid_from"]]).dropna()
-    first = pd.Timestamp(starts.min()).date() if not starts.empty else on
-    return max(on, first)
+    first = reference().first_day()
+    return on if first is None else max(on, first)
 
 
 def setting(key: str, province_code: str | None, on: date) -> float | str:

@@ -48,10 +48,11 @@ def touched_cases(session: Session) -> set[str]:
 def refresh(session: Session, case_ids: Iterable[str]) -> None:
     """Rewrite the stored deadlines of these cases from the cases and approvals as the session sees them."""
     conn = session.connection()
+    provinces: dict[str, str] = {}
     for chunk in in_chunks(sorted(set(case_ids))):
         rows: list[dict[str, Any]] = []
         ordinal: dict[str, int] = {}
-        for d in clocks.computed(session, [Case.case_id.in_(chunk)]):
+        for d in clocks.computed(session, [Case.case_id.in_(chunk)], provinces):
             ordinal[d.case_id] = ordinal.get(d.case_id, -1) + 1
             rows.append(
                 {

@@ -99,13 +99,16 @@ def _approved_preservations(
     return {key: a for key, a in latest.items() if a.outcome == "approved"}
 
 
-def computed(session: Session, where: Sequence[ColumnElement[bool]]) -> list[Deadline]:
+def computed(
+    session: Session, where: Sequence[ColumnElement[bool]], provinces: dict[str, str] | None = None
+) -> list[Deadline]:
     """The deadlines of the open cases matching ``where``, from the cases and approvals themselves, each
-    case's in rule order (the stored ``ordinal``)."""
+    case's in rule order (the stored ``ordinal``). ``provinces`` (unit → province) may be shared by calls
+    over many chunks: each unit's province is then looked up once, not once per chunk."""
     # the clocks' columns only: no ORM objects (nor their officers and goods) for every open case
     stmt = select(*CLOCK_COLUMNS).where(Case.status.in_(OPEN), *where)
     approved = _approved_preservations(session, where)
-    provinces: dict[str, str] = {}
+    provinces = {} if provinces is None else provinces
     out: list[Deadline] = []
     for case in session.execute(stmt):
         if case.unit_code not in provinces:
