@@ -12,7 +12,8 @@ from apitest_support import case_body
 from sqlalchemy import func, select
 
 from api.capture.services import numbering
-from api.models import Case, Counter, Document
+from api.models import AuditEntry, Case, CaseDeadline, Counter, Document
+from api.platform.services import audit
 
 N = 50
 
@@ -45,6 +46,36 @@ def test_parallel_creates_with_one_key_make_one_case(app: Any, live_url: str, as
         assert s.scalar(select(func.count()).select_from(Case)) == 1
         # no serial was burnt by the losers: the counter says exactly one case
         assert s.scalar(select(Counter.last_serial).where(Counter.kind == "case")) == 1
+
+
+def test_parallel_creates_are_numbered_without_gaps_and_audited(
+    app: Any, live_url: str, as_user: Any
+) -> None:
+    """Creates with keys of their own at once (their reads run beside the writer): every one is a case,
+    numbered 1..N in its unit and year with no gap and no repeat, audited once in a chain that verifies,
+    with its filing deadline stored."""
+    li = as_user("li")
+    body = case_body()
+
+    def create(i: int) -> tuple[int, str]:
+        with httpx.Client(base_url=live_url, timeout=120) as c:
+            r = c.post("/cases", json=body, headers={**li, "Idempotency-Key": f"phone-{i}"})
+        return r.status_code, r.json().get("case_id", r.text)
+
+    results = _parallel(create)
+    assert [s for s, _ in results] == [201] * N, results
+    numbers = [re.fullmatch(r"C410122(\d{4})(\d{5})", cid) for _, cid in results]
+    assert all(numbers), results
+    assert sorted(int(m.group(2)) for m in numbers if m) == list(range(1, N + 1))
+    ids = {cid for _, cid in results}
+    with app.state.sessionmaker() as s:
+        created = select(func.count()).where(AuditEntry.action == "create", AuditEntry.entity_id.in_(ids))
+        assert s.scalar(created) == N
+        assert audit.verify_chain(s).ok
+        filing = select(func.count()).where(
+            CaseDeadline.case_id.in_(ids), CaseDeadline.what.startswith("filing")
+        )
+        assert s.scalar(filing) == N
 
 
 def test_parallel_number_allocations_are_distinct_and_consecutive(app: Any) -> None:

@@ -14,6 +14,7 @@ from api.capture.services import approvals, barcodes, catalog, idempotency, numb
 from api.capture.services.valuation import discretion, to_cartons
 from api.core import refdata
 from api.core.errors import Conflict, Forbidden, Invalid, NotFound, case_not_found
+from api.db import READ_ONLY
 from api.models import Case, CaseItem, CaseOfficer, Officer, Product, Retailer, User
 from api.platform.services import audit
 from api.platform.services.users import visible_units
@@ -99,8 +100,18 @@ def _replay(session: Session, user: User, key: str, request_hash: str) -> Case |
 
 
 def create_case(session: Session, user: User, body: CaseCreate, key: str | None) -> tuple[Case, bool]:
-    """Returns (case, created). With an Idempotency-Key a retry returns the first case unchanged."""
+    """Returns (case, created). With an Idempotency-Key a retry returns the first case unchanged.
+
+    What only reads (the replay, the violation, the dates, the unit's officers) is done before the write:
+    in a session with no transaction open (a request's) as a read of its own, which on SQLite need not
+    queue behind the writers (``api.db.READ_ONLY``). The write then holds the store's single writer for
+    the counter, the inserts, the stored deadlines and the audit entry only (docs/benchmarks.md, issue 22).
+    A twin request with the same key that passes the read at the same moment is caught by the key's
+    primary key at the insert, as on PostgreSQL, where reads never waited for writers anyway."""
     digest = idempotency.digest(body.model_dump(mode="json"))
+    own_read = not session.in_transaction()
+    if own_read:
+        session.connection(execution_options={READ_ONLY: True})
     if key and (earlier := _replay(session, user, key, digest)) is not None:
         return earlier, False
     unit_code = body.unit_code or user.unit_code
@@ -112,12 +123,15 @@ def create_case(session: Session, user: User, body: CaseCreate, key: str | None)
         raise Invalid("UNKNOWN_VIOLATION", f"未知违法行为 / unknown violation {body.violation_code}") from exc
     discovered = _aware(body.discovered_at)
     _check_dates(discovered, body.seized_on)
+    officers = _checked_officers(session, unit_code, body.officers)
+    if own_read:
+        session.commit()  # the read ends here; nothing was written
     try:
         with session.begin_nested():
-            case = _insert_case(session, user, body, unit_code, discovered)
+            case = _insert_case(session, user, body, unit_code, discovered, officers)
             if key:
                 idempotency.remember(session, user, key, digest, case.case_id)
-            session.flush()
+            session.flush()  # one flush: the case, its officers, a new retailer, the key, the deadlines
     except IntegrityError:
         # A concurrent request with the same key committed first: answer with its case.
         if key and (earlier := _replay(session, user, key, digest)) is not None:
@@ -136,8 +150,14 @@ def create_case(session: Session, user: User, body: CaseCreate, key: str | None)
 
 
 def _insert_case(
-    session: Session, user: User, body: CaseCreate, unit_code: str, discovered: datetime
+    session: Session,
+    user: User,
+    body: CaseCreate,
+    unit_code: str,
+    discovered: datetime,
+    officers: list[CaseOfficer],
 ) -> Case:
+    """The new case, added but not flushed; its number is taken from the counter (the first write)."""
     year = local_date(discovered).year
     serial = numbering.allocate(session, unit_code, year, "case")
     at = now()
@@ -157,14 +177,13 @@ def _insert_case(
         extension_days=0,
         legal_review_done=False,
         # a new case's collections, given: no load of them now nor when the answer is serialised
-        officers=_checked_officers(session, unit_code, body.officers),
+        officers=officers,
         items=[],
         **fields,
     )
     if not case.cause:
         case.cause = "涉嫌" + str(refdata.reference().violation(body.violation_code)["name_zh"])
     session.add(case)
-    session.flush()
     _remember_retailer(session, case)
     return case
 
