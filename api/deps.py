@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -79,7 +79,7 @@ def current_user(request: Request, db: DB, token: Annotated[str | None, Depends(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(*roles: str) -> Callable[[User], User]:
+def require(*roles: str) -> Callable[[User], Awaitable[User]]:
     """Dependency factory: the user must hold at least one of ``roles`` (admin always passes)."""
 
     async def check(user: CurrentUser) -> User:  # no I/O: on the event loop, not one more thread hop
