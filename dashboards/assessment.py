@@ -32,9 +32,9 @@ SCORECARDS = Dataset(
     table="v_scorecards",
     label="执法考评",
     sql=f"""SELECT s.level, s.role, {ROLE_ZH.format("s")} AS role_zh, s.person_id AS {OFFICER_COLUMN},
-    s.person_name, u.province_code, u.province_name, s.unit_code, u.path AS unit_path, s.total_score,
+    s.person_name, s.province_code, s.province_name, s.unit_code, s.unit_path, s.total_score,
     s.n_components, s.weight_covered, s.month AS {PERIOD}
-FROM marts.fct_scorecards s{_names("s")}""",
+FROM marts.fct_scorecards s""",
     columns=(
         *_COMMON,
         Column("person_name", "VARCHAR", "人员"),
@@ -54,10 +54,10 @@ COMPONENTS = Dataset(
     table="v_scorecard_components",
     label="考评指标得分",
     sql=f"""SELECT c.level, c.role, {ROLE_ZH.format("c")} AS role_zh, c.person_id AS {OFFICER_COLUMN},
-    u.province_code, u.province_name, c.unit_code, u.path AS unit_path, c.component,
+    c.province_code, c.province_name, c.unit_code, c.unit_path, c.component,
     c.name_zh AS component_zh, c.n_basis, c.raw_value, c.sub_score, c.weight, c.effective_weight,
     c.contribution, c.month AS {PERIOD}
-FROM marts.fct_scorecard_components c{_names("c")}""",
+FROM marts.fct_scorecard_components c""",
     columns=(
         *_COMMON,
         Column("component", "VARCHAR", "指标代码"),

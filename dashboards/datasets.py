@@ -79,7 +79,7 @@ CASE_FINES = Dataset(
     label="案件罚款",
     sql=f"""SELECT {_CASE_KEYS}, violation_code, tier, tier_label, fine_status, rate, fine_amount,
     computed_amount, statutory_min_amount, statutory_max_amount, in_tier, in_statutory_range, deviation,
-    deviation_approved, deviation_unapproved, decision_period AS {PERIOD}
+    deviation_approved, deviation_unapproved, violation_tier, decision_period AS {PERIOD}
 FROM {OVERVIEW}""",
     columns=(
         CASE,
@@ -101,12 +101,7 @@ FROM {OVERVIEW}""",
         Column("deviation_approved", "BOOLEAN", "经审批的偏离"),
         Column("deviation_unapproved", "BOOLEAN", "未经审批的偏离"),
         PERIOD_DATE,
-        Column(
-            "violation_tier",
-            "VARCHAR",
-            "违法类型·档次",
-            expression="violation_name || ' · 第' || CAST(tier AS VARCHAR) || '档'",
-        ),
+        Column("violation_tier", "VARCHAR", "违法类型·档次"),
     ),
     metrics=(
         _count("n_cases", "案件数"),

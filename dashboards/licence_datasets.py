@@ -115,12 +115,10 @@ FROM marts.fct_retailer_density d{_names("d")}""",
 LICENCE_SIGNALS = Dataset(
     table="v_licence_signals",
     label="许可风险信号",
-    sql=f"""SELECT s.province_code, u.province_name, s.unit_code, u.path AS unit_path, o.violation_name,
+    sql=f"""SELECT s.province_code, u.province_name, s.unit_code, u.path AS unit_path, s.violation_name,
     s.signal_code, s.signal_name, s.legal_basis, s.subject_kind, s.subject_id, s.detail,
     s.signal_date AS {PERIOD}
-FROM marts.fct_licence_signals s{_names("s")}
-LEFT JOIN marts.fct_case_overview o
-    ON o.case_id = CASE WHEN s.subject_kind = 'case' THEN s.subject_id END""",
+FROM marts.fct_licence_signals s{_names("s")}""",
     columns=(
         *NAMES,
         VIOLATION,

@@ -40,7 +40,10 @@ select
     r.case_id is not null as has_risk,
     r.n_signals,
     r.risk_score,
-    r.signal_codes
+    r.signal_codes,
+    -- the fine board's group label, made once here: building the string per case at every chart query
+    -- doubled that chart's DuckDB time at 1M cases (docs/benchmarks.md, issue 22)
+    v.name_zh || ' · 第' || cast(f.tier as varchar) || '档' as violation_tier
 from {{ ref('fct_case_fines') }} as f
 left join {{ ref('dim_units') }} as u on u.unit_code = f.unit_code
 left join {{ ref('ref_violation_types') }} as v on v.violation_code = f.violation_code

@@ -44,6 +44,11 @@ select
     f.province_code,
     f.unit_code,
     f.signal_date,
-    f.detail
+    f.detail,
+    -- a case subject's violation, for the dashboards' violation filter: joined here once, not at every chart
+    -- query (a 1M-row join per chart at national 5-year scale, docs/benchmarks.md, issue 22)
+    o.violation_name
 from found as f
 join {{ ref('ref_licence_signals') }} as r on r.signal_code = f.signal_code
+left join {{ ref('fct_case_overview') }} as o
+    on o.case_id = case when r.subject = 'case' then f.subject_id end

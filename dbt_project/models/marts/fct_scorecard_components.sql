@@ -53,7 +53,8 @@ spread as (
         *,
         weight * 100.0 / sum(weight) over (partition by level, role, person_id, unit_code, month) as effective_weight
     from scored
-)
+),
+final as (
 select
     level,
     role,
@@ -74,3 +75,13 @@ select
     effective_weight,
     sub_score * effective_weight / 100.0 as contribution
 from spread
+)
+-- the unit's names joined once here: the 执法考评 dashboard filters and groups these rows by them, and joining
+-- dim_units at every chart query was half of a chart's DuckDB time at 1M cases (docs/benchmarks.md, issue 22)
+select
+    f.*,
+    u.province_code,
+    u.province_name,
+    u.path as unit_path
+from final as f
+left join {{ ref('dim_units') }} as u on u.unit_code = f.unit_code

@@ -25,7 +25,9 @@ select
     t.total_score,
     t.n_components,
     e.n_defined as n_components_defined,
-    t.weight_covered
+    t.weight_covered,
+    u.province_code,
+    u.province_name
 from totals as t
 join expected as e on e.role = t.role
 left join {{ ref('stg_officers') }} as o on o.officer_id = t.person_id
