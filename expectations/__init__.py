@@ -22,7 +22,8 @@ class _Deferred(types.ModuleType):
         spec = self.__spec__
         if spec is None or spec.loader is None:
             raise AttributeError(attr)
-        self.__class__ = types.ModuleType  # before running: the module's own code sees a plain module
+        plain: type = types.ModuleType
+        self.__class__ = plain  # before running: the module's own code sees a plain module
         try:
             spec.loader.exec_module(self)
         except BaseException:

@@ -345,12 +345,13 @@ def test_suite_frames_are_what_duckdb_df_gives(con: duckdb.DuckDBPyConnection) -
         t(txt, n, n_null, i_null, x, b, b_null, d, ts, load)"""
     ).fetchall()
     con.execute("CREATE TABLE dec AS SELECT 1.5 AS x").fetchall()  # DECIMAL: not in raw, left to .df()
-    for sql, params in [
+    cases: list[tuple[str, list[Any]]] = [
         ("SELECT * FROM t WHERE list_contains(?, load)", [["L1", "L2"]]),
         ("SELECT * FROM t WHERE load = ?", ["L2"]),  # no nulls in this row
         ("SELECT * FROM t WHERE load = ?", ["none"]),  # no rows
         ("SELECT * FROM dec WHERE x > ?", [0]),
-    ]:
+    ]
+    for sql, params in cases:
         pd.testing.assert_frame_equal(
             frame_of(con, sql, params), con.execute(sql, params).df(), check_exact=True
         )
