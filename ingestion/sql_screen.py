@@ -26,6 +26,7 @@ from ingestion.contract import CONTRACT, Column, LogicalType, Table
 from ingestion.contract_spec import Ordered, RequiredWhen, SamePrefix
 from ingestion.raw_schema import raw_columns
 from ingestion.refcodes import Kind
+from ingestion.validate import KeyArrays
 from zhifa.clock import LOCAL_TIMEZONE
 
 # Characters Python's str.strip or Arrow's utf8 trim may remove: a cell starting or ending with one
@@ -137,17 +138,18 @@ class SqlScreen:
         known_keys: Mapping[str, set[Any]],
         kinds: Mapping[str, Kind],
         meta: tuple[str, str, datetime],  # load id, source file, loaded at (as ``stage_rows``)
+        key_arrays: KeyArrays | None = None,  # the parent keys as Arrow, shared with the validator
     ) -> None:
         self.con, self.table, self.meta = con, CONTRACT[table_name], meta
         self.kinds = kinds
+        key_arrays = key_arrays or KeyArrays()
         self.key_views: list[str] = []
         self.fk_checks: list[str] = []
         for i, fk in enumerate(self.table.foreign_keys):
             if fk.key not in known_keys:
                 continue  # parent neither in this import nor supplied: not checked (as in Python)
             view = f"_known_{i}"
-            keys = pa.table({"k": pa.array(list(known_keys[fk.key]), pa.string())})  # membership: any order
-            con.register(view, keys)
+            con.register(view, pa.table({"k": key_arrays.get(fk.key, known_keys[fk.key])}))
             self.key_views.append(view)
             self.fk_checks.append(f"(t_{fk.column} IS NULL OR t_{fk.column} IN (SELECT k FROM {view}))")
 

@@ -71,26 +71,40 @@ def _add_bad_value(column: Column, text: pd.Series, bad: np.ndarray, issues: Iss
         issues.add(bad, BAD_CODE[column.type], detail, detail)
 
 
-class _ParentKeys:
-    """The parent key sets of a table's foreign keys, each turned into one Arrow array on first use:
-    pandas' ``isin`` on Arrow-backed text converts every key to an Arrow scalar on each call, which
-    took a third of the national import (200k case ids, for every chunk of every child table)."""
+class KeyArrays:
+    """Parent key sets as Arrow arrays of their text keys, each made once and shared (by the SQL screen and
+    this validator, and by every child table of one load): pandas' ``isin`` on Arrow-backed text converts
+    every key to an Arrow scalar on each call, and 200k case ids are worth converting once, not twice per
+    child table. A set is recognised by identity: the loader hands every child the same parent sets, and
+    never changes a set once handed out (``OpenedFolder.check_tables`` makes a new one per table)."""
 
-    def __init__(self, known_keys: Mapping[str, set[Any]]) -> None:
+    def __init__(self) -> None:
+        self._made: dict[str, tuple[set[Any], pa.Array]] = {}
+
+    def get(self, key: str, values: set[Any]) -> pa.Array:
+        made = self._made.get(key)
+        if made is None or made[0] is not values:  # like pandas: only text keys can equal a text value
+            made = self._made[key] = (
+                values,
+                pa.array([k for k in values if isinstance(k, str)], pa.large_string()),
+            )
+        return made[1]
+
+
+class _ParentKeys:
+    """The parent key sets of a table's foreign keys, as Arrow arrays for ``pc.is_in`` (``KeyArrays``)."""
+
+    def __init__(self, known_keys: Mapping[str, set[Any]], arrays: KeyArrays | None = None) -> None:
         self.known = known_keys
-        self._arrays: dict[str, pa.Array] = {}
+        self.arrays = arrays or KeyArrays()
 
     def isin(self, values: pd.Series, key: str) -> np.ndarray:
         """``values.isin(known[key])`` as a numpy array, for the present values (callers mask the
         nulls: for them the answer may differ)."""
         if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
             return values.isin(self.known[key]).to_numpy()
-        if key not in self._arrays:  # like pandas: only text keys can equal a text value
-            self._arrays[key] = pa.array(
-                [k for k in self.known[key] if isinstance(k, str)], pa.large_string()
-            )
         column = values.array.__arrow_array__()
-        found = pc.is_in(column, value_set=self._arrays[key].cast(column.type))
+        found = pc.is_in(column, value_set=self.arrays.get(key, self.known[key]).cast(column.type))
         return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -234,6 +248,7 @@ def _check_rows(
     chunk_rows: int | None,
     emit: Callable[[dict[str, pd.Series], np.ndarray, np.ndarray], None],
     screen: Screen | None = None,
+    key_arrays: KeyArrays | None = None,
 ) -> _Checked:
     """Type and foreign-key checks, ``chunk_rows`` rows at a time (each row on its own, so chunking
     changes nothing); ``emit(typed, rows, candidate)`` receives every chunk's typed columns (``rows``:
@@ -246,7 +261,7 @@ def _check_rows(
     hashes = np.zeros(n, dtype=np.uint64)
     aliases: Counter[str] = Counter()
     kinds = load_kinds()
-    parents = _ParentKeys(known_keys)
+    parents = _ParentKeys(known_keys, key_arrays)
     for start in range(0, max(n, 1), step):
         part = raw.data.iloc[start : start + step]
         rows = np.arange(start, start + len(part))
@@ -335,12 +350,14 @@ def stream_table(
     known_keys: Mapping[str, set[Any]] | None = None,
     chunk_rows: int = 250_000,
     screen: Screen | None = None,
+    key_arrays: KeyArrays | None = None,
 ) -> StreamedValidation:
     """``validate_table`` for big files: the same rejects (same lines, codes and reasons), but the
     good rows are handed to ``sink`` ``chunk_rows`` at a time (typed columns plus ``_line_no``)
     instead of being held as one frame. Duplicate keys are only known once every chunk was seen:
     the later copies come back as ``dropped_lines``. A ``screen`` stages the rows it is sure of itself
-    (``ingestion.sql_screen``): the rejects and the staged rows are the same as without it."""
+    (``ingestion.sql_screen``): the rejects and the staged rows are the same as without it. ``key_arrays``:
+    the parent keys as Arrow arrays, shared with the screen (made here when not given)."""
     table = CONTRACT[name]
 
     def emit(typed: dict[str, pd.Series], rows: np.ndarray, good: np.ndarray) -> None:
@@ -349,7 +366,7 @@ def stream_table(
             frame["_line_no"] = raw.line_no[rows][good]
             sink(frame)
 
-    checked = _check_rows(table, raw, known_keys or {}, chunk_rows, emit, screen)
+    checked = _check_rows(table, raw, known_keys or {}, chunk_rows, emit, screen, key_arrays)
     if screen is None:
         final = _drop_duplicates(table, raw, checked.hashes, checked.candidate, checked.issues)
     else:

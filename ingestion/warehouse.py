@@ -21,7 +21,7 @@ from ingestion.contract import CONTRACT, REFERENCED_KEYS
 from ingestion.folders import FileError, KeySets, open_folder
 from ingestion.raw_schema import STATUS_REJECTED, LoadSummary, TableSummary, ensure_schema
 from ingestion.readers import RawTable
-from ingestion.validate import StreamedValidation, stream_table
+from ingestion.validate import KeyArrays, StreamedValidation, stream_table
 from zhifa import clock
 from zhifa.clock import LOCAL_TIMEZONE
 
@@ -201,6 +201,8 @@ def _loader(
     from ingestion.sql_screen import SqlScreen, screenable
     from ingestion.upsert import insert_quarantine, merge_stage, stage_rows, start_stage, unstage_lines
 
+    key_arrays = KeyArrays()  # every child of this load reuses its parents' key arrays
+
     def load(name: str, raw: RawTable, keys: Mapping[str, set[Any]]) -> tuple[TableSummary, KeySets]:
         source_file = _relative(raw.source, folder)
         start_stage(con, name)
@@ -210,10 +212,17 @@ def _loader(
 
         screen = None
         if SQL_SCREEN and screenable(CONTRACT[name]):
-            screen = SqlScreen(con, name, keys, load_kinds(), (summary.load_id, source_file, now))
+            meta = (summary.load_id, source_file, now)
+            screen = SqlScreen(con, name, keys, load_kinds(), meta, key_arrays)
         try:
             streamed = stream_table(
-                name, raw, sink, known_keys=keys, chunk_rows=STREAM_CHUNK_ROWS, screen=screen
+                name,
+                raw,
+                sink,
+                known_keys=keys,
+                chunk_rows=STREAM_CHUNK_ROWS,
+                screen=screen,
+                key_arrays=key_arrays,
             )
         finally:
             if screen is not None:

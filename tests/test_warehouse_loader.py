@@ -328,3 +328,30 @@ def test_contract_suite_in_batches_judges_like_one_frame(con: duckdb.DuckDBPyCon
     assert batched.evaluated == whole.evaluated
     clean = run_table_suite(con, "units", ["other load"], chunk_rows=2)  # no rows: nothing to fail
     assert clean.success and clean.rows_checked == 0
+
+
+def test_suite_frames_are_what_duckdb_df_gives(con: duckdb.DuckDBPyConnection) -> None:
+    """GX's frames come through Arrow (faster): same values and dtypes as ``.df()``, nulls included."""
+    import pandas as pd
+
+    from expectations.runner import frame_of
+
+    con.execute(
+        """CREATE TABLE t AS SELECT * FROM (VALUES
+            ('a', 1::BIGINT, 1::BIGINT, 7::INTEGER, 1.5::DOUBLE, true, true, DATE '2025-01-02',
+             TIMESTAMPTZ '2025-01-02 03:04:05+08', 'L1'),
+            (NULL, 2, NULL, NULL, NULL, false, NULL, NULL, NULL, 'L1'),
+            ('c', 3, 4, 9, 2.0, true, false, DATE '1999-12-31', TIMESTAMPTZ '1999-12-31 23:59:59+00', 'L2'))
+        t(txt, n, n_null, i_null, x, b, b_null, d, ts, load)"""
+    ).fetchall()
+    con.execute("CREATE TABLE dec AS SELECT 1.5 AS x").fetchall()  # DECIMAL: not in raw, left to .df()
+    cases: list[tuple[str, list[Any]]] = [
+        ("SELECT * FROM t WHERE list_contains(?, load)", [["L1", "L2"]]),
+        ("SELECT * FROM t WHERE load = ?", ["L2"]),  # no nulls in this row
+        ("SELECT * FROM t WHERE load = ?", ["none"]),  # no rows
+        ("SELECT * FROM dec WHERE x > ?", [0]),
+    ]
+    for sql, params in cases:
+        pd.testing.assert_frame_equal(
+            frame_of(con, sql, params), con.execute(sql, params).df(), check_exact=True
+        )
