@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -355,3 +357,19 @@ def test_suite_frames_are_what_duckdb_df_gives(con: duckdb.DuckDBPyConnection) -
         pd.testing.assert_frame_equal(
             frame_of(con, sql, params), con.execute(sql, params).df(), check_exact=True
         )
+
+
+def test_a_deferred_module_still_works_whole_on_first_use() -> None:
+    """``expectations`` defers scipy.stats (GX imports it, our suites never use it): whoever does use it gets
+    the real module, in a fresh interpreter where GX was imported first."""
+    code = (
+        "import expectations, great_expectations, sys\n"
+        "import scipy.stats as st\n"
+        "assert type(st).__name__ == '_Deferred', type(st)\n"  # not run by the imports above
+        "assert abs(st.norm.cdf(1.96) - 0.9750021048517795) < 1e-12\n"
+        "from scipy.stats import kstest\n"
+        "assert type(sys.modules['scipy.stats']) is type(sys)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
