@@ -58,7 +58,7 @@ def _order(nodes: dict[str, dict[str, Any]]) -> list[str]:
 def _python_model(con: duckdb.DuckDBPyConnection, node: dict[str, Any]) -> str:
     """Run a compiled Python model as dbt-duckdb does; the part it belongs to."""
     module = types.ModuleType(node["name"])
-    exec(compile(node["compiled_code"], node["original_file_path"], "exec"), module.__dict__)  # noqa: S102
+    exec(compile(node["compiled_code"], node["original_file_path"], "exec"), module.__dict__)
     cursor = con.cursor()
     try:
         out = module.model(module.dbtObj(lambda table: cursor.query(f"select * from {table}")), cursor)
@@ -90,29 +90,38 @@ def run(warehouse: Path, target: Path, work: Path, keep: bool = False) -> dict[s
     shutil.copy(warehouse, copy)
     parts = {p: {"wall_s": 0.0, "cpu_s": 0.0, "nodes": 0} for p in PARTS}
 
-    def timed(default_part: str, step: Callable[[], str | None]) -> None:
+    def timed(part: str, step: Callable[..., str | None], *args: Any) -> None:
         started, cpu = time.perf_counter(), time.process_time()
-        part = step() or default_part
+        part = step(*args) or part
         parts[part]["wall_s"] += time.perf_counter() - started
         parts[part]["cpu_s"] += time.process_time() - cpu
         parts[part]["nodes"] += 1
+
+    def query(sql: str) -> None:
+        con.execute(sql).fetchall()
 
     con = duckdb.connect(str(copy))
     try:
         for key in _order(models):
             node = models[key]
             if node["language"] == "python":
-                timed("", lambda node=node: _python_model(con, node))
+                timed("", _python_model, con, node)
                 continue
             kind = "VIEW" if node["config"]["materialized"] == "view" else "TABLE"
-            sql = f"CREATE OR REPLACE {kind} {node['relation_name']} AS {node['compiled_code']}"
-            timed("sql_models", lambda sql=sql: con.execute(sql) and None)
+            timed(
+                "sql_models",
+                query,
+                f"CREATE OR REPLACE {kind} {node['relation_name']} AS {node['compiled_code']}",
+            )
         for test in tests:
             fail_calc = test["config"].get("fail_calc") or "count(*)"
-            sql = f"select {fail_calc} as failures from ({test['compiled_code']}) dbt_internal_test"
-            timed("data_tests", lambda sql=sql: con.execute(sql).fetchall() and None)
+            timed(
+                "data_tests",
+                query,
+                f"select {fail_calc} as failures from ({test['compiled_code']}) dbt_internal_test",
+            )
         for test in unit_tests:
-            timed("unit_tests", lambda sql=test["compiled_code"]: con.execute(sql).fetchall() and None)
+            timed("unit_tests", query, test["compiled_code"])
     finally:
         con.close()
         if not keep:
