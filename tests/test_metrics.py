@@ -27,6 +27,7 @@ from metrics_support import (
     run_dbt,
 )
 
+from benchmarks import dbt_floor
 from generator.dossiers import DEFECT_RULE
 from ingestion.warehouse import connect, load_folder
 
@@ -85,6 +86,26 @@ def built(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 def test_dbt_build_passes_every_model_and_test(built: Built) -> None:
     assert built.build_ok, built.build_log
+
+
+def test_bench_floor_runs_the_builds_own_work(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/dbt_floor (the bare-DuckDB floor of bench_metrics): every model, data test and unit test of
+    the build is run once, in one part, and the tables it re-creates from the manifest are the build's."""
+    monkeypatch.setenv("ZHIFA_PSEUDONYM_KEY", "test-key-metrics")  # the Python models run in this process
+    parts = dbt_floor.run(built.db, built.target, tmp_path, keep=True)
+    manifest = json.loads((built.target / "manifest.json").read_text(encoding="utf-8"))
+    kinds = [n["resource_type"] for n in manifest["nodes"].values()]
+    python = {n["name"] for n in manifest["nodes"].values() if n.get("language") == "python"}
+    assert {"stg_cases", "int_officer_disparity", "int_rule_results"} <= python
+    count = {p: parts[p]["nodes"] for p in dbt_floor.PARTS}
+    assert count["python_sql_models"] + count["python_pandas_models"] == len(python)
+    assert count["sql_models"] + len(python) == kinds.count("model")
+    assert count["data_tests"] == kinds.count("test") > 0
+    assert count["unit_tests"] == len(manifest["unit_tests"]) > 0
+    assert 0 < count["python_pandas_models"] < len(python)  # the EM and training effect: pandas frames
+    assert mart_checksums(tmp_path / built.db.name) == mart_checksums(built.db)
 
 
 def test_marts_carry_the_public_columns(built: Built) -> None:
