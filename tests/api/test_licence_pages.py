@@ -64,6 +64,7 @@ def test_counter_onsite_and_refusal_in_the_browser(
     expect(card).to_contain_text("已受理")
     office.get_by_label("实地核查人员").fill("li, wang")
     office.get_by_role("button", name="指派实地核查").click()
+    expect(office.get_by_text("已指派实地核查：li、wang")).to_be_visible()  # stored before the phone asks
     shot(office, "licence-counter-accepted", SCREENSHOTS)
     app_id = api.get("/licensing/onsite-tasks", headers=wang).json()[0]["application_id"]
 
