@@ -4,7 +4,7 @@ new clock settings (``ensure_current``)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -13,8 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.capture.services import clock_store, clocks
+from api.core import refdata
 from api.db import session_scope
-from api.models import Approval, Case, CaseDeadline, ClockRules, User
+from api.models import Approval, Case, CaseDeadline, ClockRules, Unit, User
 from zhifa.clock import now, today
 
 UNITS = ("410122", "410100", "410200")
@@ -167,3 +168,69 @@ def test_every_writer_of_the_store_keeps_the_deadlines() -> None:
                     found.add(str(path.relative_to(root)))
     assert found - PLAIN_FACTORIES == set()
     assert "api/capture/services/clock_store.py" in found  # the scan sees the one that must be there
+
+
+def test_new_cases_store_what_the_general_refresh_computes(app: Any, monkeypatch: Any) -> None:
+    """A case's deadlines stored from its object at its insert (``clock_store.fresh``) are the rows the
+    general path (``refresh``: read back and recomputed) writes: every clock and status, units of two
+    provinces with time limits that differ by province and start date, instants naive, UTC and at +08:00 (a
+    late evening there is another UTC day: left to the general path), then a preservation approved."""
+
+    def days(key: str, province: str, on: Any) -> int:  # a limit for each key, province and start date
+        return (
+            clock_store.CLOCK_SETTINGS.index(key) + (9 if province == "420000" else 0) + on.toordinal() % 11
+        )
+
+    monkeypatch.setattr(refdata, "days", days)
+    t = now().replace(microsecond=0)
+    east8 = timezone(timedelta(hours=8))
+    clocks_of = [  # status, discovered_at, filed_at, decided_at, extension_days
+        ("filed", t - timedelta(days=3), None, None, 0),
+        ("filed", (t - timedelta(days=5)).replace(tzinfo=None), None, None, 0),
+        ("investigating", t - timedelta(days=40), t - timedelta(days=33), None, 15),
+        ("filed", t - timedelta(days=20), (t - timedelta(days=19)).replace(tzinfo=None), None, 0),
+        ("decided", t - timedelta(days=90), t - timedelta(days=80), t - timedelta(days=2), 30),
+        ("served", t - timedelta(days=90), t - timedelta(days=80), t - timedelta(days=9), 0),
+        ("closed", t - timedelta(days=200), None, None, 0),
+        ("filed", datetime(2026, 3, 1, 23, 30, tzinfo=east8), None, None, 0),
+    ]
+    with session_scope(app.state.sessionmaker) as s:
+        s.add(Unit(unit_code="420000", name="湖北省局", level="province", path="/420000/"))
+        s.add(
+            Unit(
+                unit_code="420100",
+                name="武汉市局",
+                level="city",
+                parent_code="420000",
+                path="/420000/420100/",
+            )
+        )
+    with session_scope(app.state.sessionmaker) as s:
+        user_id = s.scalars(select(User.id).where(User.username == "li")).one()
+        ids = []
+        for n, (status, found, filed, decided, extension) in enumerate(clocks_of * 2):
+            ids.append(f"NEW{n:03d}")
+            s.add(
+                Case(
+                    case_id=ids[-1], unit_code=("410122", "420100")[n // len(clocks_of)], status=status,
+                    violation_code="NON_DESIGNATED_SOURCE", discovered_at=found, seized_on=found.date(),
+                    filed_at=filed, decided_at=decided, extension_days=extension, created_by=user_id,
+                    created_at=t, updated_at=t,
+                )
+            )  # fmt: skip
+        assert set(clock_store.new_cases(s)) == set(ids) - {ids[len(clocks_of) - 1], ids[-1]}  # +08:00
+        s.flush()
+        s.add(
+            Approval(case_id=ids[0], kind="preservation", requested_by=user_id, requested_at=t,
+                     outcome="approved", decided_by=user_id, decided_at=t)
+        )  # fmt: skip
+        s.flush()
+        rows = select(CaseDeadline).order_by(CaseDeadline.case_id, CaseDeadline.ordinal)
+        stored = [(r.case_id, r.ordinal, r.unit_code, r.what, r.due_on) for r in s.scalars(rows)]
+        clock_store.refresh(s, ids)
+        s.expire_all()
+        assert [(r.case_id, r.ordinal, r.unit_code, r.what, r.due_on) for r in s.scalars(rows)] == stored
+        whats = {what for _, _, _, what, _ in stored}
+        assert (
+            len(whats) == 4 and len(stored) == 13 and {u for _, _, u, _, _ in stored} == {"410122", "420100"}
+        )

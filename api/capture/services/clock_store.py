@@ -2,13 +2,15 @@
 
 Every flush that adds or changes a case's clock columns, or a preservation / preservation-handling approval,
 rewrites that case's rows in the same transaction with ``clocks.computed`` — the one definition of the clock
-rules, so there is no SQL twin of them. Reference data with other time limits (a fingerprint of the clock
-settings) makes ``ensure_current`` recompute every open case once, at start-up."""
+rules, so there is no SQL twin of them. A case the flush inserts is computed from its object instead of
+re-read (``fresh``): nothing of it was stored before (foreign keys). Reference data with other time limits
+(a fingerprint of the clock settings) makes ``ensure_current`` recompute every open case once, at start-up."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from api.capture.services import clocks
 from api.core import refdata
 from api.db import in_chunks, make_sessionmaker
 from api.models import Approval, Case, CaseDeadline, ClockRules
+from api.platform.services.users import province_of
 
 CLOCK_ATTRS = ("unit_code", "status", "discovered_at", "filed_at", "decided_at", "extension_days")
 CLOCK_SETTINGS = (
@@ -28,6 +31,7 @@ CLOCK_SETTINGS = (
     "service_days_after_decision",
 )
 _TOUCHED = "clock_store.touched"
+_NEW = "clock_store.new"
 
 
 def _changed(obj: Any, attrs: Iterable[str]) -> bool:
@@ -45,24 +49,56 @@ def touched_cases(session: Session) -> set[str]:
     return out
 
 
+def new_cases(session: Session) -> dict[str, Case]:
+    """The cases the pending flush inserts with no approval of theirs in it, by id: nothing of theirs is
+    stored yet, so their deadlines follow from the objects alone — when their clock instants are stored as
+    they are (none, naive UTC or UTC: SQLite keeps another offset's wall time, which the general path reads
+    back)."""
+    pending = (*session.new, *session.dirty, *session.deleted)
+    approvals = {obj.case_id for obj in pending if isinstance(obj, Approval)}
+    return {
+        obj.case_id: obj
+        for obj in session.new
+        if isinstance(obj, Case)
+        and obj.case_id not in approvals
+        and all(
+            v is None or v.utcoffset() in (None, timedelta(0))
+            for v in (obj.discovered_at, obj.filed_at, obj.decided_at)
+        )
+    }
+
+
+def _rows(deadlines: Iterable[clocks.Deadline]) -> list[dict[str, Any]]:
+    """The stored rows of ``deadlines`` (each case's in rule order: ``ordinal``)."""
+    rows: list[dict[str, Any]] = []
+    ordinal: dict[str, int] = {}
+    for d in deadlines:
+        ordinal[d.case_id] = ordinal.get(d.case_id, -1) + 1
+        row = {"case_id": d.case_id, "ordinal": ordinal[d.case_id], "unit_code": d.unit_code}
+        rows.append({**row, "what": d.what, "due_on": d.due_on})
+    return rows
+
+
+def fresh(session: Session, cases: Iterable[Case]) -> None:
+    """Store the deadlines of cases just inserted (``new_cases``): from the objects as flushed, with no
+    approvals and no earlier rows to delete — ``refresh``'s result without its reads."""
+    provinces: dict[str, str] = {}
+    out: list[clocks.Deadline] = []
+    for case in cases:
+        if case.status in clocks.OPEN:
+            if case.unit_code not in provinces:
+                provinces[case.unit_code] = province_of(session, case.unit_code)
+            out += clocks.case_deadlines(case, provinces[case.unit_code], None, None)
+    if rows := _rows(out):
+        session.connection().execute(insert(CaseDeadline), rows)
+
+
 def refresh(session: Session, case_ids: Iterable[str]) -> None:
     """Rewrite the stored deadlines of these cases from the cases and approvals as the session sees them."""
     conn = session.connection()
     provinces: dict[str, str] = {}
     for chunk in in_chunks(sorted(set(case_ids))):
-        rows: list[dict[str, Any]] = []
-        ordinal: dict[str, int] = {}
-        for d in clocks.computed(session, [Case.case_id.in_(chunk)], provinces):
-            ordinal[d.case_id] = ordinal.get(d.case_id, -1) + 1
-            rows.append(
-                {
-                    "case_id": d.case_id,
-                    "ordinal": ordinal[d.case_id],
-                    "unit_code": d.unit_code,
-                    "what": d.what,
-                    "due_on": d.due_on,
-                }
-            )
+        rows = _rows(clocks.computed(session, [Case.case_id.in_(chunk)], provinces))
         conn.execute(delete(CaseDeadline).where(CaseDeadline.case_id.in_(chunk)))
         if rows:
             conn.execute(insert(CaseDeadline), rows)
@@ -113,13 +149,16 @@ def install(factory: sessionmaker[Session]) -> None:
     @event.listens_for(factory, "before_flush")
     def _collect(session: Session, _context: Any, _instances: Any) -> None:
         session.info.setdefault(_TOUCHED, set()).update(touched_cases(session))
+        session.info[_NEW] = new_cases(session)  # this flush's only: an earlier failed flush's never were
 
     @event.listens_for(factory, "after_flush_postexec")
     def _rewrite(session: Session, _context: Any) -> None:
-        ids = session.info.pop(_TOUCHED, None)
-        if ids:
-            refresh(session, ids)
+        ids, new = session.info.pop(_TOUCHED, set()), session.info.pop(_NEW, {})
+        fresh(session, new.values())
+        if rest := ids - new.keys():
+            refresh(session, rest)
 
     @event.listens_for(factory, "after_rollback")
     def _dropped(session: Session) -> None:
         session.info.pop(_TOUCHED, None)
+        session.info.pop(_NEW, None)
