@@ -8,9 +8,12 @@ uniqueness needs every row at once, so it runs on a frame of the key columns onl
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -35,27 +38,22 @@ class SuiteOutcome:
 class _SuiteRun:
     """One table's suite part (``rows`` or ``keys``), validated batch after batch, results added up."""
 
-    def __init__(self, context: Any, table_name: str, part: str) -> None:
-        import great_expectations as gx
-
+    def __init__(self, table_name: str, part: str) -> None:
+        # first: it waits for the preload (if any) and makes the GX context the suite is made within
+        self.batches = _frame_batches()
         from expectations.suites import build_suite
 
-        asset = context.data_sources.add_pandas(f"warehouse_{part}").add_dataframe_asset(table_name)
-        suite = context.suites.add(build_suite(table_name, part))
-        self.definition = context.validation_definitions.add(
-            gx.ValidationDefinition(
-                name=f"validate_{table_name}_{part}",
-                data=asset.add_batch_definition_whole_dataframe("whole_table"),
-                suite=suite,
-            )
-        )
+        self.suite = build_suite(table_name, part)
         self.success = True
-        self.evaluated = len(suite.expectations)
+        self.evaluated = len(self.suite.expectations)
         self.unexpected: dict[int, int | None] = {}  # failed expectation (suite position) -> count
         self.configs: dict[int, Any] = {}
 
     def run(self, frame: pd.DataFrame) -> None:
-        result = self.definition.run(batch_parameters={"dataframe": frame})
+        # validated as a batch, not through a ValidationDefinition: the same validator, without the
+        # context's stores (each add re-serialises the whole project config; every result is stored)
+        batch = self.batches.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(self.suite)
         self.success = self.success and bool(result.success)
         for position, r in enumerate(result.results):
             config = r.expectation_config
@@ -77,7 +75,40 @@ class _SuiteRun:
         return out
 
 
-def _context() -> Any:
+# What the suites import: GX (seconds of it) and the suites built with it.
+_GX_MODULES = (
+    "great_expectations",
+    "great_expectations.data_context.types.base",
+    "great_expectations.execution_engine.pandas_execution_engine",
+    "expectations.suites",
+)
+_preloading: list[threading.Thread] = []
+
+
+def _import_gx() -> None:
+    try:
+        for name in _GX_MODULES:
+            importlib.import_module(name)
+    except BaseException:  # the suites import again in their own thread, and raise there
+        pass
+
+
+def preload() -> None:
+    """Start importing GX in a background thread, once per process: a load calls this as it starts, so
+    the import runs while DuckDB works (without the GIL) instead of before the first suite. The suites
+    wait for it to finish and then import (a no-op, or the import's own error, raised in their thread)."""
+    if not _preloading:
+        thread = threading.Thread(target=_import_gx, name="gx-preload", daemon=True)
+        _preloading.append(thread)
+        thread.start()
+
+
+@cache
+def _frame_batches() -> Any:
+    """The one batch definition every suite runs on: a whole dataframe given at validation time, in an
+    ephemeral GX context made once per process (no project folder, no progress bars)."""
+    for thread in _preloading:
+        thread.join()  # never two threads importing GX at once
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
@@ -87,7 +118,8 @@ def _context() -> Any:
     pandas_execution_engine.HASH_THRESHOLD = 0
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return context
+    asset = context.data_sources.add_pandas("warehouse").add_dataframe_asset("raw_table")
+    return asset.add_batch_definition_whole_dataframe("whole_table")
 
 
 def _outcome(table_name: str, parts: Sequence[_SuiteRun], rows: int) -> SuiteOutcome:
@@ -102,7 +134,7 @@ def _outcome(table_name: str, parts: Sequence[_SuiteRun], rows: int) -> SuiteOut
 
 def run_suite(table_name: str, frame: pd.DataFrame) -> SuiteOutcome:
     """Validate ``frame`` (the rows of ``raw.<table_name>``) against the table's whole suite."""
-    whole = _SuiteRun(_context(), table_name, "all")
+    whole = _SuiteRun(table_name, "all")
     whole.run(frame)
     return _outcome(table_name, [whole], len(frame))
 
@@ -119,8 +151,7 @@ def run_table_suite(
 
     where = "true" if loads is None else "list_contains(?, _load_id)"
     params: list[Any] = [] if loads is None else [list(loads)]
-    context = _context()
-    rows_part, keys_part = _SuiteRun(context, table_name, "rows"), _SuiteRun(context, table_name, "keys")
+    rows_part, keys_part = _SuiteRun(table_name, "rows"), _SuiteRun(table_name, "keys")
     rows = 0
     for frame in _batches(con, table_name, where, params, chunk_rows):
         rows_part.run(frame)
