@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -146,39 +146,30 @@ def run_table_suite(
     *,
     chunk_rows: int = CHUNK_ROWS,
 ) -> SuiteOutcome:
-    """Validate the rows of ``raw.<table_name>`` written by ``loads`` (None: every row) in batches."""
+    """Validate the rows of ``raw.<table_name>`` written by ``loads`` (None: every row): at once when
+    they fit in ``chunk_rows``, else the row-wise part in batches and uniqueness on the key columns."""
     from expectations.suites import key_columns
 
     where = "true" if loads is None else "list_contains(?, _load_id)"
     params: list[Any] = [] if loads is None else [list(loads)]
-    rows_part, keys_part = _SuiteRun(table_name, "rows"), _SuiteRun(table_name, "keys")
-    rows = 0
-    for frame in _batches(con, table_name, where, params, chunk_rows):
-        rows_part.run(frame)
-        rows += len(frame)
-    keys = ", ".join(key_columns(table_name))
-    keys_part.run(frame_of(con, f"SELECT {keys} FROM raw.{table_name} WHERE {where}", params))
-    return _outcome(table_name, [rows_part, keys_part], rows)
-
-
-def _batches(
-    con: duckdb.DuckDBPyConnection, table_name: str, where: str, params: list[Any], chunk_rows: int
-) -> Iterator[pd.DataFrame]:
-    """The rows of ``raw.<table_name>`` meeting ``where``, by row-id ranges when there are more than
-    ``chunk_rows`` (each converted exactly as one ``.df()`` of all of them would be); at least one
-    frame, so an empty table still meets its column-set expectation."""
     sql = f"SELECT * FROM raw.{table_name} WHERE {where}"
     counted = con.execute(
         f"SELECT count(*), min(rowid), max(rowid) FROM raw.{table_name} WHERE {where}", params
     )
     total, low, high = counted.fetchall()[0]  # fetched to the end: the connection runs a relation next
-    if total <= chunk_rows:
-        yield frame_of(con, sql, params)
-        return
+    if total <= chunk_rows:  # one frame (at least one, so an empty table still meets its column set)
+        return run_suite(table_name, frame_of(con, sql, params))
+    rows_part, keys_part = _SuiteRun(table_name, "rows"), _SuiteRun(table_name, "keys")
+    rows = 0
     for start in range(low, high + 1, chunk_rows):
+        # row-id ranges, each converted exactly as one ``.df()`` of all the rows would be
         frame = frame_of(con, f"{sql} AND rowid >= ? AND rowid < ?", [*params, start, start + chunk_rows])
         if len(frame):
-            yield frame
+            rows_part.run(frame)
+            rows += len(frame)
+    keys = ", ".join(key_columns(table_name))
+    keys_part.run(frame_of(con, f"SELECT {keys} FROM raw.{table_name} WHERE {where}", params))
+    return _outcome(table_name, [rows_part, keys_part], rows)
 
 
 # DuckDB's ``.df()`` gives a column with nulls these nullable dtypes (without nulls: plain numpy ones).
