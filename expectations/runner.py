@@ -65,8 +65,10 @@ class _SuiteRun:
             self.configs[position] = config
 
     def failed(self) -> list[dict[str, Any]]:
+        """In result order, the key's uniqueness last: as the ``rows`` part followed by the ``keys``
+        part list them (a whole suite's results put it among its column's other expectations)."""
         out = []
-        for position in sorted(self.configs):
+        for position in sorted(self.configs, key=lambda p: (self.configs[p].type in _KEY_TYPES, p)):
             config = self.configs[position]
             column = config.kwargs.get("column") or config.kwargs.get("column_list")
             out.append(
@@ -74,6 +76,9 @@ class _SuiteRun:
             )
         return out
 
+
+# The expectation types of the ``keys`` part (uniqueness of the primary key); the ``rows`` part has none.
+_KEY_TYPES = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 
 # What the suites import: GX (seconds of it) and the suites built with it.
 _GX_MODULES = (
