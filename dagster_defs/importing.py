@@ -21,7 +21,6 @@ from dagster_defs.resources import (
     WarehouseResource,
     raw_key,
 )
-from expectations.runner import preload as preload_checks
 from ingestion.contract import CONTRACT, TABLE_LOAD_ORDER
 from ingestion.landing import load_landings
 from ingestion.raw_schema import LoadSummary, raw_columns
@@ -110,14 +109,7 @@ def import_assets(domain: str, tables: Sequence[str]) -> dg.AssetsDefinition:
         only, replay_all = _requested_landings(context.run.tags)
         with warehouse.connect() as con:
             try:
-                loads = load_landings(
-                    con,
-                    warehouse.landing_dir,
-                    own,
-                    only=only,
-                    replay_all=replay_all,
-                    before_loading=preload_checks,  # GX's import runs while DuckDB loads
-                )
+                loads = load_landings(con, warehouse.landing_dir, own, only=only, replay_all=replay_all)
             except BadShareError as exc:
                 raise dg.Failure(description=str(exc)) from exc
             for load in loads:

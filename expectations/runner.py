@@ -8,9 +8,7 @@ uniqueness needs every row at once, so it runs on a frame of the key columns onl
 
 from __future__ import annotations
 
-import importlib
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -39,8 +37,7 @@ class _SuiteRun:
     """One table's suite part (``rows`` or ``keys``), validated batch after batch, results added up."""
 
     def __init__(self, table_name: str, part: str) -> None:
-        # first: it waits for the preload (if any) and makes the GX context the suite is made within
-        self.batches = _frame_batches()
+        self.batches = _frame_batches()  # first: it makes the GX context the suite is made within
         from expectations.suites import build_suite
 
         self.suite = build_suite(table_name, part)
@@ -80,40 +77,11 @@ class _SuiteRun:
 # The expectation types of the ``keys`` part (uniqueness of the primary key); the ``rows`` part has none.
 _KEY_TYPES = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 
-# What the suites import: GX (seconds of it) and the suites built with it.
-_GX_MODULES = (
-    "great_expectations",
-    "great_expectations.data_context.types.base",
-    "great_expectations.execution_engine.pandas_execution_engine",
-    "expectations.suites",
-)
-_preloading: list[threading.Thread] = []
-
-
-def _import_gx() -> None:
-    try:
-        for name in _GX_MODULES:
-            importlib.import_module(name)
-    except BaseException:  # the suites import again in their own thread, and raise there
-        pass
-
-
-def preload() -> None:
-    """Start importing GX in a background thread, once per process: a load calls this as it starts, so
-    the import runs while DuckDB works (without the GIL) instead of before the first suite. The suites
-    wait for it to finish and then import (a no-op, or the import's own error, raised in their thread)."""
-    if not _preloading:
-        thread = threading.Thread(target=_import_gx, name="gx-preload", daemon=True)
-        _preloading.append(thread)
-        thread.start()
-
 
 @cache
 def _frame_batches() -> Any:
     """The one batch definition every suite runs on: a whole dataframe given at validation time, in an
     ephemeral GX context made once per process (no project folder, no progress bars)."""
-    for thread in _preloading:
-        thread.join()  # never two threads importing GX at once
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine

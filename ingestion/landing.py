@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -102,11 +102,9 @@ def load_landings(
     only: Collection[str] | None = None,
     replay_all: bool = False,
     max_bad_row_share: float | None = None,
-    before_loading: Callable[[], None] | None = None,
 ) -> list[LoadSummary]:
     """Load ``tables`` from landings, oldest first: the pending ones by default, the ``only`` ids,
-    or every landing again (``replay_all``; harmless, since loads are idempotent).
-    ``before_loading`` is called before each landing's load (not at all when nothing is to load)."""
+    or every landing again (``replay_all``; harmless, since loads are idempotent)."""
     ensure_schema(con)
     summaries = []
     for landing in list_landings(landing_dir):
@@ -114,8 +112,6 @@ def load_landings(
             continue
         todo = set(tables) if (replay_all or only is not None) else pending_tables(con, landing, tables)
         if todo:
-            if before_loading is not None:
-                before_loading()
             summaries.append(
                 load_folder(
                     con,
