@@ -9,8 +9,9 @@ uniqueness needs every row at once, so it runs on a frame of the key columns onl
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -35,27 +36,21 @@ class SuiteOutcome:
 class _SuiteRun:
     """One table's suite part (``rows`` or ``keys``), validated batch after batch, results added up."""
 
-    def __init__(self, context: Any, table_name: str, part: str) -> None:
-        import great_expectations as gx
-
+    def __init__(self, table_name: str, part: str) -> None:
+        self.batches = _frame_batches()  # first: it makes the GX context the suite is made within
         from expectations.suites import build_suite
 
-        asset = context.data_sources.add_pandas(f"warehouse_{part}").add_dataframe_asset(table_name)
-        suite = context.suites.add(build_suite(table_name, part))
-        self.definition = context.validation_definitions.add(
-            gx.ValidationDefinition(
-                name=f"validate_{table_name}_{part}",
-                data=asset.add_batch_definition_whole_dataframe("whole_table"),
-                suite=suite,
-            )
-        )
+        self.suite = build_suite(table_name, part)
         self.success = True
-        self.evaluated = len(suite.expectations)
+        self.evaluated = len(self.suite.expectations)
         self.unexpected: dict[int, int | None] = {}  # failed expectation (suite position) -> count
         self.configs: dict[int, Any] = {}
 
     def run(self, frame: pd.DataFrame) -> None:
-        result = self.definition.run(batch_parameters={"dataframe": frame})
+        # validated as a batch, not through a ValidationDefinition: the same validator, without the
+        # context's stores (each add re-serialises the whole project config; every result is stored)
+        batch = self.batches.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(self.suite)
         self.success = self.success and bool(result.success)
         for position, r in enumerate(result.results):
             config = r.expectation_config
@@ -67,8 +62,10 @@ class _SuiteRun:
             self.configs[position] = config
 
     def failed(self) -> list[dict[str, Any]]:
+        """In result order, the key's uniqueness last: as the ``rows`` part followed by the ``keys``
+        part list them (a whole suite's results put it among its column's other expectations)."""
         out = []
-        for position in sorted(self.configs):
+        for position in sorted(self.configs, key=lambda p: (self.configs[p].type in _KEY_TYPES, p)):
             config = self.configs[position]
             column = config.kwargs.get("column") or config.kwargs.get("column_list")
             out.append(
@@ -77,7 +74,14 @@ class _SuiteRun:
         return out
 
 
-def _context() -> Any:
+# The expectation types of the ``keys`` part (uniqueness of the primary key); the ``rows`` part has none.
+_KEY_TYPES = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
+
+
+@cache
+def _frame_batches() -> Any:
+    """The one batch definition every suite runs on: a whole dataframe given at validation time, in an
+    ephemeral GX context made once per process (no project folder, no progress bars)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
@@ -87,7 +91,8 @@ def _context() -> Any:
     pandas_execution_engine.HASH_THRESHOLD = 0
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return context
+    asset = context.data_sources.add_pandas("warehouse").add_dataframe_asset("raw_table")
+    return asset.add_batch_definition_whole_dataframe("whole_table")
 
 
 def _outcome(table_name: str, parts: Sequence[_SuiteRun], rows: int) -> SuiteOutcome:
@@ -102,7 +107,7 @@ def _outcome(table_name: str, parts: Sequence[_SuiteRun], rows: int) -> SuiteOut
 
 def run_suite(table_name: str, frame: pd.DataFrame) -> SuiteOutcome:
     """Validate ``frame`` (the rows of ``raw.<table_name>``) against the table's whole suite."""
-    whole = _SuiteRun(_context(), table_name, "all")
+    whole = _SuiteRun(table_name, "all")
     whole.run(frame)
     return _outcome(table_name, [whole], len(frame))
 
@@ -114,40 +119,30 @@ def run_table_suite(
     *,
     chunk_rows: int = CHUNK_ROWS,
 ) -> SuiteOutcome:
-    """Validate the rows of ``raw.<table_name>`` written by ``loads`` (None: every row) in batches."""
+    """Validate the rows of ``raw.<table_name>`` written by ``loads`` (None: every row): at once when
+    they fit in ``chunk_rows``, else the row-wise part in batches and uniqueness on the key columns."""
     from expectations.suites import key_columns
 
     where = "true" if loads is None else "list_contains(?, _load_id)"
     params: list[Any] = [] if loads is None else [list(loads)]
-    context = _context()
-    rows_part, keys_part = _SuiteRun(context, table_name, "rows"), _SuiteRun(context, table_name, "keys")
-    rows = 0
-    for frame in _batches(con, table_name, where, params, chunk_rows):
-        rows_part.run(frame)
-        rows += len(frame)
-    keys = ", ".join(key_columns(table_name))
-    keys_part.run(frame_of(con, f"SELECT {keys} FROM raw.{table_name} WHERE {where}", params))
-    return _outcome(table_name, [rows_part, keys_part], rows)
-
-
-def _batches(
-    con: duckdb.DuckDBPyConnection, table_name: str, where: str, params: list[Any], chunk_rows: int
-) -> Iterator[pd.DataFrame]:
-    """The rows of ``raw.<table_name>`` meeting ``where``, by row-id ranges when there are more than
-    ``chunk_rows`` (each converted exactly as one ``.df()`` of all of them would be); at least one
-    frame, so an empty table still meets its column-set expectation."""
     sql = f"SELECT * FROM raw.{table_name} WHERE {where}"
     counted = con.execute(
         f"SELECT count(*), min(rowid), max(rowid) FROM raw.{table_name} WHERE {where}", params
     )
     total, low, high = counted.fetchall()[0]  # fetched to the end: the connection runs a relation next
-    if total <= chunk_rows:
-        yield frame_of(con, sql, params)
-        return
+    if total <= chunk_rows:  # one frame (at least one, so an empty table still meets its column set)
+        return run_suite(table_name, frame_of(con, sql, params))
+    rows_part, keys_part = _SuiteRun(table_name, "rows"), _SuiteRun(table_name, "keys")
+    rows = 0
     for start in range(low, high + 1, chunk_rows):
+        # row-id ranges, each converted exactly as one ``.df()`` of all the rows would be
         frame = frame_of(con, f"{sql} AND rowid >= ? AND rowid < ?", [*params, start, start + chunk_rows])
         if len(frame):
-            yield frame
+            rows_part.run(frame)
+            rows += len(frame)
+    keys = ", ".join(key_columns(table_name))
+    keys_part.run(frame_of(con, f"SELECT {keys} FROM raw.{table_name} WHERE {where}", params))
+    return _outcome(table_name, [rows_part, keys_part], rows)
 
 
 # DuckDB's ``.df()`` gives a column with nulls these nullable dtypes (without nulls: plain numpy ones).

@@ -328,6 +328,10 @@ def test_contract_suite_in_batches_judges_like_one_frame(con: duckdb.DuckDBPyCon
     }
     assert failed == {(f["expectation"], str(f["column"])): f["unexpected"] for f in whole.failed}
     assert batched.evaluated == whole.evaluated
+    # rows that fit one batch run the whole suite at once: the same outcome, failures in the same order
+    at_once = run_table_suite(con, "units", ["L1"])
+    assert (at_once.success, at_once.evaluated, at_once.rows_checked) == (False, batched.evaluated, 5)
+    assert at_once.failed == batched.failed and batched.failed[-1]["column"] == "unit_code"
     clean = run_table_suite(con, "units", ["other load"], chunk_rows=2)  # no rows: nothing to fail
     assert clean.success and clean.rows_checked == 0
 
