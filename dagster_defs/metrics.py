@@ -35,21 +35,35 @@ def _dbt_executable() -> str:
     return str(local) if local.exists() else "dbt"
 
 
+def warehouse_vars(path: Path) -> str:
+    """The ``--vars`` naming the warehouse file, for the parse and the build alike: dbt re-parses every file
+    when the command-line vars or the profile's path differ from the parse's (partial parsing's state check),
+    so the default warehouse is parsed with exactly the vars its builds pass."""
+    return json.dumps({WAREHOUSE_PATH_VAR: str(path)})
+
+
 @cache
 def dbt_project() -> DbtProject:
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    parse_args = ["parse", "--quiet", "--vars", warehouse_vars(get_settings().warehouse_path)]
+    project = DbtProject(
+        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, prepare_project_cli_args=parse_args
+    )
     project.prepare_if_dev()
     if _stale(project.manifest_path):  # a fresh clone or changed models: `zhifa run`, tests, validate
-        _parse_once(project.manifest_path)
+        _parse_once(project.manifest_path, parse_args)
     return project
 
 
+PARSE_ARGS_FILE = "parse_args.json"  # beside the manifest: the arguments of the parse that wrote it
 PROJECT_SOURCES = ("models", "seeds", "macros", "tests", "dbt_project.yml", "profiles.yml")
 
 
 def _stale(manifest: Path) -> bool:
-    """Missing, or older than a file dbt reads to build it."""
-    if not manifest.exists():
+    """Missing, parsed without the warehouse vars (no stamp), or older than a file dbt reads to build it.
+
+    A parse for another ZHIFA_HOME's warehouse is not stale: processes of several homes would take turns
+    re-parsing; a build on another warehouse re-parses in full inside dbt, as it must."""
+    if not manifest.exists() or not manifest.with_name(PARSE_ARGS_FILE).exists():
         return True
     built = manifest.stat().st_mtime
     for name in PROJECT_SOURCES:
@@ -60,7 +74,7 @@ def _stale(manifest: Path) -> bool:
     return False
 
 
-def _parse_once(manifest: Path) -> None:
+def _parse_once(manifest: Path, parse_args: list[str]) -> None:
     """Write target/manifest.json with `dbt parse`, one process at a time (test workers import together).
 
     The dagster-dbt CLI wrapper would write into a per-invocation target folder, so dbt runs directly."""
@@ -71,8 +85,7 @@ def _parse_once(manifest: Path) -> None:
             subprocess.run(
                 [
                     _dbt_executable(),
-                    "parse",
-                    "--quiet",
+                    *parse_args,
                     "--project-dir",
                     str(DBT_PROJECT_DIR),
                     "--profiles-dir",
@@ -82,6 +95,7 @@ def _parse_once(manifest: Path) -> None:
                 ],
                 check=True,
             )
+            manifest.with_name(PARSE_ARGS_FILE).write_text(json.dumps(parse_args))
 
 
 class ZhifaDbtTranslator(DagsterDbtTranslator):
@@ -115,8 +129,7 @@ def zhifa_dbt_models(
     # the warehouse file goes to dbt on its command line (profiles.yml reads the var), never through this
     # process's environment, which other runs and threads share; the dbt models find the pseudonym key
     # as this process did (ZHIFA_PSEUDONYM_KEY, else the file under ZHIFA_HOME)
-    target = json.dumps({WAREHOUSE_PATH_VAR: str(warehouse.path)})
-    yield from dbt.cli(["build", "--vars", target], context=context).stream()
+    yield from dbt.cli(["build", "--vars", warehouse_vars(warehouse.path)], context=context).stream()
 
 
 defs = dg.Definitions(

@@ -17,6 +17,7 @@ import layout_density_checks
 import pandas as pd
 import pytest
 import scorecard_checks
+from column_rules_support import column_rules_tests, failures_on_violations
 from metrics_support import (
     BAD_CASES,
     Built,
@@ -106,6 +107,19 @@ def test_bench_floor_runs_the_builds_own_work(
     assert count["unit_tests"] == len(manifest["unit_tests"]) > 0
     assert 0 < count["python_pandas_models"] < len(python)  # the EM and training effect: pandas frames
     assert mart_checksums(tmp_path / built.db.name) == mart_checksums(built.db)
+
+
+def test_column_rules_fail_on_a_violating_row_naming_rule_and_column(built: Built) -> None:
+    """Each not_null / unique / accepted_values rule folded into a model's column_rules test (one dbt node
+    per model) still fails the build on one breaking row; the error names model, rule and column."""
+    failures = failures_on_violations(built.db, column_rules_tests(built.target))
+    rules = [key for key in failures if key[1] != "clean"]
+    assert len(rules) > 200 and {r[1] for r in rules} == {"not_null", "unique", "accepted_values"}
+    for (model, rule, column), error in failures.items():
+        if rule == "clean":
+            assert error == "", model
+        else:
+            assert f"{model}: " in error and f"{rule}({column}) failed on " in error, (model, rule, error)
 
 
 def test_marts_carry_the_public_columns(built: Built) -> None:

@@ -3,6 +3,7 @@ against an empty warehouse (every raw table present, no rows) — the first run 
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_defs.metrics import defs, zhifa_dbt_models
+from dagster_defs.metrics import _dbt_executable, dbt_project, defs, warehouse_vars, zhifa_dbt_models
 from dagster_defs.resources import WAREHOUSE_POOL, WarehouseResource, raw_key
+from zhifa.settings import DBT_PROJECT_DIR, get_settings
 
 pytestmark = pytest.mark.slow
 
@@ -73,3 +75,23 @@ def test_materialise_on_an_empty_warehouse(tmp_path: Path, monkeypatch: pytest.M
     finally:
         con.close()
     assert set(MARTS) <= tables
+
+
+def test_a_build_of_the_default_warehouse_parses_partially(tmp_path: Path) -> None:
+    """The project's parse passes the vars the asset's build passes for the default warehouse, so the build
+    (in its own target folder, given the parse's partial_parse.msgpack as dagster-dbt does) re-parses
+    nothing; with other vars dbt would re-parse every file."""
+    target = tmp_path / "target"
+    target.mkdir()
+    shutil.copy(dbt_project().manifest_path.with_name("partial_parse.msgpack"), target)
+    dbt = subprocess.run(
+        [
+            _dbt_executable(), "ls", "--quiet", "--vars", warehouse_vars(get_settings().warehouse_path),
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(target), "--log-path", str(tmp_path),
+        ],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    log = (tmp_path / "dbt.log").read_text(encoding="utf-8")
+    assert "Partial parsing enabled, no changes found, skipping parsing" in log, dbt.stdout
+    assert "Unable to do partial parsing" not in log
