@@ -21,7 +21,6 @@ from api.capture.services import clocks
 from api.core import refdata
 from api.db import in_chunks, make_sessionmaker
 from api.models import Approval, Case, CaseDeadline, ClockRules
-from api.platform.services.users import province_of
 
 CLOCK_ATTRS = ("unit_code", "status", "discovered_at", "filed_at", "decided_at", "extension_days")
 CLOCK_SETTINGS = (
@@ -74,22 +73,22 @@ def _rows(deadlines: Iterable[clocks.Deadline]) -> list[dict[str, Any]]:
     ordinal: dict[str, int] = {}
     for d in deadlines:
         ordinal[d.case_id] = ordinal.get(d.case_id, -1) + 1
-        row = {"case_id": d.case_id, "ordinal": ordinal[d.case_id], "unit_code": d.unit_code}
-        rows.append({**row, "what": d.what, "due_on": d.due_on})
+        rows.append(
+            {
+                "case_id": d.case_id,
+                "ordinal": ordinal[d.case_id],
+                "unit_code": d.unit_code,
+                "what": d.what,
+                "due_on": d.due_on,
+            }
+        )
     return rows
 
 
 def fresh(session: Session, cases: Iterable[Case]) -> None:
     """Store the deadlines of cases just inserted (``new_cases``): from the objects as flushed, with no
     approvals and no earlier rows to delete — ``refresh``'s result without its reads."""
-    provinces: dict[str, str] = {}
-    out: list[clocks.Deadline] = []
-    for case in cases:
-        if case.status in clocks.OPEN:
-            if case.unit_code not in provinces:
-                provinces[case.unit_code] = province_of(session, case.unit_code)
-            out += clocks.case_deadlines(case, provinces[case.unit_code], None, None)
-    if rows := _rows(out):
+    if rows := _rows(clocks.deadlines_of(session, cases)):
         session.connection().execute(insert(CaseDeadline), rows)
 
 

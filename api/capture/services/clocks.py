@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -108,9 +108,23 @@ def computed(
     # the clocks' columns only: no ORM objects (nor their officers and goods) for every open case
     stmt = select(*CLOCK_COLUMNS).where(Case.status.in_(OPEN), *where)
     approved = _approved_preservations(session, where)
+    return deadlines_of(session, session.execute(stmt), provinces, approved)
+
+
+def deadlines_of(
+    session: Session,
+    cases: Iterable[Clocked],
+    provinces: dict[str, str] | None = None,
+    approved: Mapping[tuple[str, str], Approval] | None = None,
+) -> list[Deadline]:
+    """The deadlines of the open ones of ``cases``, each unit's province looked up once (``provinces``,
+    unit → province, may be shared by calls); ``approved``: the preservation approvals by (case, kind)."""
     provinces = {} if provinces is None else provinces
+    approved = approved or {}
     out: list[Deadline] = []
-    for case in session.execute(stmt):
+    for case in cases:
+        if case.status not in OPEN:
+            continue
         if case.unit_code not in provinces:
             provinces[case.unit_code] = province_of(session, case.unit_code)
         out += case_deadlines(
