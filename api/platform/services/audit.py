@@ -30,7 +30,11 @@ from zhifa.clock import now
 
 GENESIS = "0" * 64
 VERSION = 2  # see entry_hash
+# built once: the statements' values come as parameters, so each append reuses their compiled form
 _ENTRY_COLUMNS = AuditEntry.__mapper__.column_attrs
+_READ_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+_APPEND = insert(AuditEntry)
+_MOVE_HEAD = update(AuditHead).where(AuditHead.id == 1)
 
 
 def _default(value: Any) -> Any:
@@ -142,11 +146,9 @@ def record(
     plain statements (no ORM objects to flush: one create's largest fixed cost, docs/benchmarks.md)."""
     session.flush()
     conn = session.connection()
-    head = conn.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-    ).one_or_none()
+    head = conn.execute(_READ_HEAD).one_or_none()
     if head is None:
-        conn.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+        conn.execute(insert(AuditHead), {"id": 1, "seq": 0, "hash": GENESIS})
     seq, prev_hash = (0, GENESIS) if head is None else (head.seq, head.hash)
     unit_code, review_unit = scope.units_of(session, user_id, entity, entity_id, before or {}, after or {})
     entry = AuditEntry(
@@ -166,8 +168,8 @@ def record(
     )
     key = _key(session)
     entry.hash = entry_hash(key, entry)
-    conn.execute(insert(AuditEntry).values({c.key: getattr(entry, c.key) for c in _ENTRY_COLUMNS}))
-    conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=entry.hash))
+    conn.execute(_APPEND, {c.key: getattr(entry, c.key) for c in _ENTRY_COLUMNS})
+    conn.execute(_MOVE_HEAD, {"seq": entry.seq, "hash": entry.hash})
     checkpoints.pending(session, entry.seq, entry.hash, key)
     return entry  # not in the session: the row is written
 
