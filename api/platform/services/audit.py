@@ -32,7 +32,8 @@ GENESIS = "0" * 64
 VERSION = 2  # see entry_hash
 # built once: the statements' values come as parameters, so each append reuses their compiled form
 _ENTRY_COLUMNS = AuditEntry.__mapper__.column_attrs
-_READ_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+_READ_HEAD = _HEAD.with_for_update()
 _APPEND = insert(AuditEntry)
 _MOVE_HEAD = update(AuditHead).where(AuditHead.id == 1)
 
@@ -201,7 +202,7 @@ def verify_chain(session: Session) -> ChainReport:
             problems.append(f"seq {e.seq}: differs from its signed checkpoint (chain rewritten)")
         prev, expected_seq = e.hash, e.seq + 1
     last = expected_seq - 1
-    head = session.get(AuditHead, 1)
+    head = session.execute(_HEAD).one_or_none()  # the row as stored (``record`` writes it without the ORM)
     if head is not None and (head.seq != last or head.hash != prev):
         problems.append(f"chain ends at seq {last} but head records seq {head.seq} (tail cut)")
     if head is None and count:
