@@ -143,12 +143,13 @@ def record(
 ) -> AuditEntry:
     """Append one entry inside the caller's transaction (it commits or rolls back with the write).
 
-    The caller's pending changes are flushed first; the head and the entry are then read and written as
-    plain statements (no ORM objects to flush: one create's largest fixed cost, docs/benchmarks.md)."""
-    session.flush()
+    The head and the entry are read and written as plain statements, built once (no ORM objects to flush:
+    docs/benchmarks.md, issue 22); the caller's pending changes are flushed at the same points as when
+    they were ORM objects (the entry's units are read before the last one)."""
     conn = session.connection()
     head = conn.execute(_READ_HEAD).one_or_none()
     if head is None:
+        session.flush()
         conn.execute(insert(AuditHead), {"id": 1, "seq": 0, "hash": GENESIS})
     seq, prev_hash = (0, GENESIS) if head is None else (head.seq, head.hash)
     unit_code, review_unit = scope.units_of(session, user_id, entity, entity_id, before or {}, after or {})
@@ -169,6 +170,7 @@ def record(
     )
     key = _key(session)
     entry.hash = entry_hash(key, entry)
+    session.flush()
     conn.execute(_APPEND, {c.key: getattr(entry, c.key) for c in _ENTRY_COLUMNS})
     conn.execute(_MOVE_HEAD, {"seq": entry.seq, "hash": entry.hash})
     checkpoints.pending(session, entry.seq, entry.hash, key)
