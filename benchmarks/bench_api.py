@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 50
@@ -237,6 +237,15 @@ def profile_create(home: Path, support: Any, n: int = 300) -> None:
 
     for i in range(20):
         one(f"warm-{i}")
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        statements.append(sql.split(None, 1)[0].upper())
+
+    event.listen(app.state.engine, "before_cursor_execute", count)
+    one("counted")
+    event.remove(app.state.engine, "before_cursor_execute", count)
+    print(f"\nSQL statements in one create (user read included): {len(statements)}: {' '.join(statements)}")
     cpu, walls = time.process_time(), []
     for i in range(n):  # without the profiler first: the CPU of one create moves less with load than latency
         start = time.perf_counter()

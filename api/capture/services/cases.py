@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.capture.schemas import CaseCreate, CaseUpdate, FineIn, ItemIn
-from api.capture.services import approvals, barcodes, catalog, idempotency, numbering
+from api.capture.services import approvals, barcodes, catalog, clock_store, idempotency, numbering
 from api.capture.services.valuation import discretion, to_cartons
 from api.core import refdata
 from api.core.errors import Conflict, Forbidden, Invalid, NotFound, case_not_found
 from api.db import READ_ONLY
 from api.models import Case, CaseItem, CaseOfficer, Officer, Product, Retailer, User
 from api.platform.services import audit
-from api.platform.services.users import visible_units
+from api.platform.services.users import province_of, visible_units
 from zhifa.clock import LOCAL, local_date, now, today
 
 EDITABLE = ("filed", "investigating")
@@ -102,10 +102,11 @@ def _replay(session: Session, user: User, key: str, request_hash: str) -> Case |
 def create_case(session: Session, user: User, body: CaseCreate, key: str | None) -> tuple[Case, bool]:
     """Returns (case, created). With an Idempotency-Key a retry returns the first case unchanged.
 
-    What only reads (the replay, the violation, the dates, the unit's officers) is done before the write:
-    in a session with no transaction open (a request's) as a read of its own, which on SQLite need not
-    queue behind the writers (``api.db.READ_ONLY``). The write then holds the store's single writer for
-    the counter, the inserts, the stored deadlines and the audit entry only (docs/benchmarks.md, issue 22).
+    What only reads (the replay, the violation, the dates, the unit's officers and province) is done before
+    the write: in a session with no transaction open (a request's) as a read of its own, which on SQLite
+    need not queue behind the writers (``api.db.READ_ONLY``). The write then holds the store's single
+    writer for the counter, the inserts, the stored deadlines and the audit entry only (docs/benchmarks.md,
+    issue 22).
     A twin request with the same key that passes the read at the same moment is caught by the key's
     primary key at the insert, as on PostgreSQL, where reads never waited for writers anyway."""
     digest = idempotency.digest(body.model_dump(mode="json"))
@@ -124,10 +125,11 @@ def create_case(session: Session, user: User, body: CaseCreate, key: str | None)
     discovered = _aware(body.discovered_at)
     _check_dates(discovered, body.seized_on)
     officers = _checked_officers(session, unit_code, body.officers)
+    provinces = {unit_code: province_of(session, unit_code)}  # for the new deadlines (reference data)
     if own_read:
         session.commit()  # the read ends here; nothing was written
     try:
-        with session.begin_nested():
+        with clock_store.provinces_known(session, provinces), session.begin_nested():
             case = _insert_case(session, user, body, unit_code, discovered, officers)
             if key:
                 idempotency.remember(session, user, key, digest, case.case_id)

@@ -9,7 +9,8 @@ re-read (``fresh``): nothing of it was stored before (foreign keys). Reference d
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ CLOCK_SETTINGS = (
 )
 _TOUCHED = "clock_store.touched"
 _NEW = "clock_store.new"
+_PROVINCES = "clock_store.provinces"
 
 
 def _changed(obj: Any, attrs: Iterable[str]) -> bool:
@@ -85,10 +87,21 @@ def _rows(deadlines: Iterable[clocks.Deadline]) -> list[dict[str, Any]]:
     return rows
 
 
+@contextmanager
+def provinces_known(session: Session, provinces: dict[str, str]) -> Iterator[None]:
+    """Inside the block, new cases' deadlines take their unit's province from ``provinces`` (unit →
+    province, read before the write: ``users.province_of``), not from the unit tree under the writer."""
+    session.info[_PROVINCES] = provinces
+    try:
+        yield
+    finally:
+        session.info.pop(_PROVINCES, None)
+
+
 def fresh(session: Session, cases: Iterable[Case]) -> None:
     """Store the deadlines of cases just inserted (``new_cases``): from the objects as flushed, with no
     approvals and no earlier rows to delete — ``refresh``'s result without its reads."""
-    if rows := _rows(clocks.deadlines_of(session, cases)):
+    if rows := _rows(clocks.deadlines_of(session, cases, session.info.get(_PROVINCES))):
         session.connection().execute(insert(CaseDeadline), rows)
 
 

@@ -7,22 +7,28 @@ BEGIN IMMEDIATE, PostgreSQL holds the row lock of the UPDATE until commit.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.models import Counter
 
+# built once, run on the session's connection: a plain statement, compiled once (no ORM update path)
+_BUMP = (
+    update(Counter)
+    .where(
+        Counter.unit_code == bindparam("u_code"),
+        Counter.year == bindparam("u_year"),
+        Counter.kind == bindparam("u_kind"),
+    )
+    .values(last_serial=Counter.last_serial + 1)
+    .returning(Counter.last_serial)
+)
+
 
 def allocate(session: Session, unit_code: str, year: int, kind: str) -> int:
-    bump = (
-        update(Counter)
-        .where(Counter.unit_code == unit_code, Counter.year == year, Counter.kind == kind)
-        .values(last_serial=Counter.last_serial + 1)
-        .returning(Counter.last_serial)
-        .execution_options(synchronize_session=False)
-    )
-    serial = session.execute(bump).scalar_one_or_none()
+    params = {"u_code": unit_code, "u_year": year, "u_kind": kind}
+    serial = session.connection().execute(_BUMP, params).scalar_one_or_none()
     if serial is not None:
         return int(serial)
     try:
@@ -30,7 +36,7 @@ def allocate(session: Session, unit_code: str, year: int, kind: str) -> int:
             session.add(Counter(unit_code=unit_code, year=year, kind=kind, last_serial=1))
         return 1
     except IntegrityError:  # another transaction created the row first: bump it instead
-        return int(session.execute(bump).scalar_one())
+        return int(session.connection().execute(_BUMP, params).scalar_one())
 
 
 def case_id(unit_code: str, year: int, serial: int) -> str:

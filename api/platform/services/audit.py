@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from api.models import AuditEntry, AuditHead, Base
@@ -30,6 +30,12 @@ from zhifa.clock import now
 
 GENESIS = "0" * 64
 VERSION = 2  # see entry_hash
+# built once: the statements' values come as parameters, so each append reuses their compiled form
+_ENTRY_COLUMNS = AuditEntry.__mapper__.column_attrs
+_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+_READ_HEAD = _HEAD.with_for_update()
+_APPEND = insert(AuditEntry)
+_MOVE_HEAD = update(AuditHead).where(AuditHead.id == 1)
 
 
 def _default(value: Any) -> Any:
@@ -135,15 +141,20 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry inside the caller's transaction (it commits or rolls back with the write)."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one_or_none()
+    """Append one entry inside the caller's transaction (it commits or rolls back with the write).
+
+    The head and the entry are read and written as plain statements, built once (no ORM objects to flush:
+    docs/benchmarks.md, issue 22); the caller's pending changes are flushed at the same points as when
+    they were ORM objects (the entry's units are read before the last one)."""
+    conn = session.connection()
+    head = conn.execute(_READ_HEAD).one_or_none()
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
         session.flush()
+        conn.execute(insert(AuditHead), {"id": 1, "seq": 0, "hash": GENESIS})
+    seq, prev_hash = (0, GENESIS) if head is None else (head.seq, head.hash)
     unit_code, review_unit = scope.units_of(session, user_id, entity, entity_id, before or {}, after or {})
     entry = AuditEntry(
-        seq=head.seq + 1,
+        seq=seq + 1,
         version=VERSION,
         at=now(),
         user_id=user_id,
@@ -155,15 +166,15 @@ def record(
         review_unit=review_unit,
         before=dumps(before),
         after=dumps(after),
-        prev_hash=head.hash,
+        prev_hash=prev_hash,
     )
     key = _key(session)
     entry.hash = entry_hash(key, entry)
-    session.add(entry)
-    head.seq, head.hash = entry.seq, entry.hash
     session.flush()
+    conn.execute(_APPEND, {c.key: getattr(entry, c.key) for c in _ENTRY_COLUMNS})
+    conn.execute(_MOVE_HEAD, {"seq": entry.seq, "hash": entry.hash})
     checkpoints.pending(session, entry.seq, entry.hash, key)
-    return entry
+    return entry  # not in the session: the row is written
 
 
 @dataclass
@@ -193,7 +204,7 @@ def verify_chain(session: Session) -> ChainReport:
             problems.append(f"seq {e.seq}: differs from its signed checkpoint (chain rewritten)")
         prev, expected_seq = e.hash, e.seq + 1
     last = expected_seq - 1
-    head = session.get(AuditHead, 1)
+    head = session.execute(_HEAD).one_or_none()  # the row as stored (``record`` writes it without the ORM)
     if head is not None and (head.seq != last or head.hash != prev):
         problems.append(f"chain ends at seq {last} but head records seq {head.seq} (tail cut)")
     if head is None and count:
