@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from filelock import FileLock
 
 from generator import generate_world, get_scale
 from zhifa import clock
@@ -27,25 +30,73 @@ SHARED_WORKER = {
 }
 
 
+# Files that take minutes, longest first (summed from `make test`'s junit times, session 11). They go to
+# the workers before everything else: xdist otherwise queues files by their number of tests, which left
+# the two-test demo file (~6 min) to start last while the other worker sat idle.
+SLOW_FIRST = (
+    "superset",  # both dashboards files: ~12 min of one worker under load
+    "tests/test_demo.py",
+    "tests/test_ingestion_pipeline.py",
+    "tests/api/test_schemathesis.py",
+    "tests/test_generator.py",
+    "tests/test_recognition.py",
+    "tests/test_metrics.py",
+    "tests/test_review_rules_flow.py",
+    "tests/test_documents.py",
+)
+
+
+def _scope(nodeid: str) -> str:
+    file = nodeid.split("::", 1)[0]
+    return SHARED_WORKER.get(file, file)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow files first, then the rest by falling number of tests; a file's tests stay together, in order
+    (every worker sorts the same collection the same way, so xdist sees one order)."""
+    count = Counter(_scope(item.nodeid) for item in items)
+    first = {scope: -len(SLOW_FIRST) + rank for rank, scope in enumerate(SLOW_FIRST)}
+    seen: dict[str, int] = {}
+    for item in items:
+        seen.setdefault(_scope(item.nodeid), len(seen))
+
+    def key(item: pytest.Item) -> tuple[int, int, int]:
+        scope = _scope(item.nodeid)
+        return first.get(scope, 0), -count[scope], seen[scope]
+
+    items.sort(key=key)
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadfile`` with the files of SHARED_WORKER sent to one worker as one unit."""
+    """``--dist loadfile`` with the files of SHARED_WORKER sent to one worker as one unit, in the order of
+    ``pytest_collection_modifyitems`` (not re-sorted by size)."""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    config.option.loadscopereorder = False
+
     class SharedFileScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            file = super()._split_scope(nodeid)
-            return SHARED_WORKER.get(file, file)
+            return _scope(nodeid)
 
     return SharedFileScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
-def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo world in --mixed mode (CSV in UTF-8/BOM/GB18030, XLSX, Parquet)."""
-    out = tmp_path_factory.mktemp("worlds") / "demo"
-    generate_world(out, get_scale("demo"), seed=42, mixed=True)
+def demo_world(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A demo world in --mixed mode (CSV in UTF-8/BOM/GB18030, XLSX, Parquet): generated once per run and
+    read by every xdist worker (tests only read it). The first worker to need it generates it under a lock
+    into the folder the workers' temporary folders share; the others wait for it (~40 s), not repeat it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    out = shared / "demo-world"
+    with FileLock(shared / "demo-world.lock"):
+        if not out.exists():
+            building = shared / "demo-world.partial"
+            shutil.rmtree(building, ignore_errors=True)
+            generate_world(building, get_scale("demo"), seed=42, mixed=True)
+            building.rename(out)  # whole or absent: a worker that failed half-way leaves no world behind
     return out
 
 
