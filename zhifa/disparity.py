@@ -79,8 +79,8 @@ def _pdf(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
 
 # The mixture's arrays are (2 components, groups): numpy runs its loops along the groups.
 def _component_sums(a: np.ndarray) -> np.ndarray:
-    """Σ over the groups of each component: numpy's pairwise sum (a running sum, as before 2026-12-08,
-    took a third of the EM's time; the results moved by ≤ 5e-15, below every rounding of the mart)."""
+    """Σ over the groups of each component: numpy's pairwise sum. A running sum (before 2026-12-08) took a
+    third of the EM's time; the results moved by ≤ 1e-14, the mart not at all (docs/benchmarks.md)."""
     return np.asarray(a.sum(axis=1))
 
 
