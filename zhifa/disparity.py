@@ -77,12 +77,11 @@ def _pdf(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * (x / scale) ** 2) / (scale * math.sqrt(2 * math.pi))
 
 
-# The mixture's arrays are (2 components, groups): numpy runs its loops along the groups. The sums are
-# taken as they were over (groups, 2) arrays — over the groups one after another (a running sum, not
-# numpy's pairwise one) — so the results are the same to the last bit.
+# The mixture's arrays are (2 components, groups): numpy runs its loops along the groups.
 def _component_sums(a: np.ndarray) -> np.ndarray:
-    """Σ over the groups of each component."""
-    return np.asarray(np.cumsum(a, axis=1)[:, -1])
+    """Σ over the groups of each component: numpy's pairwise sum. A running sum (before 2026-12-08) took a
+    third of the EM's time; the results moved by ≤ 1e-14, the mart not at all (docs/benchmarks.md)."""
+    return np.asarray(a.sum(axis=1))
 
 
 def _group_sums(a: np.ndarray) -> np.ndarray:
