@@ -42,15 +42,20 @@ def warehouse_vars(path: Path) -> str:
     return json.dumps({WAREHOUSE_PATH_VAR: str(path)})
 
 
+def parse_args(warehouse: Path) -> list[str]:
+    """The ``dbt parse`` of the project for builds of ``warehouse``: with the vars those builds pass."""
+    return ["parse", "--quiet", "--vars", warehouse_vars(warehouse)]
+
+
 @cache
 def dbt_project() -> DbtProject:
-    parse_args = ["parse", "--quiet", "--vars", warehouse_vars(get_settings().warehouse_path)]
+    args = parse_args(get_settings().warehouse_path)
     project = DbtProject(
-        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, prepare_project_cli_args=parse_args
+        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, prepare_project_cli_args=args
     )
     project.prepare_if_dev()
     if _stale(project.manifest_path):  # a fresh clone or changed models: `zhifa run`, tests, validate
-        _parse_once(project.manifest_path, parse_args)
+        _parse_once(project.manifest_path, args)
     return project
 
 
@@ -74,7 +79,7 @@ def _stale(manifest: Path) -> bool:
     return False
 
 
-def _parse_once(manifest: Path, parse_args: list[str]) -> None:
+def _parse_once(manifest: Path, args: list[str]) -> None:
     """Write target/manifest.json with `dbt parse`, one process at a time (test workers import together).
 
     The dagster-dbt CLI wrapper would write into a per-invocation target folder, so dbt runs directly."""
@@ -85,7 +90,7 @@ def _parse_once(manifest: Path, parse_args: list[str]) -> None:
             subprocess.run(
                 [
                     _dbt_executable(),
-                    *parse_args,
+                    *args,
                     "--project-dir",
                     str(DBT_PROJECT_DIR),
                     "--profiles-dir",
@@ -95,7 +100,7 @@ def _parse_once(manifest: Path, parse_args: list[str]) -> None:
                 ],
                 check=True,
             )
-            manifest.with_name(PARSE_ARGS_FILE).write_text(json.dumps(parse_args))
+            manifest.with_name(PARSE_ARGS_FILE).write_text(json.dumps(args))
 
 
 class ZhifaDbtTranslator(DagsterDbtTranslator):
