@@ -55,16 +55,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow files first, then the rest by falling number of tests; a file's tests stay together, in order
     (every worker sorts the same collection the same way, so xdist sees one order)."""
     count = Counter(_scope(item.nodeid) for item in items)
-    first = {scope: -len(SLOW_FIRST) + rank for rank, scope in enumerate(SLOW_FIRST)}
-    seen: dict[str, int] = {}
-    for item in items:
-        seen.setdefault(_scope(item.nodeid), len(seen))
+    rank = {scope: place for place, scope in enumerate(SLOW_FIRST)}
 
-    def key(item: pytest.Item) -> tuple[int, int, int]:
+    def key(item: pytest.Item) -> tuple[int, int]:
         scope = _scope(item.nodeid)
-        return first.get(scope, 0), -count[scope], seen[scope]
+        return rank.get(scope, len(SLOW_FIRST)), -count[scope]
 
-    items.sort(key=key)
+    items.sort(key=key)  # stable: files with equal keys keep their collection order
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
